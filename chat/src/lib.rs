@@ -1,0 +1,2 @@
+//! Rust client for Azure Communication Services Chat.
+#![forbid(unsafe_code)]

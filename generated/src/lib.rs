@@ -1,0 +1,373 @@
+//! Raw REST client for the Azure Communication Services (ACS) Chat data plane,
+//! api-version 2025-03-15.
+//!
+//! [`Client`] and the wire models in [`types`] are generated from
+//! `openapi/chat.json` by `cargo xtask codegen` (see `generated.rs`). Most users
+//! want the `acs-chat` facade instead; this crate is for endpoints and options
+//! the facade does not cover.
+//!
+//! This file is the hand-written part: every request of the generated client,
+//! whatever the operation, passes through one pluggable [`RequestPolicy`]
+//! (progenitor's `pre` hook). The [`StandardPolicy`] sets the bearer token
+//! from a [`TokenSource`] (asked afresh for every request, so tokens can be
+//! refreshed), the `api-version` query parameter, the merge-patch content type,
+//! a `User-Agent` and an `x-ms-client-request-id`.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use acs_chat_rest::{Client, ClientState};
+//!
+//! let client = Client::new(
+//!     "https://contoso.communication.azure.com",
+//!     ClientState::with_token("<an ACS user access token>"),
+//! );
+//! let thread = client
+//!     .get_chat_thread_properties("19:abc@thread.v2")
+//!     .await?
+//!     .into_inner();
+//! println!("{}", thread.topic);
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    unused_imports,
+    irrefutable_let_patterns,
+    mismatched_lifetime_syntaxes
+)]
+mod generated;
+pub use generated::*;
+
+/// Typed httpmock helpers: `MockServer::create_chat_thread(|when, then| ..)`.
+#[cfg(feature = "httpmock")]
+#[allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    unused_imports,
+    mismatched_lifetime_syntaxes
+)]
+pub mod mock;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+
+/// Any error a policy or token source reports.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A boxed future, as the object-safe policy traits return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The request header carrying the client-chosen request id.
+pub const CLIENT_REQUEST_ID_HEADER: &str = "x-ms-client-request-id";
+
+/// The `User-Agent` product of this crate.
+pub const USER_AGENT_PRODUCT: &str = concat!("acs-chat-rest/", env!("CARGO_PKG_VERSION"));
+
+/// Method and path template of one operation of the description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationRoute {
+    /// The description's `operationId`.
+    pub operation_id: &'static str,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path template, e.g. `/chat/threads/{chatThreadId}`.
+    pub path: &'static str,
+    /// Whether the body is a JSON merge patch (`application/merge-patch+json`).
+    pub merge_patch: bool,
+}
+
+impl OperationRoute {
+    /// The route of the operation with this `operationId`.
+    ///
+    /// ```
+    /// let route = acs_chat_rest::OperationRoute::find("UpdateChatMessage").unwrap();
+    /// assert!(route.merge_patch);
+    /// ```
+    pub fn find(operation_id: &str) -> Option<&'static OperationRoute> {
+        OPERATION_ROUTES
+            .iter()
+            .find(|route| route.operation_id == operation_id)
+    }
+
+    /// Whether a request path is this route's template with every parameter
+    /// filled by a non-empty segment. The endpoint may add leading segments.
+    ///
+    /// URL parsing resolves `.` and `..` segments (encoded or not), so an id
+    /// of `.` or `..` changes the path; this check is what catches it.
+    ///
+    /// ```
+    /// let route = acs_chat_rest::OperationRoute::find("GetChatMessage").unwrap();
+    /// assert!(route.matches_path("/chat/threads/19:a@thread.v2/messages/1"));
+    /// assert!(!route.matches_path("/chat/threads/messages/1"));
+    /// ```
+    pub fn matches_path(&self, request_path: &str) -> bool {
+        let template: Vec<&str> = self.path.trim_start_matches('/').split('/').collect();
+        let actual: Vec<&str> = request_path.trim_start_matches('/').split('/').collect();
+        let Some(offset) = actual.len().checked_sub(template.len()) else {
+            return false;
+        };
+        template
+            .iter()
+            .zip(&actual[offset..])
+            .all(|(expected, segment)| {
+                if expected.starts_with('{') && expected.ends_with('}') {
+                    !segment.is_empty()
+                } else {
+                    expected == segment
+                }
+            })
+    }
+}
+
+/// Supplies the bearer token of a request. Called for every request, so an
+/// implementation can refresh tokens.
+pub trait TokenSource: Send + Sync {
+    /// The current access token (without the `Bearer ` prefix).
+    fn token(&self) -> BoxFuture<'_, Result<String, BoxError>>;
+}
+
+/// A fixed token, for scripts and tests. Its `Debug` never shows the token.
+#[derive(Clone)]
+pub struct StaticToken(Arc<str>);
+
+impl StaticToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(Arc::from(token.into()))
+    }
+}
+
+impl fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StaticToken(REDACTED)")
+    }
+}
+
+impl TokenSource for StaticToken {
+    fn token(&self) -> BoxFuture<'_, Result<String, BoxError>> {
+        let token = self.0.to_string();
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// Prepares every request before it is sent. One policy serves a client; the
+/// generated operations and anything that follows a `nextLink` both call it.
+pub trait RequestPolicy: Send + Sync {
+    /// Adjusts `request` (headers, query) for `route`, or refuses to send it.
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        route: &'static OperationRoute,
+    ) -> BoxFuture<'a, Result<(), BoxError>>;
+}
+
+/// The policy every ACS Chat request needs.
+///
+/// In order: checks that the path is the operation's (so ids like `..` cannot
+/// redirect a request), sets `api-version` to [`API_VERSION`], the
+/// merge-patch content type where the operation takes one, `User-Agent`,
+/// `Accept`, an `x-ms-client-request-id` unless one is set, and finally
+/// `Authorization: Bearer <token>`, refusing to send a token over plain http
+/// to anything but a loopback host.
+pub struct StandardPolicy {
+    token_source: Arc<dyn TokenSource>,
+    user_agent: HeaderValue,
+}
+
+impl StandardPolicy {
+    /// A policy signing requests with tokens from `token_source`.
+    pub fn new(token_source: impl TokenSource + 'static) -> Self {
+        Self::from_arc(Arc::new(token_source))
+    }
+
+    /// Like [`StandardPolicy::new`], for a shared token source.
+    pub fn from_arc(token_source: Arc<dyn TokenSource>) -> Self {
+        Self {
+            token_source,
+            user_agent: HeaderValue::from_static(USER_AGENT_PRODUCT),
+        }
+    }
+
+    /// Puts `product` (e.g. `acs-chat/0.1.0 myapp/2`) before this crate's own
+    /// `User-Agent` product. A value that is not a valid header is ignored.
+    pub fn with_user_agent_prefix(mut self, product: &str) -> Self {
+        if let Ok(value) = HeaderValue::from_str(&format!("{product} {USER_AGENT_PRODUCT}")) {
+            self.user_agent = value;
+        }
+        self
+    }
+}
+
+impl fmt::Debug for StandardPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StandardPolicy")
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a URL's host is a loopback address (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => {
+            domain.eq_ignore_ascii_case("localhost") || domain.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Replaces any `api-version` in the query with [`API_VERSION`].
+pub fn set_api_version(url: &mut reqwest::Url) {
+    let others: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(name, _)| name != "api-version")
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    let mut query = url.query_pairs_mut();
+    query.clear();
+    query.extend_pairs(others);
+    query.append_pair("api-version", API_VERSION);
+}
+
+impl RequestPolicy for StandardPolicy {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        route: &'static OperationRoute,
+    ) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move {
+            if request.method().as_str() != route.method
+                || !route.matches_path(request.url().path())
+            {
+                return Err(format!(
+                    "refusing to send {} {}: the path does not match {} {} \
+                     (ids must not be empty, `.` or `..`)",
+                    request.method(),
+                    request.url().path(),
+                    route.method,
+                    route.path
+                )
+                .into());
+            }
+            if request.url().scheme() != "https" && !is_loopback(request.url()) {
+                return Err(format!(
+                    "refusing to send a bearer token over {} to {}: use https \
+                     (plain http is allowed only to loopback hosts)",
+                    request.url().scheme(),
+                    request.url().host_str().unwrap_or("")
+                )
+                .into());
+            }
+            set_api_version(request.url_mut());
+            let headers = request.headers_mut();
+            if route.merge_patch {
+                headers.insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/merge-patch+json"),
+                );
+            }
+            headers.insert(USER_AGENT, self.user_agent.clone());
+            if !headers.contains_key(CLIENT_REQUEST_ID_HEADER) {
+                let id = uuid::Uuid::new_v4().to_string();
+                headers.insert(CLIENT_REQUEST_ID_HEADER, HeaderValue::try_from(id)?);
+            }
+            let token = self.token_source.token().await?;
+            let mut authorization = HeaderValue::try_from(format!("Bearer {token}"))
+                .map_err(|_| "the access token contains characters not allowed in a header")?;
+            authorization.set_sensitive(true);
+            request.headers_mut().insert(AUTHORIZATION, authorization);
+            Ok(())
+        })
+    }
+}
+
+/// The state every generated [`Client`] carries: its request policy.
+#[derive(Clone)]
+pub struct ClientState {
+    policy: Arc<dyn RequestPolicy>,
+}
+
+impl ClientState {
+    /// State applying `policy` to every request.
+    pub fn new(policy: impl RequestPolicy + 'static) -> Self {
+        Self {
+            policy: Arc::new(policy),
+        }
+    }
+
+    /// State signing every request with one fixed token through the [`StandardPolicy`].
+    pub fn with_token(token: impl Into<String>) -> Self {
+        Self::new(StandardPolicy::new(StaticToken::new(token)))
+    }
+
+    /// The policy requests pass through.
+    pub fn policy(&self) -> &Arc<dyn RequestPolicy> {
+        &self.policy
+    }
+}
+
+impl fmt::Debug for ClientState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientState").finish_non_exhaustive()
+    }
+}
+
+impl ClientHooks<ClientState> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        let route = OperationRoute::find(info.operation_id)
+            .ok_or_else(|| Error::Custom(format!("unknown operation {}", info.operation_id)))?;
+        self.inner()
+            .policy
+            .prepare(request, route)
+            .await
+            .map_err(|e| Error::Custom(e.to_string()))
+    }
+}
+
+impl Client {
+    /// Sends a GET to `url` (a `nextLink` from a page of `operation_id`'s
+    /// results) through the same policy as the operation itself. The caller
+    /// decides whether the URL is trusted; the policy still checks that its
+    /// path is the operation's.
+    pub async fn get_next_page(
+        &self,
+        operation_id: &str,
+        url: reqwest::Url,
+    ) -> Result<reqwest::Response, Error<()>> {
+        let route = OperationRoute::find(operation_id)
+            .filter(|route| route.method == "GET")
+            .ok_or_else(|| {
+                Error::InvalidRequest(format!("{operation_id} is not a list operation"))
+            })?;
+        let mut request = reqwest::Request::new(reqwest::Method::GET, url);
+        request.headers_mut().insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        self.inner()
+            .policy
+            .prepare(&mut request, route)
+            .await
+            .map_err(|e| Error::Custom(e.to_string()))?;
+        self.client()
+            .execute(request)
+            .await
+            .map_err(Error::CommunicationError)
+    }
+}
