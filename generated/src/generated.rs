@@ -4,9 +4,9 @@
 // Do not edit by hand: change openapi/ or xtask/, then run `cargo xtask codegen`.
 
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
-#[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+#[allow(unused_imports)]
+use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -78,12 +78,17 @@ pub mod types {
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
-        pub metadata: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        pub metadata: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
         #[serde(
             rename = "senderCommunicationIdentifier",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sender_communication_identifier: ::std::option::Option<CommunicationIdentifierModel>,
+        pub sender_communication_identifier: ::std::option::Option<
+            CommunicationIdentifierModel,
+        >,
         ///Sender name shown in push notifications.
         #[serde(
             rename = "senderDisplayName",
@@ -109,7 +114,9 @@ pub mod types {
             rename = "initiatorCommunicationIdentifier",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub initiator_communication_identifier: ::std::option::Option<CommunicationIdentifierModel>,
+        pub initiator_communication_identifier: ::std::option::Option<
+            CommunicationIdentifierModel,
+        >,
         ///Body of a text or html message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -176,13 +183,18 @@ pub mod types {
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
-        pub metadata: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        pub metadata: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
         ///Messages from this instant (RFC 3339) onward are visible to the participant.
         #[serde(
             rename = "shareHistoryTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub share_history_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub share_history_time: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
     }
     ///A page of participants of a thread.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -226,8 +238,9 @@ pub mod types {
             rename = "lastMessageReceivedOn",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_message_received_on:
-            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub last_message_received_on: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
         ///Thread topic.
         pub topic: ::std::string::String,
     }
@@ -253,7 +266,10 @@ pub mod types {
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
-        pub metadata: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        pub metadata: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
         #[serde(
             rename = "retentionPolicy",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -318,7 +334,9 @@ pub mod types {
             rename = "microsoftTeamsUser",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub microsoft_teams_user: ::std::option::Option<MicrosoftTeamsUserIdentifierModel>,
+        pub microsoft_teams_user: ::std::option::Option<
+            MicrosoftTeamsUserIdentifierModel,
+        >,
         #[serde(
             rename = "phoneNumber",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -334,7 +352,9 @@ pub mod types {
             rename = "teamsExtensionUser",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub teams_extension_user: ::std::option::Option<TeamsExtensionUserIdentifierModel>,
+        pub teams_extension_user: ::std::option::Option<
+            TeamsExtensionUserIdentifierModel,
+        >,
     }
     ///A user created in a Communication Services resource.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -352,7 +372,10 @@ pub mod types {
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
-        pub metadata: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        pub metadata: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
         ///Initial participants.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub participants: ::std::vec::Vec<ChatParticipant>,
@@ -389,14 +412,18 @@ pub mod types {
         #[serde(rename = "appId")]
         pub app_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub cloud: ::std::option::Option<crate::types::CommunicationCloudEnvironmentModel>,
+        pub cloud: ::std::option::Option<
+            crate::types::CommunicationCloudEnvironmentModel,
+        >,
     }
     ///A user of Microsoft Teams.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MicrosoftTeamsUserIdentifierModel {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub cloud: ::std::option::Option<crate::types::CommunicationCloudEnvironmentModel>,
+        pub cloud: ::std::option::Option<
+            crate::types::CommunicationCloudEnvironmentModel,
+        >,
         ///Whether the Teams user is anonymous; false when absent.
         #[serde(
             rename = "isAnonymous",
@@ -458,17 +485,17 @@ pub mod types {
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
-        pub metadata: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        pub metadata: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
         ///Sender name shown in push notifications.
         #[serde(
             rename = "senderDisplayName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub sender_display_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "type",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<crate::types::ChatMessageType>,
     }
     ///Outcome of sending a message.
@@ -502,7 +529,9 @@ pub mod types {
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TeamsExtensionUserIdentifierModel {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub cloud: ::std::option::Option<crate::types::CommunicationCloudEnvironmentModel>,
+        pub cloud: ::std::option::Option<
+            crate::types::CommunicationCloudEnvironmentModel,
+        >,
         ///Id of the Communication Services resource.
         #[serde(rename = "resourceId")]
         pub resource_id: ::std::string::String,
@@ -533,7 +562,10 @@ pub mod types {
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
-        pub metadata: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        pub metadata: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
     }
     ///Body of an update-thread request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -544,7 +576,10 @@ pub mod types {
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
-        pub metadata: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        pub metadata: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
         #[serde(
             rename = "retentionPolicy",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -560,12 +595,18 @@ pub mod types {
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Display::fmt(&self.0, f)
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Debug::fmt(&self.0, f)
             }
         }
@@ -582,7 +623,7 @@ pub mod types {
     }
     /**Kind of chat message.
 
-    The service may add values: one it does not list yet decodes as `Unknown` instead of failing.*/
+The service may add values: one it does not list yet decodes as `Unknown` instead of failing.*/
     #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
     pub enum ChatMessageType {
         ///`text`
@@ -660,7 +701,9 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
             Ok(Self::from(value))
         }
     }
@@ -680,7 +723,7 @@ pub mod types {
     }
     /**Kind of attachment.
 
-    The service may add values: one it does not list yet decodes as `Unknown` instead of failing.*/
+The service may add values: one it does not list yet decodes as `Unknown` instead of failing.*/
     #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
     pub enum ChatAttachmentType {
         ///`image`
@@ -740,7 +783,9 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
             Ok(Self::from(value))
         }
     }
@@ -760,7 +805,7 @@ pub mod types {
     }
     /**Cloud an identifier lives in.
 
-    The service may add values: one it does not list yet decodes as `Unknown` instead of failing.*/
+The service may add values: one it does not list yet decodes as `Unknown` instead of failing.*/
     #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
     pub enum CommunicationCloudEnvironmentModel {
         ///`public`
@@ -796,7 +841,8 @@ pub mod types {
             }
         }
     }
-    impl ::std::convert::From<::std::string::String> for CommunicationCloudEnvironmentModel {
+    impl ::std::convert::From<::std::string::String>
+    for CommunicationCloudEnvironmentModel {
         fn from(value: ::std::string::String) -> Self {
             Self::from(value.as_str())
         }
@@ -824,7 +870,9 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
             Ok(Self::from(value))
         }
     }
@@ -844,7 +892,7 @@ pub mod types {
     }
     /**Which kind of identifier this is.
 
-    The service may add values: one it does not list yet decodes as `Unknown` instead of failing.*/
+The service may add values: one it does not list yet decodes as `Unknown` instead of failing.*/
     #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
     pub enum CommunicationIdentifierModelKind {
         ///`communicationUser`
@@ -895,7 +943,8 @@ pub mod types {
             }
         }
     }
-    impl ::std::convert::From<::std::string::String> for CommunicationIdentifierModelKind {
+    impl ::std::convert::From<::std::string::String>
+    for CommunicationIdentifierModelKind {
         fn from(value: ::std::string::String) -> Self {
             Self::from(value.as_str())
         }
@@ -923,7 +972,9 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
             Ok(Self::from(value))
         }
     }
@@ -944,7 +995,7 @@ pub mod types {
     }
     /**Retention policy kind.
 
-    The service may add values: one it does not list yet decodes as `Unknown` instead of failing.*/
+The service may add values: one it does not list yet decodes as `Unknown` instead of failing.*/
     #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
     pub enum RetentionPolicyKind {
         ///`threadCreationDate`
@@ -1004,7 +1055,9 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
             Ok(Self::from(value))
         }
     }
@@ -1044,9 +1097,7 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new()
-                .connect_timeout(dur)
-                .timeout(dur)
+            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
@@ -1089,19 +1140,18 @@ const _: () = {
     fn assert_client_hooks()
     where
         Client: ClientHooks<crate::ClientState>,
-    {
-    }
+    {}
 };
 #[allow(clippy::all)]
 impl Client {
     /**List the caller's chat threads
 
-    Sends a `GET` request to `/chat/threads`
+Sends a `GET` request to `/chat/threads`
 
-    Arguments:
-    - `max_page_size`: Upper bound on the number of threads per page.
-    - `start_time`: Only threads with activity at or after this instant (RFC 3339) are returned.
-    */
+Arguments:
+- `max_page_size`: Upper bound on the number of threads per page.
+- `start_time`: Only threads with activity at or after this instant (RFC 3339) are returned.
+*/
     pub async fn list_chat_threads<'a>(
         &'a self,
         max_page_size: Option<i32>,
@@ -1112,10 +1162,11 @@ impl Client {
     > {
         let url = format!("{}/chat/threads", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1124,14 +1175,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new(
-                "maxPageSize",
-                &max_page_size,
-            ))
-            .query(&progenitor_client::QueryParam::new(
-                "startTime",
-                &start_time,
-            ))
+            .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
+            .query(&progenitor_client::QueryParam::new("startTime", &start_time))
             .headers(header_map)
             .build()?;
         let info = OperationInfo {
@@ -1143,23 +1188,23 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Create a chat thread
 
-    Sends a `POST` request to `/chat/threads`
+Sends a `POST` request to `/chat/threads`
 
-    Arguments:
-    - `repeatability_request_id`: Optional client-generated idempotency key (a random UUID is recommended). Retrying with the same value returns the original result instead of creating another thread.
-    - `body`: Topic, initial participants, metadata and retention policy of the new thread.
-    */
+Arguments:
+- `repeatability_request_id`: Optional client-generated idempotency key (a random UUID is recommended). Retrying with the same value returns the original result instead of creating another thread.
+- `body`: Topic, initial participants, metadata and retention policy of the new thread.
+*/
     pub async fn create_chat_thread<'a>(
         &'a self,
         repeatability_request_id: Option<&'a str>,
@@ -1170,10 +1215,11 @@ impl Client {
     > {
         let url = format!("{}/chat/threads", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         if let Some(value) = repeatability_request_id {
             header_map.append("repeatability-request-id", value.to_string().try_into()?);
         }
@@ -1197,37 +1243,39 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             201u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Get a chat thread's properties
 
-    Sends a `GET` request to `/chat/threads/{chatThreadId}`
+Sends a `GET` request to `/chat/threads/{chatThreadId}`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+*/
     pub async fn get_chat_thread_properties<'a>(
         &'a self,
         chat_thread_id: &'a str,
-    ) -> Result<ResponseValue<types::ChatThreadProperties>, Error<types::CommunicationErrorResponse>>
-    {
+    ) -> Result<
+        ResponseValue<types::ChatThreadProperties>,
+        Error<types::CommunicationErrorResponse>,
+    > {
         let url = format!(
-            "{}/chat/threads/{}",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
+            "{}/chat/threads/{}", self.baseurl, encode_path(& chat_thread_id
+            .to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1247,36 +1295,36 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Delete a chat thread
 
-    Sends a `DELETE` request to `/chat/threads/{chatThreadId}`
+Sends a `DELETE` request to `/chat/threads/{chatThreadId}`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+*/
     pub async fn delete_chat_thread<'a>(
         &'a self,
         chat_thread_id: &'a str,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
+            "{}/chat/threads/{}", self.baseurl, encode_path(& chat_thread_id
+            .to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1296,38 +1344,38 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Update a chat thread's properties
 
-    Sends a `PATCH` request to `/chat/threads/{chatThreadId}`
+Sends a `PATCH` request to `/chat/threads/{chatThreadId}`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `body`: Fields to change (JSON merge patch).
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `body`: Fields to change (JSON merge patch).
+*/
     pub async fn update_chat_thread_properties<'a>(
         &'a self,
         chat_thread_id: &'a str,
         body: &'a types::UpdateChatThreadRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
+            "{}/chat/threads/{}", self.baseurl, encode_path(& chat_thread_id
+            .to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1348,24 +1396,24 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**List the messages of a thread
 
-    Sends a `GET` request to `/chat/threads/{chatThreadId}/messages`
+Sends a `GET` request to `/chat/threads/{chatThreadId}/messages`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `max_page_size`: Upper bound on the number of messages per page.
-    - `start_time`: Only messages after this instant (RFC 3339) are returned.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `max_page_size`: Upper bound on the number of messages per page.
+- `start_time`: Only messages after this instant (RFC 3339) are returned.
+*/
     pub async fn list_chat_messages<'a>(
         &'a self,
         chat_thread_id: &'a str,
@@ -1376,15 +1424,15 @@ impl Client {
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!(
-            "{}/chat/threads/{}/messages",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
+            "{}/chat/threads/{}/messages", self.baseurl, encode_path(& chat_thread_id
+            .to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1393,14 +1441,8 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new(
-                "maxPageSize",
-                &max_page_size,
-            ))
-            .query(&progenitor_client::QueryParam::new(
-                "startTime",
-                &start_time,
-            ))
+            .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
+            .query(&progenitor_client::QueryParam::new("startTime", &start_time))
             .headers(header_map)
             .build()?;
         let info = OperationInfo {
@@ -1412,39 +1454,41 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Send a message to a thread
 
-    Sends a `POST` request to `/chat/threads/{chatThreadId}/messages`
+Sends a `POST` request to `/chat/threads/{chatThreadId}/messages`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `body`: The message to send.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `body`: The message to send.
+*/
     pub async fn send_chat_message<'a>(
         &'a self,
         chat_thread_id: &'a str,
         body: &'a types::SendChatMessageRequest,
-    ) -> Result<ResponseValue<types::SendChatMessageResult>, Error<types::CommunicationErrorResponse>>
-    {
+    ) -> Result<
+        ResponseValue<types::SendChatMessageResult>,
+        Error<types::CommunicationErrorResponse>,
+    > {
         let url = format!(
-            "{}/chat/threads/{}/messages",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
+            "{}/chat/threads/{}/messages", self.baseurl, encode_path(& chat_thread_id
+            .to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1465,39 +1509,41 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             201u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Get a message
 
-    Sends a `GET` request to `/chat/threads/{chatThreadId}/messages/{chatMessageId}`
+Sends a `GET` request to `/chat/threads/{chatThreadId}/messages/{chatMessageId}`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `chat_message_id`: Id of the chat message.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `chat_message_id`: Id of the chat message.
+*/
     pub async fn get_chat_message<'a>(
         &'a self,
         chat_thread_id: &'a str,
         chat_message_id: &'a str,
-    ) -> Result<ResponseValue<types::ChatMessage>, Error<types::CommunicationErrorResponse>> {
+    ) -> Result<
+        ResponseValue<types::ChatMessage>,
+        Error<types::CommunicationErrorResponse>,
+    > {
         let url = format!(
-            "{}/chat/threads/{}/messages/{}",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
-            encode_path(&chat_message_id.to_string()),
+            "{}/chat/threads/{}/messages/{}", self.baseurl, encode_path(& chat_thread_id
+            .to_string()), encode_path(& chat_message_id.to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1517,39 +1563,38 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Delete a message
 
-    Sends a `DELETE` request to `/chat/threads/{chatThreadId}/messages/{chatMessageId}`
+Sends a `DELETE` request to `/chat/threads/{chatThreadId}/messages/{chatMessageId}`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `chat_message_id`: Id of the chat message.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `chat_message_id`: Id of the chat message.
+*/
     pub async fn delete_chat_message<'a>(
         &'a self,
         chat_thread_id: &'a str,
         chat_message_id: &'a str,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}/messages/{}",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
-            encode_path(&chat_message_id.to_string()),
+            "{}/chat/threads/{}/messages/{}", self.baseurl, encode_path(& chat_thread_id
+            .to_string()), encode_path(& chat_message_id.to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1569,24 +1614,24 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Edit a message
 
-    Sends a `PATCH` request to `/chat/threads/{chatThreadId}/messages/{chatMessageId}`
+Sends a `PATCH` request to `/chat/threads/{chatThreadId}/messages/{chatMessageId}`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `chat_message_id`: Id of the chat message.
-    - `body`: Fields to change (JSON merge patch).
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `chat_message_id`: Id of the chat message.
+- `body`: Fields to change (JSON merge patch).
+*/
     pub async fn update_chat_message<'a>(
         &'a self,
         chat_thread_id: &'a str,
@@ -1594,16 +1639,15 @@ impl Client {
         body: &'a types::UpdateChatMessageRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}/messages/{}",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
-            encode_path(&chat_message_id.to_string()),
+            "{}/chat/threads/{}/messages/{}", self.baseurl, encode_path(& chat_thread_id
+            .to_string()), encode_path(& chat_message_id.to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1624,24 +1668,24 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**List the participants of a thread
 
-    Sends a `GET` request to `/chat/threads/{chatThreadId}/participants`
+Sends a `GET` request to `/chat/threads/{chatThreadId}/participants`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `max_page_size`: Upper bound on the number of participants per page.
-    - `skip`: Number of participants to skip before the page starts.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `max_page_size`: Upper bound on the number of participants per page.
+- `skip`: Number of participants to skip before the page starts.
+*/
     pub async fn list_chat_participants<'a>(
         &'a self,
         chat_thread_id: &'a str,
@@ -1652,15 +1696,15 @@ impl Client {
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!(
-            "{}/chat/threads/{}/participants",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
+            "{}/chat/threads/{}/participants", self.baseurl, encode_path(& chat_thread_id
+            .to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1669,10 +1713,7 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new(
-                "maxPageSize",
-                &max_page_size,
-            ))
+            .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
             .query(&progenitor_client::QueryParam::new("skip", &skip))
             .headers(header_map)
             .build()?;
@@ -1685,23 +1726,23 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Add participants to a thread
 
-    Sends a `POST` request to `/chat/threads/{chatThreadId}/participants/:add`
+Sends a `POST` request to `/chat/threads/{chatThreadId}/participants/:add`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `body`: Participants to add. Existing participants are left unchanged.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `body`: Participants to add. Existing participants are left unchanged.
+*/
     pub async fn add_chat_participants<'a>(
         &'a self,
         chat_thread_id: &'a str,
@@ -1711,15 +1752,15 @@ impl Client {
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!(
-            "{}/chat/threads/{}/participants/:add",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
+            "{}/chat/threads/{}/participants/:add", self.baseurl, encode_path(&
+            chat_thread_id.to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1740,38 +1781,38 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             201u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Take a participant out of a thread
 
-    Sends a `POST` request to `/chat/threads/{chatThreadId}/participants/:remove`
+Sends a `POST` request to `/chat/threads/{chatThreadId}/participants/:remove`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `body`: Identifier of the participant to remove.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `body`: Identifier of the participant to remove.
+*/
     pub async fn remove_chat_participant<'a>(
         &'a self,
         chat_thread_id: &'a str,
         body: &'a types::CommunicationIdentifierModel,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}/participants/:remove",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
+            "{}/chat/threads/{}/participants/:remove", self.baseurl, encode_path(&
+            chat_thread_id.to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1792,24 +1833,24 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**List the read receipts of a thread
 
-    Sends a `GET` request to `/chat/threads/{chatThreadId}/readReceipts`
+Sends a `GET` request to `/chat/threads/{chatThreadId}/readReceipts`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `max_page_size`: Upper bound on the number of read receipts per page.
-    - `skip`: Number of read receipts to skip before the page starts.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `max_page_size`: Upper bound on the number of read receipts per page.
+- `skip`: Number of read receipts to skip before the page starts.
+*/
     pub async fn list_chat_read_receipts<'a>(
         &'a self,
         chat_thread_id: &'a str,
@@ -1820,15 +1861,15 @@ impl Client {
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!(
-            "{}/chat/threads/{}/readReceipts",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
+            "{}/chat/threads/{}/readReceipts", self.baseurl, encode_path(& chat_thread_id
+            .to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1837,10 +1878,7 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new(
-                "maxPageSize",
-                &max_page_size,
-            ))
+            .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
             .query(&progenitor_client::QueryParam::new("skip", &skip))
             .headers(header_map)
             .build()?;
@@ -1853,38 +1891,38 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Mark messages as read
 
-    Sends a `POST` request to `/chat/threads/{chatThreadId}/readReceipts`
+Sends a `POST` request to `/chat/threads/{chatThreadId}/readReceipts`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `body`: The most recent message the caller has read.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `body`: The most recent message the caller has read.
+*/
     pub async fn send_chat_read_receipt<'a>(
         &'a self,
         chat_thread_id: &'a str,
         body: &'a types::SendReadReceiptRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}/readReceipts",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
+            "{}/chat/threads/{}/readReceipts", self.baseurl, encode_path(& chat_thread_id
+            .to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1905,38 +1943,38 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Signal that the caller is typing
 
-    Sends a `POST` request to `/chat/threads/{chatThreadId}/typing`
+Sends a `POST` request to `/chat/threads/{chatThreadId}/typing`
 
-    Arguments:
-    - `chat_thread_id`: Id of the chat thread.
-    - `body`: Optional details of the typing event.
-    */
+Arguments:
+- `chat_thread_id`: Id of the chat thread.
+- `body`: Optional details of the typing event.
+*/
     pub async fn send_typing_notification<'a>(
         &'a self,
         chat_thread_id: &'a str,
         body: &'a types::SendTypingNotificationRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}/typing",
-            self.baseurl,
-            encode_path(&chat_thread_id.to_string()),
+            "{}/chat/threads/{}/typing", self.baseurl, encode_path(& chat_thread_id
+            .to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1957,12 +1995,12 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }

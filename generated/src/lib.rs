@@ -39,6 +39,9 @@
     irrefutable_let_patterns,
     mismatched_lifetime_syntaxes
 )]
+// Formatted by prettyplease in `cargo xtask codegen`; rustfmt must leave it
+// byte-identical so that `--check` stays meaningful.
+#[rustfmt::skip]
 mod generated;
 pub use generated::*;
 
@@ -51,6 +54,7 @@ pub use generated::*;
     unused_imports,
     mismatched_lifetime_syntaxes
 )]
+#[rustfmt::skip]
 pub mod mock;
 
 use std::fmt;

@@ -52,25 +52,36 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::ChatThreadsItemCollection) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -113,25 +124,36 @@ pub mod operations {
         }
         pub fn created(self, value: &types::CreateChatThreadResult) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(201u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -151,7 +173,8 @@ pub mod operations {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/chat/threads/{}$", value.to_string())).unwrap();
+            let re = regex::Regex::new(&format!("^/chat/threads/{}$", value.to_string()))
+                .unwrap();
             Self(self.0.path_matches(re))
         }
     }
@@ -165,25 +188,36 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::ChatThreadProperties) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -203,7 +237,8 @@ pub mod operations {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/chat/threads/{}$", value.to_string())).unwrap();
+            let re = regex::Regex::new(&format!("^/chat/threads/{}$", value.to_string()))
+                .unwrap();
             Self(self.0.path_matches(re))
         }
     }
@@ -218,19 +253,29 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -250,7 +295,8 @@ pub mod operations {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/chat/threads/{}$", value.to_string())).unwrap();
+            let re = regex::Regex::new(&format!("^/chat/threads/{}$", value.to_string()))
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn body(self, value: &types::UpdateChatThreadRequest) -> Self {
@@ -268,19 +314,29 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -293,14 +349,18 @@ pub mod operations {
             Self(
                 inner
                     .method(::httpmock::Method::GET)
-                    .path_matches(regex::Regex::new("^/chat/threads/[^/]*/messages$").unwrap()),
+                    .path_matches(
+                        regex::Regex::new("^/chat/threads/[^/]*/messages$").unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/chat/threads/{}/messages$", value.to_string()))
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/{}/messages$", value.to_string()),
+                )
                 .unwrap();
             Self(self.0.path_matches(re))
         }
@@ -335,25 +395,36 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::ChatMessagesCollection) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -366,14 +437,18 @@ pub mod operations {
             Self(
                 inner
                     .method(::httpmock::Method::POST)
-                    .path_matches(regex::Regex::new("^/chat/threads/[^/]*/messages$").unwrap()),
+                    .path_matches(
+                        regex::Regex::new("^/chat/threads/[^/]*/messages$").unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/chat/threads/{}/messages$", value.to_string()))
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/{}/messages$", value.to_string()),
+                )
                 .unwrap();
             Self(self.0.path_matches(re))
         }
@@ -391,25 +466,36 @@ pub mod operations {
         }
         pub fn created(self, value: &types::SendChatMessageResult) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(201u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -420,28 +506,29 @@ pub mod operations {
     impl GetChatMessageWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
-                inner.method(::httpmock::Method::GET).path_matches(
-                    regex::Regex::new("^/chat/threads/[^/]*/messages/[^/]*$").unwrap(),
-                ),
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/chat/threads/[^/]*/messages/[^/]*$")
+                            .unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/chat/threads/{}/messages/.*$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/{}/messages/.*$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn chat_message_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/chat/threads/.*/messages/{}$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/.*/messages/{}$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
     }
@@ -455,25 +542,36 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::ChatMessage) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -484,28 +582,29 @@ pub mod operations {
     impl DeleteChatMessageWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
-                inner.method(::httpmock::Method::DELETE).path_matches(
-                    regex::Regex::new("^/chat/threads/[^/]*/messages/[^/]*$").unwrap(),
-                ),
+                inner
+                    .method(::httpmock::Method::DELETE)
+                    .path_matches(
+                        regex::Regex::new("^/chat/threads/[^/]*/messages/[^/]*$")
+                            .unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/chat/threads/{}/messages/.*$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/{}/messages/.*$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn chat_message_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/chat/threads/.*/messages/{}$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/.*/messages/{}$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
     }
@@ -520,19 +619,29 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -543,28 +652,29 @@ pub mod operations {
     impl UpdateChatMessageWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
-                inner.method(::httpmock::Method::PATCH).path_matches(
-                    regex::Regex::new("^/chat/threads/[^/]*/messages/[^/]*$").unwrap(),
-                ),
+                inner
+                    .method(::httpmock::Method::PATCH)
+                    .path_matches(
+                        regex::Regex::new("^/chat/threads/[^/]*/messages/[^/]*$")
+                            .unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/chat/threads/{}/messages/.*$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/{}/messages/.*$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn chat_message_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/chat/threads/.*/messages/{}$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/.*/messages/{}$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn body(self, value: &types::UpdateChatMessageRequest) -> Self {
@@ -582,19 +692,29 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -607,18 +727,19 @@ pub mod operations {
             Self(
                 inner
                     .method(::httpmock::Method::GET)
-                    .path_matches(regex::Regex::new("^/chat/threads/[^/]*/participants$").unwrap()),
+                    .path_matches(
+                        regex::Regex::new("^/chat/threads/[^/]*/participants$").unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/chat/threads/{}/participants$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/{}/participants$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn max_page_size<T>(self, value: T) -> Self
@@ -652,25 +773,36 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::ChatParticipantsCollection) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -680,19 +812,23 @@ pub mod operations {
     pub struct AddChatParticipantsWhen(::httpmock::When);
     impl AddChatParticipantsWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
-            Self(inner.method(::httpmock::Method::POST).path_matches(
-                regex::Regex::new("^/chat/threads/[^/]*/participants/:add$").unwrap(),
-            ))
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(
+                        regex::Regex::new("^/chat/threads/[^/]*/participants/:add$")
+                            .unwrap(),
+                    ),
+            )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/chat/threads/{}/participants/:add$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/{}/participants/:add$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn body(self, value: &types::AddChatParticipantsRequest) -> Self {
@@ -709,25 +845,36 @@ pub mod operations {
         }
         pub fn created(self, value: &types::AddChatParticipantsResult) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(201u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -737,19 +884,25 @@ pub mod operations {
     pub struct RemoveChatParticipantWhen(::httpmock::When);
     impl RemoveChatParticipantWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
-            Self(inner.method(::httpmock::Method::POST).path_matches(
-                regex::Regex::new("^/chat/threads/[^/]*/participants/:remove$").unwrap(),
-            ))
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(
+                        regex::Regex::new("^/chat/threads/[^/]*/participants/:remove$")
+                            .unwrap(),
+                    ),
+            )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/chat/threads/{}/participants/:remove$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!(
+                        "^/chat/threads/{}/participants/:remove$", value.to_string()
+                    ),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn body(self, value: &types::CommunicationIdentifierModel) -> Self {
@@ -767,19 +920,29 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -792,18 +955,19 @@ pub mod operations {
             Self(
                 inner
                     .method(::httpmock::Method::GET)
-                    .path_matches(regex::Regex::new("^/chat/threads/[^/]*/readReceipts$").unwrap()),
+                    .path_matches(
+                        regex::Regex::new("^/chat/threads/[^/]*/readReceipts$").unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/chat/threads/{}/readReceipts$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/{}/readReceipts$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn max_page_size<T>(self, value: T) -> Self
@@ -837,25 +1001,36 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::ChatMessageReadReceiptsCollection) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -868,18 +1043,19 @@ pub mod operations {
             Self(
                 inner
                     .method(::httpmock::Method::POST)
-                    .path_matches(regex::Regex::new("^/chat/threads/[^/]*/readReceipts$").unwrap()),
+                    .path_matches(
+                        regex::Regex::new("^/chat/threads/[^/]*/readReceipts$").unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/chat/threads/{}/readReceipts$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/{}/readReceipts$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn body(self, value: &types::SendReadReceiptRequest) -> Self {
@@ -897,19 +1073,29 @@ pub mod operations {
         pub fn ok(self) -> Self {
             Self(self.0.status(200u16))
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -922,14 +1108,18 @@ pub mod operations {
             Self(
                 inner
                     .method(::httpmock::Method::POST)
-                    .path_matches(regex::Regex::new("^/chat/threads/[^/]*/typing$").unwrap()),
+                    .path_matches(
+                        regex::Regex::new("^/chat/threads/[^/]*/typing$").unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/chat/threads/{}/typing$", value.to_string()))
+            let re = regex::Regex::new(
+                    &format!("^/chat/threads/{}/typing$", value.to_string()),
+                )
                 .unwrap();
             Self(self.0.path_matches(re))
         }
@@ -948,19 +1138,29 @@ pub mod operations {
         pub fn ok(self) -> Self {
             Self(self.0.status(200u16))
         }
-        pub fn client_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn client_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::CommunicationErrorResponse) -> Self {
+        pub fn server_error(
+            self,
+            status: u16,
+            value: &types::CommunicationErrorResponse,
+        ) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -980,7 +1180,10 @@ pub trait MockServerExt {
         F: FnOnce(operations::CreateChatThreadWhen, operations::CreateChatThreadThen);
     fn get_chat_thread_properties<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::GetChatThreadPropertiesWhen, operations::GetChatThreadPropertiesThen);
+        F: FnOnce(
+            operations::GetChatThreadPropertiesWhen,
+            operations::GetChatThreadPropertiesThen,
+        );
     fn delete_chat_thread<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::DeleteChatThreadWhen, operations::DeleteChatThreadThen);
@@ -1007,22 +1210,40 @@ pub trait MockServerExt {
         F: FnOnce(operations::UpdateChatMessageWhen, operations::UpdateChatMessageThen);
     fn list_chat_participants<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::ListChatParticipantsWhen, operations::ListChatParticipantsThen);
+        F: FnOnce(
+            operations::ListChatParticipantsWhen,
+            operations::ListChatParticipantsThen,
+        );
     fn add_chat_participants<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::AddChatParticipantsWhen, operations::AddChatParticipantsThen);
+        F: FnOnce(
+            operations::AddChatParticipantsWhen,
+            operations::AddChatParticipantsThen,
+        );
     fn remove_chat_participant<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::RemoveChatParticipantWhen, operations::RemoveChatParticipantThen);
+        F: FnOnce(
+            operations::RemoveChatParticipantWhen,
+            operations::RemoveChatParticipantThen,
+        );
     fn list_chat_read_receipts<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::ListChatReadReceiptsWhen, operations::ListChatReadReceiptsThen);
+        F: FnOnce(
+            operations::ListChatReadReceiptsWhen,
+            operations::ListChatReadReceiptsThen,
+        );
     fn send_chat_read_receipt<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::SendChatReadReceiptWhen, operations::SendChatReadReceiptThen);
+        F: FnOnce(
+            operations::SendChatReadReceiptWhen,
+            operations::SendChatReadReceiptThen,
+        );
     fn send_typing_notification<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::SendTypingNotificationWhen, operations::SendTypingNotificationThen);
+        F: FnOnce(
+            operations::SendTypingNotificationWhen,
+            operations::SendTypingNotificationThen,
+        );
 }
 impl MockServerExt for ::httpmock::MockServer {
     fn list_chat_threads<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
@@ -1049,7 +1270,10 @@ impl MockServerExt for ::httpmock::MockServer {
     }
     fn get_chat_thread_properties<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::GetChatThreadPropertiesWhen, operations::GetChatThreadPropertiesThen),
+        F: FnOnce(
+            operations::GetChatThreadPropertiesWhen,
+            operations::GetChatThreadPropertiesThen,
+        ),
     {
         self.mock(|when, then| {
             config_fn(
@@ -1140,7 +1364,10 @@ impl MockServerExt for ::httpmock::MockServer {
     }
     fn list_chat_participants<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::ListChatParticipantsWhen, operations::ListChatParticipantsThen),
+        F: FnOnce(
+            operations::ListChatParticipantsWhen,
+            operations::ListChatParticipantsThen,
+        ),
     {
         self.mock(|when, then| {
             config_fn(
@@ -1151,7 +1378,10 @@ impl MockServerExt for ::httpmock::MockServer {
     }
     fn add_chat_participants<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::AddChatParticipantsWhen, operations::AddChatParticipantsThen),
+        F: FnOnce(
+            operations::AddChatParticipantsWhen,
+            operations::AddChatParticipantsThen,
+        ),
     {
         self.mock(|when, then| {
             config_fn(
@@ -1162,7 +1392,10 @@ impl MockServerExt for ::httpmock::MockServer {
     }
     fn remove_chat_participant<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::RemoveChatParticipantWhen, operations::RemoveChatParticipantThen),
+        F: FnOnce(
+            operations::RemoveChatParticipantWhen,
+            operations::RemoveChatParticipantThen,
+        ),
     {
         self.mock(|when, then| {
             config_fn(
@@ -1173,7 +1406,10 @@ impl MockServerExt for ::httpmock::MockServer {
     }
     fn list_chat_read_receipts<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::ListChatReadReceiptsWhen, operations::ListChatReadReceiptsThen),
+        F: FnOnce(
+            operations::ListChatReadReceiptsWhen,
+            operations::ListChatReadReceiptsThen,
+        ),
     {
         self.mock(|when, then| {
             config_fn(
@@ -1184,7 +1420,10 @@ impl MockServerExt for ::httpmock::MockServer {
     }
     fn send_chat_read_receipt<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::SendChatReadReceiptWhen, operations::SendChatReadReceiptThen),
+        F: FnOnce(
+            operations::SendChatReadReceiptWhen,
+            operations::SendChatReadReceiptThen,
+        ),
     {
         self.mock(|when, then| {
             config_fn(
@@ -1195,7 +1434,10 @@ impl MockServerExt for ::httpmock::MockServer {
     }
     fn send_typing_notification<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::SendTypingNotificationWhen, operations::SendTypingNotificationThen),
+        F: FnOnce(
+            operations::SendTypingNotificationWhen,
+            operations::SendTypingNotificationThen,
+        ),
     {
         self.mock(|when, then| {
             config_fn(
