@@ -80,8 +80,11 @@ pub const USER_AGENT_PRODUCT: &str = concat!("acs-chat-rest/", env!("CARGO_PKG_V
 /// Method and path template of one operation of the description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationRoute {
-    /// The description's `operationId`.
+    /// The description's `operationId`, e.g. `CreateChatThread`.
     pub operation_id: &'static str,
+    /// The generated method's name, e.g. `create_chat_thread` (what progenitor's
+    /// hooks see as the operation id).
+    pub name: &'static str,
     /// The HTTP method, upper case.
     pub method: &'static str,
     /// The path template, e.g. `/chat/threads/{chatThreadId}`.
@@ -91,16 +94,18 @@ pub struct OperationRoute {
 }
 
 impl OperationRoute {
-    /// The route of the operation with this `operationId`.
+    /// The route of the operation with this `operationId` or method name.
     ///
     /// ```
-    /// let route = acs_chat_rest::OperationRoute::find("UpdateChatMessage").unwrap();
+    /// use acs_chat_rest::OperationRoute;
+    /// let route = OperationRoute::find("UpdateChatMessage").unwrap();
     /// assert!(route.merge_patch);
+    /// assert_eq!(OperationRoute::find("update_chat_message"), Some(route));
     /// ```
-    pub fn find(operation_id: &str) -> Option<&'static OperationRoute> {
+    pub fn find(operation: &str) -> Option<&'static OperationRoute> {
         OPERATION_ROUTES
             .iter()
-            .find(|route| route.operation_id == operation_id)
+            .find(|route| route.operation_id == operation || route.name == operation)
     }
 
     /// Whether a request path is this route's template with every parameter
@@ -276,6 +281,9 @@ impl RequestPolicy for StandardPolicy {
             }
             set_api_version(request.url_mut());
             let headers = request.headers_mut();
+            // progenitor also sends the version as an `api-version` header; ACS
+            // reads only the query parameter, so the header is dropped.
+            headers.remove("api-version");
             if route.merge_patch {
                 headers.insert(
                     CONTENT_TYPE,

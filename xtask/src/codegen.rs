@@ -60,9 +60,11 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
     let mock_file: syn::File =
         syn::parse2(mock_tokens).map_err(|e| format!("httpmock output does not parse: {e}"))?;
 
+    let client = prettyplease::unparse(&client_file);
+    check_route_names(&client, &normalized)?;
     let header = header(spec_hash);
     Ok(GeneratedSources {
-        client: format!("{header}{}", prettyplease::unparse(&client_file)),
+        client: format!("{header}{client}"),
         mock: format!("{header}{}", prettyplease::unparse(&mock_file)),
     })
 }
@@ -234,11 +236,12 @@ fn route_items(normalized: &Normalized) -> Result<Vec<syn::Item>, String> {
     let api_version = &normalized.api_version;
     let routes = normalized.routes.iter().map(|route| {
         let id = &route.operation_id;
+        let name = snake_case(id);
         let method = &route.method;
         let path = &route.path;
         let merge_patch = normalized.merge_patch_operations.contains(id);
         quote! {
-            crate::OperationRoute { operation_id: #id, method: #method, path: #path, merge_patch: #merge_patch }
+            crate::OperationRoute { operation_id: #id, name: #name, method: #method, path: #path, merge_patch: #merge_patch }
         }
     });
     let tokens = quote! {
@@ -251,6 +254,47 @@ fn route_items(normalized: &Normalized) -> Result<Vec<syn::Item>, String> {
     syn::parse2::<syn::File>(tokens)
         .map(|file| file.items)
         .map_err(|e| format!("route table does not parse: {e}"))
+}
+
+/// The method name progenitor gives an operation (`CreateChatThread` →
+/// `create_chat_thread`), which is also the `operation_id` its hooks see.
+pub fn snake_case(operation_id: &str) -> String {
+    let mut name = String::new();
+    let mut previous_lower = false;
+    for c in operation_id.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !name.ends_with('_') && !name.is_empty() {
+                name.push('_');
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && previous_lower {
+            name.push('_');
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        name.push(c.to_ascii_lowercase());
+    }
+    name
+}
+
+/// Every route's method name must be a method of the generated client, or the
+/// request hook could not find the route of an operation at run time.
+fn check_route_names(client_source: &str, normalized: &Normalized) -> Result<(), String> {
+    let missing: Vec<String> = normalized
+        .routes
+        .iter()
+        .map(|route| snake_case(&route.operation_id))
+        .filter(|name| !client_source.contains(&format!("operation_id: \"{name}\"")))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "progenitor named these operations differently than the route table: {}",
+            missing.join(", ")
+        ))
+    }
 }
 
 /// Replaces `#[derive(.., schemars::JsonSchema, ..)]` with the same derive minus
@@ -311,6 +355,13 @@ mod tests {
         assert_eq!(variant_name("chat.join"), "ChatJoin");
         assert_eq!(variant_name("4k"), "V4k");
         assert_eq!(variant_name(""), "Empty");
+    }
+
+    #[test]
+    fn snake_case_matches_progenitor_method_names() {
+        assert_eq!(snake_case("CreateChatThread"), "create_chat_thread");
+        assert_eq!(snake_case("ChatThread_ListChatReadReceipts"), "chat_thread_list_chat_read_receipts");
+        assert_eq!(snake_case("GetV2Thing"), "get_v2_thing");
     }
 
     #[test]
