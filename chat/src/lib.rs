@@ -1,2 +1,66 @@
-//! Rust client for Azure Communication Services Chat.
+//! The Rust client for Azure Communication Services (ACS) Chat.
+//!
+//! Create and delete threads with [`ChatClient`]; send, list, edit and
+//! delete messages, manage participants, and send typing notifications and
+//! read receipts with [`ChatThreadClient`]. Every request carries a token
+//! from a [`CommunicationTokenCredential`] (refreshed as needed), is retried
+//! on throttling and transient failures, and fails with one typed [`Error`].
+//! Lists are [`Pager`]s: `futures::Stream`s that fetch one page at a time.
+//!
+//! ```no_run
+//! # async fn run() -> acs_chat::Result<()> {
+//! use acs_chat::{ChatClient, ChatParticipant, CommunicationIdentifier, CommunicationTokenCredential};
+//! use futures::TryStreamExt;
+//!
+//! let credential = CommunicationTokenCredential::new("<user access token>")?;
+//! let client = ChatClient::new("https://contoso.communication.azure.com", credential)?;
+//!
+//! let bob = CommunicationIdentifier::from_raw_id("8:acs:<resource>_<bob>");
+//! let created = client
+//!     .create_chat_thread("Launch plan")
+//!     .participants([ChatParticipant::new(bob).display_name("Bob")])
+//!     .await?;
+//! for (participant, error) in &created.errors {
+//!     eprintln!("{} was not added: {error}", participant.identifier);
+//! }
+//!
+//! let thread = client.get_chat_thread_client(&created.chat_thread.id);
+//! let sent = thread.send_message("Hello, Bob!").sender_display_name("Alice").await?;
+//! let messages: Vec<_> = thread.list_messages().results_per_page(50).try_collect().await?;
+//! println!("{} messages, newest {}", messages.len(), sent.id);
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod client;
+pub mod credential;
+mod error;
+pub mod identifier;
+mod models;
+mod pager;
+mod policy;
+mod retry;
+mod thread;
+mod wire;
+
+pub use client::{ChatClient, ChatClientBuilder, CreateChatThread};
+pub use credential::{
+    AccessToken, CommunicationTokenCredential, CommunicationTokenCredentialBuilder,
+};
+pub use error::{ChatError, Error, ErrorKind, Result};
+pub use identifier::{
+    CommunicationCloudEnvironment, CommunicationIdentifier, CommunicationUserIdentifier,
+    MicrosoftTeamsAppIdentifier, MicrosoftTeamsUserIdentifier, PhoneNumberIdentifier,
+    TeamsExtensionUserIdentifier, UnknownIdentifier,
+};
+pub use models::{
+    ChatAttachment, ChatAttachmentType, ChatMessage, ChatMessageContent, ChatMessageReadReceipt,
+    ChatMessageType, ChatParticipant, ChatRetentionPolicy, ChatThreadItem, ChatThreadProperties,
+    CreateChatThreadResult, Metadata, SendChatMessageResult,
+};
+pub use pager::{Page, Pager};
+pub use retry::RetryOptions;
+pub use thread::{
+    ChatThreadClient, SendMessage, SendTypingNotification, UpdateMessage, UpdateProperties,
+};

@@ -178,6 +178,17 @@ pub trait RequestPolicy: Send + Sync {
         request: &'a mut reqwest::Request,
         route: &'static OperationRoute,
     ) -> BoxFuture<'a, Result<(), BoxError>>;
+
+    /// Sees the outcome of a request of `route` before the client decodes it
+    /// (e.g. to record the status and headers of an error response whose body
+    /// turns out not to be JSON). Does nothing by default.
+    fn observe(
+        &self,
+        route: &'static OperationRoute,
+        outcome: &Result<reqwest::Response, reqwest::Error>,
+    ) {
+        let _ = (route, outcome);
+    }
 }
 
 /// The policy every ACS Chat request needs.
@@ -349,6 +360,17 @@ impl ClientHooks<ClientState> for Client {
             .prepare(request, route)
             .await
             .map_err(|e| Error::Custom(e.to_string()))
+    }
+
+    async fn post<E>(
+        &self,
+        outcome: &reqwest::Result<reqwest::Response>,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        if let Some(route) = OperationRoute::find(info.operation_id) {
+            self.inner().policy.observe(route, outcome);
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,475 @@
+//! [`ChatClient`]: thread-level operations, options, and the shared core every
+//! thread client uses.
+
+use std::collections::HashMap;
+use std::future::{Future, IntoFuture};
+use std::sync::Arc;
+use std::time::Duration;
+
+use acs_chat_rest::types as wire;
+use futures::future::BoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::credential::CommunicationTokenCredential;
+use crate::error::{Error, ErrorKind, Result};
+use crate::models::{
+    ChatParticipant, ChatRetentionPolicy, ChatThreadItem, CreateChatThreadResult, Metadata,
+};
+use crate::pager::{trusted_next_link, Page, PageFetcher, PageRequest, Pager};
+use crate::policy::{call, from_transport, FacadePolicy};
+use crate::retry::{self, Idempotency, RetryOptions};
+use crate::thread::ChatThreadClient;
+use crate::wire as convert;
+
+/// The `User-Agent` product of this crate.
+const USER_AGENT: &str = concat!("acs-chat/", env!("CARGO_PKG_VERSION"));
+
+/// What every client of one endpoint shares.
+pub(crate) struct ClientCore {
+    pub(crate) raw: acs_chat_rest::Client,
+    pub(crate) endpoint: reqwest::Url,
+    pub(crate) retry: RetryOptions,
+}
+
+/// A raw list response: its items and its `nextLink`.
+pub(crate) trait WireCollection: DeserializeOwned + Send + 'static {
+    type Item;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
+}
+
+macro_rules! wire_collection {
+    ($($collection:ident => $item:ident),* $(,)?) => {$(
+        impl WireCollection for wire::$collection {
+            type Item = wire::$item;
+            fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
+                (self.value, self.next_link)
+            }
+        }
+    )*};
+}
+
+wire_collection! {
+    ChatThreadsItemCollection => ChatThreadItem,
+    ChatMessagesCollection => ChatMessage,
+    ChatParticipantsCollection => ChatParticipant,
+    ChatMessageReadReceiptsCollection => ChatMessageReadReceipt,
+}
+
+/// A page of facade items from a raw collection.
+pub(crate) fn page_of<C: WireCollection, T>(collection: C, convert: fn(C::Item) -> T) -> Page<T> {
+    let (items, next_link) = collection.into_parts();
+    Page {
+        items: items.into_iter().map(convert).collect(),
+        continuation_token: next_link,
+    }
+}
+
+impl ClientCore {
+    /// Runs `attempt` with this client's retry options.
+    pub(crate) async fn with_retries<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        thread_id: Option<&str>,
+        idempotency: Idempotency,
+        attempt: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        retry::run(&self.retry, operation, thread_id, idempotency, attempt).await
+    }
+
+    /// Fetches the page at a `nextLink` of `operation`, with retries, if the
+    /// link points at this client's endpoint.
+    pub(crate) async fn next_page<C: WireCollection>(
+        &self,
+        operation: &'static str,
+        thread_id: Option<&str>,
+        next_link: &str,
+    ) -> Result<C> {
+        let url = trusted_next_link(&self.endpoint, next_link)?;
+        self.with_retries(operation, thread_id, Idempotency::Idempotent, || async {
+            let response = match self.raw.get_next_page(operation, url.clone()).await {
+                Ok(response) => response,
+                Err(acs_chat_rest::Error::CommunicationError(e)) => return Err(from_transport(e)),
+                Err(other) => return Err(Error::new(ErrorKind::Refused, other.to_string())),
+            };
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response.bytes().await.map_err(from_transport)?;
+            if status >= 400 {
+                return Err(Error::from_response(status, &headers, &body));
+            }
+            serde_json::from_slice(&body)
+                .map_err(|e| Error::decode("a page of results could not be decoded", e))
+        })
+        .await
+    }
+
+    /// A pager whose first page comes from `first` and later ones from `nextLink`s.
+    pub(crate) fn pager<C, T, F>(
+        self: &Arc<Self>,
+        operation: &'static str,
+        thread_id: Option<String>,
+        first: F,
+        convert: fn(C::Item) -> T,
+    ) -> Pager<T>
+    where
+        C: WireCollection,
+        T: Send + 'static,
+        F: for<'a> Fn(
+                &'a ClientCore,
+                &'a str,
+                &'a crate::pager::ListOptions,
+            ) -> BoxFuture<'a, Result<C>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let core = self.clone();
+        let first = Arc::new(first);
+        let fetch: PageFetcher<T> = Arc::new(move |request| {
+            let core = core.clone();
+            let first = first.clone();
+            let thread_id = thread_id.clone();
+            Box::pin(async move {
+                let thread = thread_id.as_deref();
+                let collection = match request {
+                    PageRequest::First(options) => {
+                        core.with_retries(operation, thread, Idempotency::Idempotent, || {
+                            first(&core, thread.unwrap_or(""), &options)
+                        })
+                        .await?
+                    }
+                    PageRequest::Next(link) => {
+                        core.next_page::<C>(operation, thread, &link).await?
+                    }
+                };
+                Ok(page_of(collection, convert))
+            })
+        });
+        Pager::new(fetch)
+    }
+}
+
+/// Rejects ids that are empty or would change the request path.
+pub(crate) fn check_id(what: &str, id: &str) -> Result<()> {
+    if id.trim().is_empty() || id == "." || id == ".." {
+        return Err(Error::invalid_argument(format!(
+            "{what} must not be empty, `.` or `..`"
+        )));
+    }
+    Ok(())
+}
+
+/// Options of a [`ChatClient`].
+///
+/// ```no_run
+/// # fn run(credential: acs_chat::CommunicationTokenCredential) -> acs_chat::Result<()> {
+/// use std::time::Duration;
+/// use acs_chat::{ChatClient, RetryOptions};
+///
+/// let client = ChatClient::builder("https://contoso.communication.azure.com", credential)
+///     .retry(RetryOptions::default().max_retries(5))
+///     .timeout(Duration::from_secs(20))
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[must_use = "call build() to get the client"]
+pub struct ChatClientBuilder {
+    endpoint: String,
+    credential: CommunicationTokenCredential,
+    retry: RetryOptions,
+    timeout: Duration,
+    user_agent: Option<String>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl ChatClientBuilder {
+    /// How failed requests are retried (default: 3 retries from 0.8 s).
+    pub fn retry(mut self, retry: RetryOptions) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The time limit of each attempt (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// An application id put before this crate's `User-Agent`.
+    pub fn user_agent(mut self, application_id: impl Into<String>) -> Self {
+        self.user_agent = Some(application_id.into());
+        self
+    }
+
+    /// The HTTP client to send with (e.g. one that trusts a local emulator's
+    /// certificate). Its own timeout applies instead of [`timeout`](Self::timeout).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks the endpoint and builds the client. The endpoint must be https,
+    /// or http to a loopback host (a local emulator).
+    pub fn build(self) -> Result<ChatClient> {
+        let endpoint = reqwest::Url::parse(self.endpoint.trim()).map_err(|e| {
+            Error::invalid_argument(format!("the endpoint is not a valid URL: {e}"))
+        })?;
+        match endpoint.scheme() {
+            "https" => {}
+            "http" if acs_chat_rest::is_loopback(&endpoint) => {}
+            scheme => {
+                return Err(Error::invalid_argument(format!(
+                    "the endpoint must use https (got {scheme}://); plain http is allowed only to loopback hosts"
+                )))
+            }
+        }
+        if endpoint.host_str().is_none_or(str::is_empty) {
+            return Err(Error::invalid_argument("the endpoint has no host"));
+        }
+        let http = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+                .build()
+                .map_err(|e| {
+                    Error::new(ErrorKind::Refused, "could not build the HTTP client").with_source(e)
+                })?,
+        };
+        let user_agent = match &self.user_agent {
+            Some(app) => format!("{app} {USER_AGENT}"),
+            None => USER_AGENT.to_string(),
+        };
+        let base_url = endpoint.as_str().trim_end_matches('/').to_string();
+        let raw = acs_chat_rest::Client::new_with_client(
+            &base_url,
+            http,
+            acs_chat_rest::ClientState::new(FacadePolicy::new(self.credential, &user_agent)),
+        );
+        Ok(ChatClient {
+            core: Arc::new(ClientCore {
+                raw,
+                endpoint,
+                retry: self.retry,
+            }),
+        })
+    }
+}
+
+/// The entry point: creates, lists and deletes threads, and hands out a
+/// [`ChatThreadClient`] per thread. Cheap to clone.
+///
+/// ```no_run
+/// # async fn run() -> acs_chat::Result<()> {
+/// use acs_chat::{ChatClient, CommunicationTokenCredential};
+///
+/// let credential = CommunicationTokenCredential::new("<user access token>")?;
+/// let client = ChatClient::new("https://contoso.communication.azure.com", credential)?;
+/// let created = client.create_chat_thread("Weekly sync").await?;
+/// let thread = client.get_chat_thread_client(&created.chat_thread.id);
+/// thread.send_message("Hello!").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ChatClient {
+    core: Arc<ClientCore>,
+}
+
+impl std::fmt::Debug for ChatClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatClient")
+            .field("endpoint", &self.core.endpoint.as_str())
+            .field("retry", &self.core.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChatClient {
+    /// A client of the ACS resource at `endpoint` (e.g.
+    /// `https://<resource>.communication.azure.com`) with default options.
+    pub fn new(
+        endpoint: impl Into<String>,
+        credential: CommunicationTokenCredential,
+    ) -> Result<Self> {
+        Self::builder(endpoint, credential).build()
+    }
+
+    /// A builder, to set options before building the client.
+    pub fn builder(
+        endpoint: impl Into<String>,
+        credential: CommunicationTokenCredential,
+    ) -> ChatClientBuilder {
+        ChatClientBuilder {
+            endpoint: endpoint.into(),
+            credential,
+            retry: RetryOptions::default(),
+            timeout: Duration::from_secs(30),
+            user_agent: None,
+            http_client: None,
+        }
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> &str {
+        self.core.endpoint.as_str()
+    }
+
+    /// A client for one thread's messages, participants and receipts. The id
+    /// is checked when a request is made.
+    pub fn get_chat_thread_client(&self, thread_id: impl AsRef<str>) -> ChatThreadClient {
+        ChatThreadClient::new(self.core.clone(), thread_id.as_ref().to_string())
+    }
+
+    /// Creates a thread; set its participants and options on the returned
+    /// builder, then `.await` it.
+    pub fn create_chat_thread(&self, topic: impl Into<String>) -> CreateChatThread {
+        CreateChatThread {
+            core: self.core.clone(),
+            topic: topic.into(),
+            participants: Vec::new(),
+            idempotency_token: None,
+            metadata: HashMap::new(),
+            retention_policy: None,
+        }
+    }
+
+    /// The threads the user is in, newest first.
+    pub fn list_chat_threads(&self) -> Pager<ChatThreadItem> {
+        self.core.pager(
+            "list_chat_threads",
+            None,
+            |core, _, options| {
+                Box::pin(call(core.raw.list_chat_threads(
+                    options.max_page_size,
+                    options.start_time.as_ref(),
+                )))
+            },
+            convert::thread_item_from_wire,
+        )
+    }
+
+    /// Deletes a thread.
+    pub async fn delete_chat_thread(&self, thread_id: impl AsRef<str>) -> Result<()> {
+        let thread_id = thread_id.as_ref();
+        check_id("the thread id", thread_id)?;
+        self.core
+            .with_retries(
+                "delete_chat_thread",
+                Some(thread_id),
+                Idempotency::Idempotent,
+                || call(self.core.raw.delete_chat_thread(thread_id)),
+            )
+            .await
+    }
+
+    /// The generated REST client, with this client's credential and policies,
+    /// for anything the facade does not cover.
+    pub fn raw(&self) -> &acs_chat_rest::Client {
+        &self.core.raw
+    }
+}
+
+impl Pager<ChatThreadItem> {
+    /// Only threads changed at or after this time.
+    pub fn start_time(self, time: chrono::DateTime<chrono::Utc>) -> Self {
+        self.with_start_time(time)
+    }
+}
+
+/// A pending [`ChatClient::create_chat_thread`]: set options, then `.await`.
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CreateChatThread {
+    core: Arc<ClientCore>,
+    topic: String,
+    participants: Vec<ChatParticipant>,
+    idempotency_token: Option<String>,
+    metadata: Metadata,
+    retention_policy: Option<ChatRetentionPolicy>,
+}
+
+impl CreateChatThread {
+    /// The thread's first participants (the creator is added by the service).
+    pub fn participants(mut self, participants: impl IntoIterator<Item = ChatParticipant>) -> Self {
+        self.participants.extend(participants);
+        self
+    }
+
+    /// A key that makes the request idempotent (the `repeatability-request-id`
+    /// header): repeating it returns the same thread. A UUID is used when none
+    /// is given, and the same one is sent on every retry.
+    pub fn idempotency_token(mut self, token: impl Into<String>) -> Self {
+        self.idempotency_token = Some(token.into());
+        self
+    }
+
+    /// The thread's metadata.
+    pub fn metadata(mut self, metadata: Metadata) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// When the service deletes the thread on its own.
+    pub fn retention_policy(mut self, policy: ChatRetentionPolicy) -> Self {
+        self.retention_policy = Some(policy);
+        self
+    }
+
+    async fn send(self) -> Result<CreateChatThreadResult> {
+        if self.topic.trim().is_empty() {
+            return Err(Error::invalid_argument("the topic must not be empty"));
+        }
+        let token = self
+            .idempotency_token
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        if token.trim().is_empty() {
+            return Err(Error::invalid_argument(
+                "the idempotency token must not be empty",
+            ));
+        }
+        let body = wire::CreateChatThreadRequest {
+            metadata: self.metadata,
+            participants: self
+                .participants
+                .iter()
+                .map(convert::participant_to_wire)
+                .collect(),
+            retention_policy: self
+                .retention_policy
+                .as_ref()
+                .map(convert::retention_to_wire),
+            topic: self.topic,
+        };
+        let core = &self.core;
+        let result = core
+            .with_retries("create_chat_thread", None, Idempotency::Idempotent, || {
+                call(core.raw.create_chat_thread(Some(&token), &body))
+            })
+            .await?;
+        let thread = result.chat_thread.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Decode,
+                "the service created no thread and gave no reason",
+            )
+        })?;
+        Ok(CreateChatThreadResult {
+            chat_thread: convert::thread_from_wire(thread),
+            errors: convert::pair_participant_errors(
+                &self.participants,
+                result.invalid_participants,
+            ),
+        })
+    }
+}
+
+impl IntoFuture for CreateChatThread {
+    type Output = Result<CreateChatThreadResult>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

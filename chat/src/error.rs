@@ -1,0 +1,351 @@
+//! The one error type of the crate, and the service's per-item [`ChatError`].
+
+use std::fmt;
+use std::time::Duration;
+
+use acs_chat_rest::types::{CommunicationError, CommunicationErrorResponse};
+use reqwest::header::HeaderMap;
+
+/// `Result` with [`Error`] as the default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// An error the service reported about one item: the whole request, one
+/// participant that could not be added, and so on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatError {
+    /// The service's error code, e.g. `Forbidden`.
+    pub code: String,
+    /// A human-readable message.
+    pub message: String,
+    /// What the error is about, e.g. the raw id of a participant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Further errors that led to this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<ChatError>,
+    /// A more specific error, when the service gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inner_error: Option<Box<ChatError>>,
+}
+
+impl From<CommunicationError> for ChatError {
+    fn from(wire: CommunicationError) -> Self {
+        Self {
+            code: wire.code,
+            message: wire.message,
+            target: wire.target,
+            details: wire.details.into_iter().map(ChatError::from).collect(),
+            inner_error: wire
+                .innererror
+                .map(|inner| Box::new(ChatError::from(*inner))),
+        }
+    }
+}
+
+impl fmt::Display for ChatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        if let Some(target) = &self.target {
+            write!(f, " (target {target})")?;
+        }
+        Ok(())
+    }
+}
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An argument was rejected before any request was sent.
+    InvalidArgument,
+    /// Getting or refreshing the access token failed.
+    Credential,
+    /// The service answered with an error status.
+    Service,
+    /// The connection failed before the request was sent.
+    Connection,
+    /// The connection failed or timed out after the request may have reached
+    /// the service, for an operation that is safe to retry.
+    Transport,
+    /// A non-idempotent request (sending a message) failed after it may have
+    /// reached the service: it may or may not have taken effect, and was not
+    /// retried so as not to duplicate it.
+    OutcomeUnknown,
+    /// The response could not be decoded.
+    Decode,
+    /// A `nextLink` pointed somewhere other than the client's endpoint.
+    UntrustedNextLink,
+    /// The client refused to send a request (an insecure endpoint, a request
+    /// the policy could not prepare).
+    Refused,
+}
+
+/// Any failure of this crate: its [`kind`](Error::kind), the HTTP status and the
+/// service's error when there was a response, and the request ids a support
+/// ticket needs. Never contains an access token.
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    status: Option<u16>,
+    service_error: Option<ChatError>,
+    client_request_id: Option<String>,
+    ms_cv: Option<String>,
+    retry_after: Option<Duration>,
+    source: Option<BoxError>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            status: None,
+            service_error: None,
+            client_request_id: None,
+            ms_cv: None,
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    /// A caller passed a bad argument; no request was sent.
+    pub(crate) fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidArgument, message)
+    }
+
+    /// Getting or refreshing a token failed (the message never holds the token).
+    pub(crate) fn credential(message: impl Into<String>, source: Option<BoxError>) -> Self {
+        let mut error = Self::new(ErrorKind::Credential, message);
+        error.source = source;
+        error
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    pub(crate) fn with_client_request_id(mut self, id: Option<String>) -> Self {
+        if self.client_request_id.is_none() {
+            self.client_request_id = id;
+        }
+        self
+    }
+
+    /// An error response: status, the service's error (when the body holds
+    /// one) and the ids from the response headers.
+    pub(crate) fn from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Self {
+        let service_error = serde_json::from_slice::<CommunicationErrorResponse>(body)
+            .ok()
+            .map(|response| ChatError::from(response.error));
+        let fallback = format!(
+            "the service answered {status}{}",
+            if body.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ": {}",
+                    String::from_utf8_lossy(&body[..body.len().min(512)])
+                )
+            }
+        );
+        Self::from_service(status, headers, service_error, fallback)
+    }
+
+    /// An error response whose body was already decoded.
+    pub(crate) fn from_service(
+        status: u16,
+        headers: &HeaderMap,
+        service_error: Option<ChatError>,
+        fallback_message: String,
+    ) -> Self {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        Self {
+            kind: ErrorKind::Service,
+            message: service_error
+                .as_ref()
+                .map_or(fallback_message, |e| e.message.clone()),
+            status: Some(status),
+            service_error,
+            client_request_id: header("x-ms-client-request-id"),
+            ms_cv: header("ms-cv"),
+            retry_after: crate::retry::retry_after(headers),
+            source: None,
+        }
+    }
+
+    /// The same error, now known to leave the outcome of a non-idempotent
+    /// request unknown.
+    pub(crate) fn into_outcome_unknown(mut self, operation: &str) -> Self {
+        self.message = format!(
+            "{operation} may or may not have taken effect: {} (it was not retried, to avoid a duplicate; \
+             list the thread's messages to find out)",
+            self.message
+        );
+        self.kind = ErrorKind::OutcomeUnknown;
+        self
+    }
+
+    /// Turns a decoded success response's failure to decode into an error.
+    pub(crate) fn decode(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::new(ErrorKind::Decode, message).with_source(source)
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The HTTP status, when the service answered.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The service's error code (e.g. `Forbidden`), when it sent one.
+    pub fn code(&self) -> Option<&str> {
+        self.service_error.as_ref().map(|e| e.code.as_str())
+    }
+
+    /// A human-readable description.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The service's whole error, with its target, details and inner error.
+    pub fn service_error(&self) -> Option<&ChatError> {
+        self.service_error.as_ref()
+    }
+
+    /// The `x-ms-client-request-id` of the failed request, for support tickets.
+    pub fn client_request_id(&self) -> Option<&str> {
+        self.client_request_id.as_deref()
+    }
+
+    /// The service's correlation vector (`MS-CV` header), when it sent one.
+    pub fn ms_cv(&self) -> Option<&str> {
+        self.ms_cv.as_deref()
+    }
+
+    /// How long the service asked to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// Whether trying the same request again may succeed: throttling (429),
+    /// 408, 502, 503, 504, and failed connections.
+    pub fn is_retryable(&self) -> bool {
+        match self.kind {
+            ErrorKind::Service => self.status.is_some_and(crate::retry::is_retryable_status),
+            ErrorKind::Connection | ErrorKind::Transport => true,
+            _ => false,
+        }
+    }
+
+    /// Whether this is an argument error raised before any request.
+    pub fn is_invalid_argument(&self) -> bool {
+        self.kind == ErrorKind::InvalidArgument
+    }
+
+    /// Whether this is a credential error.
+    pub fn is_credential(&self) -> bool {
+        self.kind == ErrorKind::Credential
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("status", &self.status)
+            .field("service_error", &self.service_error)
+            .field("client_request_id", &self.client_request_id)
+            .field("ms_cv", &self.ms_cv)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.status, self.code()) {
+            (Some(status), Some(code)) => write!(f, "{status} {code}: {}", self.message)?,
+            (Some(status), None) => write!(f, "{status}: {}", self.message)?,
+            _ => f.write_str(&self.message)?,
+        }
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        if let Some(id) = &self.client_request_id {
+            write!(f, " (x-ms-client-request-id {id}")?;
+            if let Some(cv) = &self.ms_cv {
+                write!(f, ", MS-CV {cv}")?;
+            }
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_responses_carry_status_code_details_and_request_ids() {
+        let mut headers = HeaderMap::new();
+        headers.insert("ms-cv", "abc.0".parse().unwrap());
+        headers.insert("x-ms-client-request-id", "req-1".parse().unwrap());
+        headers.insert("retry-after", "3".parse().unwrap());
+        let body = br#"{"error":{"code":"TooManyRequests","message":"slow down","target":"t",
+            "details":[{"code":"D","message":"d"}],"innererror":{"code":"I","message":"i"}}}"#;
+        let error = Error::from_response(429, &headers, body);
+        assert_eq!(error.kind(), ErrorKind::Service);
+        assert_eq!(error.status(), Some(429));
+        assert_eq!(error.code(), Some("TooManyRequests"));
+        assert_eq!(error.message(), "slow down");
+        assert_eq!(error.ms_cv(), Some("abc.0"));
+        assert_eq!(error.client_request_id(), Some("req-1"));
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(3)));
+        let service = error.service_error().unwrap();
+        assert_eq!(service.details[0].code, "D");
+        assert_eq!(service.inner_error.as_ref().unwrap().code, "I");
+        assert!(error.is_retryable());
+        let text = error.to_string();
+        assert!(text.contains("429 TooManyRequests: slow down"), "{text}");
+        assert!(text.contains("req-1") && text.contains("abc.0"), "{text}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_service_error_is_kept_in_the_message() {
+        let error = Error::from_response(502, &HeaderMap::new(), b"<html>bad gateway</html>");
+        assert_eq!(error.code(), None);
+        assert!(error.message().contains("bad gateway"));
+        assert!(error.is_retryable());
+    }
+
+    #[test]
+    fn client_errors_are_not_retryable() {
+        for status in [400, 401, 403, 404, 409] {
+            assert!(!Error::from_response(status, &HeaderMap::new(), b"").is_retryable());
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Retries: which failures are retried, how long to wait, and the loop that
+//! runs each attempt afresh (rebuilding and re-signing the request).
+
+use std::future::Future;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use tracing::Instrument;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::policy::AttemptScope;
+
+/// How failed requests are retried.
+///
+/// Throttling (429), 408, 502, 503, 504 and failed connections are retried
+/// with exponential backoff and jitter, honouring the service's `Retry-After`,
+/// `retry-after-ms` and `x-ms-retry-after-ms` headers.
+///
+/// ```
+/// use std::time::Duration;
+/// use acs_chat::RetryOptions;
+///
+/// let patient = RetryOptions::default().max_retries(5).max_delay(Duration::from_secs(30));
+/// let none = RetryOptions::disabled();
+/// # let _ = (patient, none);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryOptions {
+    max_retries: u32,
+    initial_delay: Duration,
+    max_delay: Duration,
+}
+
+impl Default for RetryOptions {
+    /// 3 retries, backoff from 0.8 s, at most 60 s per wait (as the official SDKs).
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            initial_delay: Duration::from_millis(800),
+            max_delay: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryOptions {
+    /// No retries at all.
+    pub fn disabled() -> Self {
+        Self::default().max_retries(0)
+    }
+
+    /// How many times a failed request is tried again.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The first backoff delay; each further one doubles it.
+    pub fn initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = delay;
+        self
+    }
+
+    /// The longest single wait. A `Retry-After` longer than this is not waited
+    /// for: the error is returned instead.
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The backoff before retry number `retry` (1-based), with ±20% jitter.
+    fn backoff(&self, retry: u32) -> Duration {
+        let exponent = retry.saturating_sub(1).min(30);
+        let base = self.initial_delay.saturating_mul(1u32 << exponent);
+        let jittered = base.mul_f64(0.8 + 0.4 * fastrand::f64());
+        jittered.min(self.max_delay)
+    }
+}
+
+/// Whether a status is worth retrying.
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 502 | 503 | 504)
+}
+
+/// The wait the service asked for: `retry-after-ms`, `x-ms-retry-after-ms`
+/// (milliseconds), or `Retry-After` (seconds or an HTTP date).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
+        if let Some(ms) = header(name).and_then(|v| v.trim().parse::<f64>().ok()) {
+            if ms.is_finite() && ms >= 0.0 {
+                return Some(Duration::from_secs_f64(ms / 1000.0));
+            }
+        }
+    }
+    let value = header("retry-after")?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Whether an operation may be repeated after it possibly reached the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Idempotency {
+    /// Reads, deletes, updates, and creates with a repeatability id.
+    Idempotent,
+    /// Sending a message: the service has no idempotency key for it, so it is
+    /// retried only when the request provably did not reach the service.
+    NotIdempotent,
+}
+
+/// What to do with a failed attempt.
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    Retry,
+    GiveUp,
+    /// A non-idempotent request may have been processed: report that.
+    OutcomeUnknown,
+}
+
+fn verdict(error: &Error, idempotency: Idempotency) -> Verdict {
+    let provably_not_processed = match error.kind() {
+        ErrorKind::Connection => true,
+        ErrorKind::Service => matches!(error.status(), Some(429 | 503)),
+        _ => false,
+    };
+    if provably_not_processed {
+        return Verdict::Retry;
+    }
+    if !error.is_retryable() {
+        return Verdict::GiveUp;
+    }
+    match idempotency {
+        Idempotency::Idempotent => Verdict::Retry,
+        Idempotency::NotIdempotent => Verdict::OutcomeUnknown,
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the retries run out.
+/// Each attempt is a fresh call (a new request, signed again) inside its own
+/// tracing span and attempt scope.
+pub(crate) async fn run<T, F, Fut>(
+    options: &RetryOptions,
+    operation: &'static str,
+    thread_id: Option<&str>,
+    idempotency: Idempotency,
+    mut attempt: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut retry = 0u32;
+    loop {
+        let span = tracing::info_span!(
+            "acs_chat.request",
+            operation,
+            thread_id = thread_id.unwrap_or(""),
+            attempt = retry + 1,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        let scope = AttemptScope::new();
+        let outcome = scope.run(attempt()).instrument(span.clone()).await;
+        if let Some(id) = scope.client_request_id() {
+            span.record("request_id", id.as_str());
+        }
+        if let Some(status) = scope.status() {
+            span.record("status", status);
+        }
+        let error = match outcome {
+            Ok(value) => return Ok(value),
+            Err(error) => error.with_client_request_id(scope.client_request_id()),
+        };
+        let verdict = verdict(&error, idempotency);
+        if verdict == Verdict::OutcomeUnknown {
+            tracing::warn!(parent: &span, %error, "not retried: the outcome is unknown");
+            return Err(error.into_outcome_unknown(operation));
+        }
+        if verdict == Verdict::GiveUp || retry >= options.max_retries {
+            return Err(error);
+        }
+        retry += 1;
+        let wait = error
+            .retry_after()
+            .unwrap_or_else(|| options.backoff(retry));
+        if wait > options.max_delay {
+            tracing::warn!(parent: &span, ?wait, "the service asked to wait longer than max_delay");
+            return Err(error);
+        }
+        tracing::info!(parent: &span, %error, ?wait, "retrying");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_every_header_form() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert("x-ms-retry-after-ms", "250".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
+        headers.insert("retry-after-ms", "1500".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(1500)));
+
+        let mut dated = HeaderMap::new();
+        let later = std::time::SystemTime::now() + Duration::from_secs(30);
+        dated.insert(
+            "retry-after",
+            httpdate::fmt_http_date(later).parse().unwrap(),
+        );
+        let wait = retry_after(&dated).unwrap();
+        assert!(
+            wait > Duration::from_secs(27) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+
+        let mut junk = HeaderMap::new();
+        junk.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&junk), None);
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let options = RetryOptions::default();
+        for _ in 0..50 {
+            let first = options.backoff(1);
+            assert!(first >= Duration::from_millis(640) && first <= Duration::from_millis(960));
+            let third = options.backoff(3);
+            assert!(third >= Duration::from_millis(2560) && third <= Duration::from_millis(3840));
+            assert!(options.backoff(20) <= Duration::from_secs(60));
+        }
+    }
+
+    fn service(status: u16) -> Error {
+        Error::from_response(status, &HeaderMap::new(), b"")
+    }
+
+    #[test]
+    fn sends_are_retried_only_when_provably_not_processed() {
+        use Idempotency::*;
+        let connect = Error::new(ErrorKind::Connection, "refused");
+        let timeout = Error::new(ErrorKind::Transport, "timed out");
+        assert_eq!(verdict(&connect, NotIdempotent), Verdict::Retry);
+        assert_eq!(verdict(&service(429), NotIdempotent), Verdict::Retry);
+        assert_eq!(verdict(&service(503), NotIdempotent), Verdict::Retry);
+        assert_eq!(verdict(&timeout, NotIdempotent), Verdict::OutcomeUnknown);
+        assert_eq!(
+            verdict(&service(502), NotIdempotent),
+            Verdict::OutcomeUnknown
+        );
+        assert_eq!(
+            verdict(&service(504), NotIdempotent),
+            Verdict::OutcomeUnknown
+        );
+        assert_eq!(verdict(&service(400), NotIdempotent), Verdict::GiveUp);
+        assert_eq!(verdict(&timeout, Idempotent), Verdict::Retry);
+        assert_eq!(verdict(&service(502), Idempotent), Verdict::Retry);
+        assert_eq!(verdict(&service(404), Idempotent), Verdict::GiveUp);
+    }
+}

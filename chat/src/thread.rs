@@ -1,0 +1,560 @@
+//! [`ChatThreadClient`]: one thread's properties, messages, participants,
+//! typing notifications and read receipts.
+
+use std::future::IntoFuture;
+use std::sync::Arc;
+
+use acs_chat_rest::types as wire;
+use futures::future::BoxFuture;
+
+use crate::client::{check_id, ClientCore};
+use crate::error::{ChatError, Error, Result};
+use crate::identifier::CommunicationIdentifier;
+use crate::models::{
+    ChatMessage, ChatMessageReadReceipt, ChatMessageType, ChatParticipant, ChatRetentionPolicy,
+    ChatThreadProperties, Metadata, SendChatMessageResult,
+};
+use crate::pager::Pager;
+use crate::policy::call;
+use crate::retry::Idempotency;
+use crate::wire as convert;
+
+/// The service's limit on a message's content (28 KB).
+const MAX_CONTENT_BYTES: usize = 28 * 1024;
+
+/// Operations on one thread. Get one from
+/// [`ChatClient::get_chat_thread_client`](crate::ChatClient::get_chat_thread_client);
+/// cheap to clone.
+///
+/// ```no_run
+/// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+/// use acs_chat::ChatMessageType;
+///
+/// let sent = thread
+///     .send_message("<b>Hi</b>")
+///     .chat_message_type(ChatMessageType::Html)
+///     .sender_display_name("Alice")
+///     .await?;
+/// thread.send_read_receipt(&sent.id).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ChatThreadClient {
+    core: Arc<ClientCore>,
+    thread_id: String,
+}
+
+impl std::fmt::Debug for ChatThreadClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatThreadClient")
+            .field("thread_id", &self.thread_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChatThreadClient {
+    pub(crate) fn new(core: Arc<ClientCore>, thread_id: String) -> Self {
+        Self { core, thread_id }
+    }
+
+    /// The thread's id.
+    pub fn thread_id(&self) -> &str {
+        &self.thread_id
+    }
+
+    fn checked_thread_id(&self) -> Result<&str> {
+        check_id("the thread id", &self.thread_id)?;
+        Ok(&self.thread_id)
+    }
+
+    /// The thread's properties.
+    pub async fn get_properties(&self) -> Result<ChatThreadProperties> {
+        let thread_id = self.checked_thread_id()?;
+        let thread = self
+            .core
+            .with_retries(
+                "get_chat_thread_properties",
+                Some(thread_id),
+                Idempotency::Idempotent,
+                || call(self.core.raw.get_chat_thread_properties(thread_id)),
+            )
+            .await?;
+        Ok(convert::thread_from_wire(thread))
+    }
+
+    /// Changes the topic.
+    pub async fn update_topic(&self, topic: impl Into<String>) -> Result<()> {
+        self.update_properties().topic(topic).await
+    }
+
+    /// Changes the topic, metadata or retention policy: set what changes on
+    /// the returned builder, then `.await` it.
+    pub fn update_properties(&self) -> UpdateProperties {
+        UpdateProperties {
+            thread: self.clone(),
+            topic: None,
+            metadata: None,
+            retention_policy: None,
+        }
+    }
+
+    /// Sends a message (text by default): set options, then `.await`.
+    pub fn send_message(&self, content: impl Into<String>) -> SendMessage {
+        SendMessage {
+            thread: self.clone(),
+            content: content.into(),
+            sender_display_name: None,
+            message_type: ChatMessageType::Text,
+            metadata: Metadata::new(),
+        }
+    }
+
+    /// One message.
+    pub async fn get_message(&self, message_id: impl AsRef<str>) -> Result<ChatMessage> {
+        let thread_id = self.checked_thread_id()?;
+        let message_id = message_id.as_ref();
+        check_id("the message id", message_id)?;
+        let message = self
+            .core
+            .with_retries(
+                "get_chat_message",
+                Some(thread_id),
+                Idempotency::Idempotent,
+                || call(self.core.raw.get_chat_message(thread_id, message_id)),
+            )
+            .await?;
+        Ok(convert::message_from_wire(message))
+    }
+
+    /// The thread's messages, newest first, system messages included.
+    pub fn list_messages(&self) -> Pager<ChatMessage> {
+        self.core.pager(
+            "list_chat_messages",
+            Some(self.thread_id.clone()),
+            |core, thread_id, options| {
+                Box::pin(async move {
+                    check_id("the thread id", thread_id)?;
+                    call(core.raw.list_chat_messages(
+                        thread_id,
+                        options.max_page_size,
+                        options.start_time.as_ref(),
+                    ))
+                    .await
+                })
+            },
+            convert::message_from_wire,
+        )
+    }
+
+    /// Edits a message's content or metadata: set what changes, then `.await`.
+    pub fn update_message(&self, message_id: impl AsRef<str>) -> UpdateMessage {
+        UpdateMessage {
+            thread: self.clone(),
+            message_id: message_id.as_ref().to_string(),
+            content: None,
+            metadata: None,
+        }
+    }
+
+    /// Deletes a message.
+    pub async fn delete_message(&self, message_id: impl AsRef<str>) -> Result<()> {
+        let thread_id = self.checked_thread_id()?;
+        let message_id = message_id.as_ref();
+        check_id("the message id", message_id)?;
+        self.core
+            .with_retries(
+                "delete_chat_message",
+                Some(thread_id),
+                Idempotency::Idempotent,
+                || call(self.core.raw.delete_chat_message(thread_id, message_id)),
+            )
+            .await
+    }
+
+    /// The thread's participants.
+    pub fn list_participants(&self) -> Pager<ChatParticipant> {
+        self.core.pager(
+            "list_chat_participants",
+            Some(self.thread_id.clone()),
+            |core, thread_id, options| {
+                Box::pin(async move {
+                    check_id("the thread id", thread_id)?;
+                    call(core.raw.list_chat_participants(
+                        thread_id,
+                        options.max_page_size,
+                        options.skip,
+                    ))
+                    .await
+                })
+            },
+            convert::participant_from_wire,
+        )
+    }
+
+    /// Adds participants. Returns only the ones that could not be added, each
+    /// with the service's reason; an empty list means all were added.
+    pub async fn add_participants(
+        &self,
+        participants: impl IntoIterator<Item = ChatParticipant>,
+    ) -> Result<Vec<(ChatParticipant, ChatError)>> {
+        let thread_id = self.checked_thread_id()?;
+        let participants: Vec<ChatParticipant> = participants.into_iter().collect();
+        if participants.is_empty() {
+            return Err(Error::invalid_argument("no participants to add"));
+        }
+        let body = wire::AddChatParticipantsRequest {
+            participants: participants
+                .iter()
+                .map(convert::participant_to_wire)
+                .collect(),
+        };
+        let result = self
+            .core
+            .with_retries(
+                "add_chat_participants",
+                Some(thread_id),
+                Idempotency::Idempotent,
+                || call(self.core.raw.add_chat_participants(thread_id, &body)),
+            )
+            .await?;
+        Ok(convert::pair_participant_errors(
+            &participants,
+            result.invalid_participants,
+        ))
+    }
+
+    /// Removes a participant.
+    pub async fn remove_participant(&self, identifier: &CommunicationIdentifier) -> Result<()> {
+        let thread_id = self.checked_thread_id()?;
+        if identifier.raw_id().trim().is_empty() {
+            return Err(Error::invalid_argument(
+                "the participant's identifier is empty",
+            ));
+        }
+        let body = convert::identifier_to_wire(identifier);
+        self.core
+            .with_retries(
+                "remove_chat_participant",
+                Some(thread_id),
+                Idempotency::Idempotent,
+                || call(self.core.raw.remove_chat_participant(thread_id, &body)),
+            )
+            .await
+    }
+
+    /// Tells the other participants the user is typing: `.await` it, after
+    /// setting a display name if wanted.
+    pub fn send_typing_notification(&self) -> SendTypingNotification {
+        SendTypingNotification {
+            thread: self.clone(),
+            sender_display_name: None,
+        }
+    }
+
+    /// Marks a message (and those before it) as read.
+    pub async fn send_read_receipt(&self, message_id: impl AsRef<str>) -> Result<()> {
+        let thread_id = self.checked_thread_id()?;
+        let message_id = message_id.as_ref();
+        check_id("the message id", message_id)?;
+        let body = wire::SendReadReceiptRequest {
+            chat_message_id: message_id.to_string(),
+        };
+        self.core
+            .with_retries(
+                "send_chat_read_receipt",
+                Some(thread_id),
+                Idempotency::Idempotent,
+                || call(self.core.raw.send_chat_read_receipt(thread_id, &body)),
+            )
+            .await
+    }
+
+    /// The participants' read receipts.
+    pub fn list_read_receipts(&self) -> Pager<ChatMessageReadReceipt> {
+        self.core.pager(
+            "list_chat_read_receipts",
+            Some(self.thread_id.clone()),
+            |core, thread_id, options| {
+                Box::pin(async move {
+                    check_id("the thread id", thread_id)?;
+                    call(core.raw.list_chat_read_receipts(
+                        thread_id,
+                        options.max_page_size,
+                        options.skip,
+                    ))
+                    .await
+                })
+            },
+            convert::read_receipt_from_wire,
+        )
+    }
+}
+
+impl Pager<ChatMessage> {
+    /// Only messages sent at or after this time.
+    pub fn start_time(self, time: chrono::DateTime<chrono::Utc>) -> Self {
+        self.with_start_time(time)
+    }
+}
+
+impl Pager<ChatParticipant> {
+    /// Skips this many participants.
+    pub fn skip(self, count: i32) -> Self {
+        self.with_skip(count)
+    }
+}
+
+impl Pager<ChatMessageReadReceipt> {
+    /// Skips this many receipts.
+    pub fn skip(self, count: i32) -> Self {
+        self.with_skip(count)
+    }
+}
+
+/// A pending [`ChatThreadClient::update_properties`].
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UpdateProperties {
+    thread: ChatThreadClient,
+    topic: Option<String>,
+    metadata: Option<Metadata>,
+    retention_policy: Option<ChatRetentionPolicy>,
+}
+
+impl UpdateProperties {
+    /// The new topic.
+    pub fn topic(mut self, topic: impl Into<String>) -> Self {
+        self.topic = Some(topic.into());
+        self
+    }
+
+    /// Metadata to merge into the thread's.
+    pub fn metadata(mut self, metadata: Metadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// The new retention policy.
+    pub fn retention_policy(mut self, policy: ChatRetentionPolicy) -> Self {
+        self.retention_policy = Some(policy);
+        self
+    }
+
+    async fn send(self) -> Result<()> {
+        let thread_id = self.thread.checked_thread_id()?;
+        if self.topic.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(Error::invalid_argument("the topic must not be empty"));
+        }
+        if self.topic.is_none() && self.metadata.is_none() && self.retention_policy.is_none() {
+            return Err(Error::invalid_argument(
+                "nothing to update: set a topic, metadata or a retention policy",
+            ));
+        }
+        let body = wire::UpdateChatThreadRequest {
+            metadata: self.metadata.unwrap_or_default(),
+            retention_policy: self
+                .retention_policy
+                .as_ref()
+                .map(convert::retention_to_wire),
+            topic: self.topic,
+        };
+        let core = &self.thread.core;
+        core.with_retries(
+            "update_chat_thread_properties",
+            Some(thread_id),
+            Idempotency::Idempotent,
+            || call(core.raw.update_chat_thread_properties(thread_id, &body)),
+        )
+        .await
+    }
+}
+
+impl IntoFuture for UpdateProperties {
+    type Output = Result<()>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`ChatThreadClient::send_message`].
+#[must_use = "a request does nothing until it is awaited"]
+pub struct SendMessage {
+    thread: ChatThreadClient,
+    content: String,
+    sender_display_name: Option<String>,
+    message_type: ChatMessageType,
+    metadata: Metadata,
+}
+
+impl SendMessage {
+    /// The sender's display name, shown to others.
+    pub fn sender_display_name(mut self, name: impl Into<String>) -> Self {
+        self.sender_display_name = Some(name.into());
+        self
+    }
+
+    /// [`ChatMessageType::Text`] (the default) or [`ChatMessageType::Html`].
+    pub fn chat_message_type(mut self, message_type: impl Into<ChatMessageType>) -> Self {
+        self.message_type = message_type.into();
+        self
+    }
+
+    /// The message's metadata.
+    pub fn metadata(mut self, metadata: Metadata) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// Sends it. The service has no idempotency key for messages, so the
+    /// request is retried only when it provably did not reach the service;
+    /// after an ambiguous failure the error's kind is
+    /// [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    async fn send(self) -> Result<SendChatMessageResult> {
+        let thread_id = self.thread.checked_thread_id()?;
+        if self.content.trim().is_empty() {
+            return Err(Error::invalid_argument(
+                "the message content must not be empty",
+            ));
+        }
+        if self.content.len() > MAX_CONTENT_BYTES {
+            return Err(Error::invalid_argument(format!(
+                "the message content is {} bytes; the service accepts at most {MAX_CONTENT_BYTES}",
+                self.content.len()
+            )));
+        }
+        if !matches!(
+            self.message_type,
+            ChatMessageType::Text | ChatMessageType::Html
+        ) {
+            return Err(Error::invalid_argument(format!(
+                "only text and html messages can be sent, not {}",
+                self.message_type
+            )));
+        }
+        let body = wire::SendChatMessageRequest {
+            content: self.content,
+            metadata: self.metadata,
+            sender_display_name: self.sender_display_name,
+            type_: Some(convert::message_type_to_wire(&self.message_type)),
+        };
+        let core = &self.thread.core;
+        let result = core
+            .with_retries(
+                "send_chat_message",
+                Some(thread_id),
+                Idempotency::NotIdempotent,
+                || call(core.raw.send_chat_message(thread_id, &body)),
+            )
+            .await?;
+        Ok(SendChatMessageResult { id: result.id })
+    }
+}
+
+impl IntoFuture for SendMessage {
+    type Output = Result<SendChatMessageResult>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`ChatThreadClient::update_message`].
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UpdateMessage {
+    thread: ChatThreadClient,
+    message_id: String,
+    content: Option<String>,
+    metadata: Option<Metadata>,
+}
+
+impl UpdateMessage {
+    /// The new content.
+    pub fn content(mut self, content: impl Into<String>) -> Self {
+        self.content = Some(content.into());
+        self
+    }
+
+    /// Metadata to merge into the message's.
+    pub fn metadata(mut self, metadata: Metadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    async fn send(self) -> Result<()> {
+        let thread_id = self.thread.checked_thread_id()?;
+        check_id("the message id", &self.message_id)?;
+        if self.content.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return Err(Error::invalid_argument(
+                "the message content must not be empty",
+            ));
+        }
+        if self.content.is_none() && self.metadata.is_none() {
+            return Err(Error::invalid_argument(
+                "nothing to update: set content or metadata",
+            ));
+        }
+        let body = wire::UpdateChatMessageRequest {
+            content: self.content,
+            metadata: self.metadata.unwrap_or_default(),
+        };
+        let core = &self.thread.core;
+        let message_id = self.message_id.as_str();
+        core.with_retries(
+            "update_chat_message",
+            Some(thread_id),
+            Idempotency::Idempotent,
+            || call(core.raw.update_chat_message(thread_id, message_id, &body)),
+        )
+        .await
+    }
+}
+
+impl IntoFuture for UpdateMessage {
+    type Output = Result<()>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A pending [`ChatThreadClient::send_typing_notification`].
+#[must_use = "a request does nothing until it is awaited"]
+pub struct SendTypingNotification {
+    thread: ChatThreadClient,
+    sender_display_name: Option<String>,
+}
+
+impl SendTypingNotification {
+    /// The display name shown while typing.
+    pub fn sender_display_name(mut self, name: impl Into<String>) -> Self {
+        self.sender_display_name = Some(name.into());
+        self
+    }
+
+    async fn send(self) -> Result<()> {
+        let thread_id = self.thread.checked_thread_id()?;
+        let body = wire::SendTypingNotificationRequest {
+            sender_display_name: self.sender_display_name,
+        };
+        let core = &self.thread.core;
+        core.with_retries(
+            "send_typing_notification",
+            Some(thread_id),
+            Idempotency::Idempotent,
+            || call(core.raw.send_typing_notification(thread_id, &body)),
+        )
+        .await
+    }
+}
+
+impl IntoFuture for SendTypingNotification {
+    type Output = Result<()>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
