@@ -34,6 +34,8 @@
 //! # }
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
@@ -360,7 +362,9 @@ impl Inner {
                 .catch_unwind()
                 .await
                 .unwrap_or(Err(RefreshFailure::Panicked));
-
+            if let Some(inner) = inner.upgrade() {
+                inner.complete_flight(id, &outcome);
+            }
             outcome
         }
         .boxed()
@@ -386,8 +390,9 @@ impl Inner {
     /// After a failed refresh, keeps using the cached token while it lasts.
     fn fall_back(&self, failure: &RefreshFailure) -> Result<AccessToken> {
         let now = self.clock.now();
-        let state = lock(&self.state);
-        match &state.token {
+        // Clone out of the lock so that no subscriber code runs under it.
+        let cached = lock(&self.state).token.clone();
+        match cached {
             Some(token) if now < token.expires_on => {
                 tracing::warn!(
                     expires_on = %token.expires_on,
@@ -395,7 +400,7 @@ impl Inner {
                     source = ?failure_source(failure),
                     "refreshing the access token failed; using the cached token until it expires"
                 );
-                Ok(token.clone())
+                Ok(token)
             }
             _ => Err(failure.to_error()),
         }
@@ -1132,6 +1137,11 @@ mod tests {
         // Start a refresh, then give up on it (as a timed-out request would).
         assert!(credential.get_token().now_or_never().is_none());
         advance(Duration::from_secs(11)).await;
+        {
+            let state = lock(&credential.inner.state);
+            assert!(state.flight.is_none(), "refresh finished on its own");
+            assert!(state.token.is_some(), "and cached its token");
+        }
 
         // The token was fetched and cached regardless, so this is immediate.
         let token = credential.get_token().now_or_never().expect("cached");
@@ -1401,6 +1411,10 @@ mod tests {
             .unwrap();
         let clone = credential.clone();
         settle().await;
+        // Let one background refresh happen first: the task must not keep
+        // the credential alive after it either.
+        advance(minutes(50) + Duration::from_secs(1)).await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
         let task = lock(&credential.inner.proactive_task).take().unwrap();
         assert!(!task.is_finished());
 
@@ -1416,7 +1430,7 @@ mod tests {
         // The refresher (and its captured counter) went with the credential.
         assert_eq!(Arc::strong_count(&calls), 1);
         advance(minutes(120)).await;
-        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
     #[test]

@@ -29,6 +29,8 @@
 //! assert_eq!(id.to_string(), "8:gcch:45ab2481-1c1c-4005-be24-0ffb879b1130");
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;

@@ -37,6 +37,7 @@ mod client;
 pub mod credential;
 mod error;
 pub mod identifier;
+pub mod identity;
 mod models;
 mod pager;
 mod policy;

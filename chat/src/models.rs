@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::error::ChatError;
 use crate::identifier::CommunicationIdentifier;
@@ -58,15 +57,15 @@ macro_rules! open_enum {
             }
         }
 
-        impl Serialize for $name {
+        impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
+        impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                Ok(Self::from(String::deserialize(deserializer)?))
+                Ok(Self::from(<String as serde::Deserialize>::deserialize(deserializer)?))
             }
         }
 
@@ -81,6 +80,8 @@ macro_rules! open_enum {
         }
     };
 }
+
+pub(crate) use open_enum;
 
 open_enum! {
     /// The type of a chat message.

@@ -1,0 +1,122 @@
+//! `api-version` query parameter checks and the `api-supported-versions`
+//! response header.
+//!
+//! ACS data-plane services are ASP.NET services using API versioning; a
+//! missing or unsupported `api-version` is answered with 400 and the codes of
+//! that library. Observed on the real service (Azure/Communication issue 159):
+//! `The HTTP resource that matches the request URI '<uri>' does not support
+//! the API version '<v>'.`. The emulator leaves the URI out of the message
+//! (it only sees the query here) and uses the library's well-known codes
+//! `UnsupportedApiVersion` and `ApiVersionUnspecified`.
+
+use axum::http::{HeaderName, HeaderValue};
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::error::ApiError;
+
+/// Name of the response header listing the versions a resource supports.
+pub const API_SUPPORTED_VERSIONS: &str = "api-supported-versions";
+
+/// Identity API versions the emulator accepts (all stable ones apps use).
+pub const IDENTITY_API_VERSIONS: &[&str] = &[
+    "2021-03-07",
+    "2022-06-01",
+    "2022-10-01",
+    "2023-08-01",
+    "2023-10-01",
+];
+
+/// Returns the first `api-version` value of a raw query string, if any.
+pub fn api_version_from_query(query: Option<&str>) -> Option<String> {
+    let query = query?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "api-version")
+        .map(|(_, value)| value.into_owned())
+}
+
+/// Checks the `api-version` query parameter against `supported`.
+///
+/// `query` is the raw query string (`uri.query()`). Missing or empty →
+/// 400 `ApiVersionUnspecified`; not in `supported` → 400
+/// `UnsupportedApiVersion`, both with target `api-version`.
+pub fn check_api_version(query: Option<&str>, supported: &[&str]) -> Result<(), ApiError> {
+    match api_version_from_query(query) {
+        None => Err(unspecified()),
+        Some(version) if version.is_empty() => Err(unspecified()),
+        Some(version) if supported.contains(&version.as_str()) => Ok(()),
+        Some(version) => Err(ApiError::bad_request(
+            "UnsupportedApiVersion",
+            format!(
+                "The HTTP resource that matches the request URI does not support the API version '{version}'."
+            ),
+        )
+        .with_target("api-version")),
+    }
+}
+
+fn unspecified() -> ApiError {
+    ApiError::bad_request(
+        "ApiVersionUnspecified",
+        "An API version is required, but was not specified.",
+    )
+    .with_target("api-version")
+}
+
+/// The `api-supported-versions` header value for `versions` (`", "`-joined,
+/// as the service sends it).
+pub fn supported_versions_value(versions: &[&str]) -> String {
+    versions.join(", ")
+}
+
+/// Wraps every route of `router` so its responses (errors included) carry
+/// `api-supported-versions: <versions>`.
+pub fn with_supported_versions<S>(router: Router<S>, versions: &[&str]) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let value = HeaderValue::from_str(&supported_versions_value(versions))
+        .unwrap_or_else(|_| HeaderValue::from_static(""));
+    router.layer(SetResponseHeaderLayer::overriding(
+        HeaderName::from_static(API_SUPPORTED_VERSIONS),
+        value,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_supported() {
+        assert!(check_api_version(Some("api-version=2023-10-01"), IDENTITY_API_VERSIONS).is_ok());
+        assert!(
+            check_api_version(Some("a=b&api-version=2021-03-07"), IDENTITY_API_VERSIONS).is_ok()
+        );
+    }
+
+    #[test]
+    fn rejects_missing_and_unsupported() {
+        let missing = check_api_version(None, IDENTITY_API_VERSIONS).err();
+        assert_eq!(
+            missing.map(|e| e.code),
+            Some("ApiVersionUnspecified".to_owned())
+        );
+        let empty = check_api_version(Some("api-version="), IDENTITY_API_VERSIONS).err();
+        assert_eq!(
+            empty.map(|e| e.code),
+            Some("ApiVersionUnspecified".to_owned())
+        );
+        let bad = check_api_version(Some("api-version=2020-01-01"), IDENTITY_API_VERSIONS).err();
+        assert_eq!(bad.as_ref().map(|e| e.status.as_u16()), Some(400));
+        assert_eq!(
+            bad.map(|e| e.code),
+            Some("UnsupportedApiVersion".to_owned())
+        );
+    }
+
+    #[test]
+    fn header_value_is_comma_space_joined() {
+        assert_eq!(supported_versions_value(&["a", "b"]), "a, b");
+    }
+}

@@ -1,0 +1,432 @@
+//! Opt-in fault injection for the spec routes (never for `/admin/*`).
+//!
+//! Configure with [`crate::EmulatorBuilder::faults`], `POST /admin/faults`,
+//! or the binary's `--faults JSON`:
+//!
+//! ```json
+//! {"rate429": 0.1, "retryAfterSeconds": 1, "rate503": 0.05, "latencyMs": 0,
+//!  "dropBeforeRate": 0.0, "dropAfterRate": 0.0, "seed": 42, "pathPrefix": null}
+//! ```
+//!
+//! Per matching request (path starts with `pathPrefix`, when set):
+//!
+//! 1. `latencyMs` of delay is added;
+//! 2. one number `r` in `[0, 1)` is drawn from a generator seeded with `seed`
+//!    (re-seeded whenever the configuration is set), and the outcome is the
+//!    first band `r` falls in, in this order: `rate429` → 429, `rate503` →
+//!    503, `dropBeforeRate` → connection dropped before the request is
+//!    processed, `dropAfterRate` → request processed (its state changes
+//!    happen) and the connection dropped instead of answering; otherwise the
+//!    request proceeds normally. The rates must sum to at most 1.
+//!
+//! 429 and 503 answers carry `Retry-After: <retryAfterSeconds>` and
+//! `retry-after-ms`, plus the service's error body (`TooManyRequests` /
+//! `ServiceUnavailable`; the exact real messages are not public, these are
+//! guesses). Every injected fault response also carries
+//! `x-acs-emulator-fault: <kind>`. Drops are done by aborting the connection
+//! through its [`ConnectionControl`] (see [`crate::connection`]).
+//!
+//! With the same seed and the same sequence of requests, the same faults are
+//! injected (concurrent requests draw in arrival order).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::connection::ConnectionControl;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::sync::lock;
+
+/// Upper bound for `latencyMs` (one minute).
+pub const MAX_LATENCY_MS: u64 = 60_000;
+/// Upper bound for `retryAfterSeconds` (one hour).
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 3_600;
+/// Header naming the injected fault on fault responses.
+pub const FAULT_HEADER: &str = "x-acs-emulator-fault";
+
+/// How long a request whose connection was aborted waits before giving up
+/// (its answer goes nowhere; this only bounds the task's lifetime).
+const ABORTED_REQUEST_LINGER: Duration = Duration::from_secs(10);
+
+/// Fault injection settings (JSON field names in camelCase).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct FaultConfig {
+    /// Probability of answering 429 Too Many Requests.
+    pub rate429: f64,
+    /// `Retry-After` seconds on 429 and 503 answers.
+    pub retry_after_seconds: u64,
+    /// Probability of answering 503 Service Unavailable.
+    pub rate503: f64,
+    /// Delay added to every matching request, in milliseconds.
+    pub latency_ms: u64,
+    /// Probability of dropping the connection without processing.
+    pub drop_before_rate: f64,
+    /// Probability of processing, then dropping the connection unanswered.
+    pub drop_after_rate: f64,
+    /// Seed of the random generator.
+    pub seed: u64,
+    /// Only requests whose path starts with this are affected (all if unset).
+    pub path_prefix: Option<String>,
+}
+
+impl Default for FaultConfig {
+    fn default() -> Self {
+        Self {
+            rate429: 0.0,
+            retry_after_seconds: 1,
+            rate503: 0.0,
+            latency_ms: 0,
+            drop_before_rate: 0.0,
+            drop_after_rate: 0.0,
+            seed: 0,
+            path_prefix: None,
+        }
+    }
+}
+
+impl FaultConfig {
+    /// Checks ranges: each rate in `[0, 1]`, their sum at most 1, latency and
+    /// retry-after bounded.
+    pub fn validate(&self) -> Result<(), ApiError> {
+        let rates = [
+            ("rate429", self.rate429),
+            ("rate503", self.rate503),
+            ("dropBeforeRate", self.drop_before_rate),
+            ("dropAfterRate", self.drop_after_rate),
+        ];
+        for (name, rate) in rates {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(ApiError::validation(
+                    name,
+                    format!("{name} must be between 0 and 1."),
+                ));
+            }
+        }
+        let sum: f64 = rates.iter().map(|(_, r)| r).sum();
+        if sum > 1.0 + 1e-9 {
+            return Err(ApiError::validation(
+                "rate429",
+                "The sum of rate429, rate503, dropBeforeRate and dropAfterRate must be at most 1.",
+            ));
+        }
+        if self.latency_ms > MAX_LATENCY_MS {
+            return Err(ApiError::validation(
+                "latencyMs",
+                format!("latencyMs must be at most {MAX_LATENCY_MS}."),
+            ));
+        }
+        if self.retry_after_seconds > MAX_RETRY_AFTER_SECONDS {
+            return Err(ApiError::validation(
+                "retryAfterSeconds",
+                format!("retryAfterSeconds must be at most {MAX_RETRY_AFTER_SECONDS}."),
+            ));
+        }
+        Ok(())
+    }
+
+    fn any_rate(&self) -> bool {
+        self.rate429 > 0.0
+            || self.rate503 > 0.0
+            || self.drop_before_rate > 0.0
+            || self.drop_after_rate > 0.0
+    }
+}
+
+/// What the fault layer decided for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Process normally.
+    Pass,
+    /// Answer 429 with this `Retry-After` (seconds).
+    Throttle(u64),
+    /// Answer 503 with this `Retry-After` (seconds).
+    Unavailable(u64),
+    /// Drop the connection without processing.
+    DropBefore,
+    /// Process, then drop the connection without answering.
+    DropAfter,
+}
+
+/// A decision: delay first, then the action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultDecision {
+    /// Delay to add before anything else.
+    pub latency: Duration,
+    /// What to do after the delay.
+    pub action: FaultAction,
+}
+
+struct Inner {
+    config: FaultConfig,
+    rng: fastrand::Rng,
+}
+
+/// The live fault configuration plus its seeded random generator.
+pub struct FaultState {
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for FaultState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultState")
+            .field("config", &self.config())
+            .finish()
+    }
+}
+
+impl Default for FaultState {
+    fn default() -> Self {
+        Self::new(FaultConfig::default())
+    }
+}
+
+impl FaultState {
+    /// A state with `config` (not validated; see [`FaultConfig::validate`]).
+    pub fn new(config: FaultConfig) -> Self {
+        let rng = fastrand::Rng::with_seed(config.seed);
+        Self {
+            inner: Mutex::new(Inner { config, rng }),
+        }
+    }
+
+    /// The current configuration.
+    pub fn config(&self) -> FaultConfig {
+        lock(&self.inner).config.clone()
+    }
+
+    /// Validates and installs `config`, re-seeding the generator.
+    pub fn set(&self, config: FaultConfig) -> Result<(), ApiError> {
+        config.validate()?;
+        let mut inner = lock(&self.inner);
+        inner.rng = fastrand::Rng::with_seed(config.seed);
+        inner.config = config;
+        Ok(())
+    }
+
+    /// Back to no faults.
+    pub fn clear(&self) {
+        let mut inner = lock(&self.inner);
+        inner.config = FaultConfig::default();
+        inner.rng = fastrand::Rng::with_seed(0);
+    }
+
+    /// Decides the fate of a request to `path`.
+    pub fn decide(&self, path: &str) -> FaultDecision {
+        let mut inner = lock(&self.inner);
+        let config = &inner.config;
+        let pass = FaultDecision {
+            latency: Duration::ZERO,
+            action: FaultAction::Pass,
+        };
+        if let Some(prefix) = &config.path_prefix {
+            if !path.starts_with(prefix.as_str()) {
+                return pass;
+            }
+        }
+        let latency = Duration::from_millis(config.latency_ms);
+        if !config.any_rate() {
+            return FaultDecision { latency, ..pass };
+        }
+        let retry = config.retry_after_seconds;
+        let bands = [
+            (config.rate429, FaultAction::Throttle(retry)),
+            (config.rate503, FaultAction::Unavailable(retry)),
+            (config.drop_before_rate, FaultAction::DropBefore),
+            (config.drop_after_rate, FaultAction::DropAfter),
+        ];
+        let r = inner.rng.f64();
+        let mut edge = 0.0;
+        for (rate, action) in bands {
+            edge += rate;
+            if r < edge {
+                return FaultDecision { latency, action };
+            }
+        }
+        FaultDecision { latency, ..pass }
+    }
+}
+
+/// Middleware applying [`FaultState::decide`] to each request.
+pub async fn fault_middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let decision = state.faults().decide(req.uri().path());
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    match decision.action {
+        FaultAction::Pass => next.run(req).await,
+        FaultAction::Throttle(secs) => retry_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Too many requests; retry later.",
+            secs,
+            "429",
+        ),
+        FaultAction::Unavailable(secs) => retry_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "The service is temporarily unavailable; retry later.",
+            secs,
+            "503",
+        ),
+        FaultAction::DropBefore => {
+            let control = req.extensions().get::<ConnectionControl>().cloned();
+            drop_connection(control, "drop-before").await
+        }
+        FaultAction::DropAfter => {
+            let control = req.extensions().get::<ConnectionControl>().cloned();
+            // Processed for real: state changes happen, the answer is lost.
+            let _unsent = next.run(req).await;
+            drop_connection(control, "drop-after").await
+        }
+    }
+}
+
+fn retry_error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    secs: u64,
+    kind: &'static str,
+) -> Response {
+    ApiError::new(status, code, message)
+        .with_header(
+            HeaderName::from_static("retry-after"),
+            HeaderValue::from(secs),
+        )
+        .with_header(
+            HeaderName::from_static("retry-after-ms"),
+            HeaderValue::from(secs.saturating_mul(1000)),
+        )
+        .with_header(
+            HeaderName::from_static(FAULT_HEADER),
+            HeaderValue::from_static(kind),
+        )
+        .into_response()
+}
+
+async fn drop_connection(control: Option<ConnectionControl>, kind: &'static str) -> Response {
+    match control {
+        Some(control) => {
+            control.abort();
+            // The connection task drops this future together with the
+            // connection; the timeout only bounds it should that not happen.
+            tokio::time::sleep(ABORTED_REQUEST_LINGER).await;
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "connection drop injected",
+            )
+            .with_header(
+                HeaderName::from_static(FAULT_HEADER),
+                HeaderValue::from_static(kind),
+            )
+            .into_response()
+        }
+        // Outside the emulator's server (e.g. the router driven directly in a
+        // unit test) there is no connection to drop.
+        None => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "connection drop injected, but no connection control is available",
+        )
+        .with_header(
+            HeaderName::from_static(FAULT_HEADER),
+            HeaderValue::from_static(kind),
+        )
+        .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_passes_without_latency() {
+        let state = FaultState::default();
+        let d = state.decide("/identities");
+        assert_eq!(d.action, FaultAction::Pass);
+        assert!(d.latency.is_zero());
+    }
+
+    #[test]
+    fn rejects_bad_configs() {
+        let state = FaultState::default();
+        let bad_rate = FaultConfig {
+            rate429: 1.5,
+            ..FaultConfig::default()
+        };
+        assert!(state.set(bad_rate).is_err());
+        let bad_sum = FaultConfig {
+            rate429: 0.6,
+            rate503: 0.6,
+            ..FaultConfig::default()
+        };
+        assert!(state.set(bad_sum).is_err());
+        let bad_latency = FaultConfig {
+            latency_ms: MAX_LATENCY_MS + 1,
+            ..FaultConfig::default()
+        };
+        assert!(state.set(bad_latency).is_err());
+    }
+
+    #[test]
+    fn seeded_sequences_repeat() {
+        let config = FaultConfig {
+            rate429: 0.3,
+            rate503: 0.2,
+            drop_before_rate: 0.1,
+            seed: 42,
+            ..FaultConfig::default()
+        };
+        let run = || {
+            let state = FaultState::new(config.clone());
+            (0..200)
+                .map(|_| state.decide("/x").action)
+                .collect::<Vec<_>>()
+        };
+        let a = run();
+        assert_eq!(a, run());
+        let throttled = a
+            .iter()
+            .filter(|x| matches!(x, FaultAction::Throttle(1)))
+            .count();
+        assert!((30..=90).contains(&throttled), "{throttled}");
+        assert!(a.contains(&FaultAction::Pass));
+        assert!(a.contains(&FaultAction::DropBefore));
+    }
+
+    #[test]
+    fn rate_one_always_fires_and_prefix_filters() {
+        let state = FaultState::new(FaultConfig {
+            rate503: 1.0,
+            path_prefix: Some("/chat".to_owned()),
+            ..FaultConfig::default()
+        });
+        assert_eq!(
+            state.decide("/chat/threads").action,
+            FaultAction::Unavailable(1)
+        );
+        assert_eq!(state.decide("/identities").action, FaultAction::Pass);
+    }
+
+    #[test]
+    fn config_json_names() {
+        let json = serde_json::json!({"rate429": 0.1, "retryAfterSeconds": 2, "latencyMs": 5,
+            "dropBeforeRate": 0.0, "dropAfterRate": 0.0, "rate503": 0.05, "seed": 42});
+        let config: Result<FaultConfig, _> = serde_json::from_value(json);
+        assert!(config
+            .as_ref()
+            .is_ok_and(|c| c.retry_after_seconds == 2 && c.latency_ms == 5));
+        let typo: Result<FaultConfig, _> =
+            serde_json::from_value(serde_json::json!({"rate_429": 1}));
+        assert!(typo.is_err());
+    }
+}

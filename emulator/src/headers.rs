@@ -1,0 +1,91 @@
+//! Headers every response carries, errors included.
+//!
+//! * `MS-CV`: a correlation vector as the service sends it: 22 characters of
+//!   base64 (16 random bytes, no padding) plus `.0`, e.g.
+//!   `ZYh1r0FsTEGnmDL0Rl9dYQ.0`;
+//! * `api-supported-versions`: set by the routes that know their versions
+//!   ([`crate::api_version::with_supported_versions`]); anything else (404s,
+//!   admin routes) gets the default list given to [`CommonHeaders`];
+//! * `x-ms-client-request-id`: echoed when the request sent one;
+//! * `Content-Type: application/json; charset=utf-8` in place of a bare
+//!   `application/json` (e.g. from `axum::Json`).
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine as _;
+
+use crate::api_version::API_SUPPORTED_VERSIONS;
+use crate::error::JSON_CONTENT_TYPE;
+
+/// The correlation vector header.
+pub const MS_CV: &str = "ms-cv";
+/// The client request id header.
+pub const CLIENT_REQUEST_ID: &str = "x-ms-client-request-id";
+
+/// Settings of [`common_headers`].
+#[derive(Debug, Clone)]
+pub struct CommonHeaders {
+    /// `api-supported-versions` for responses that have none.
+    pub default_supported_versions: HeaderValue,
+}
+
+/// A new random correlation vector (`<22 base64 chars>.0`).
+pub fn new_correlation_vector() -> String {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    format!("{}.0", STANDARD_NO_PAD.encode(bytes))
+}
+
+/// Middleware adding the common headers (see module docs).
+pub async fn common_headers(
+    State(settings): State<CommonHeaders>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let client_request_id = req.headers().get(CLIENT_REQUEST_ID).cloned();
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+
+    if !headers.contains_key(MS_CV) {
+        if let Ok(value) = HeaderValue::from_str(&new_correlation_vector()) {
+            headers.insert(HeaderName::from_static(MS_CV), value);
+        }
+    }
+    if !headers.contains_key(API_SUPPORTED_VERSIONS) {
+        headers.insert(
+            HeaderName::from_static(API_SUPPORTED_VERSIONS),
+            settings.default_supported_versions.clone(),
+        );
+    }
+    if let Some(id) = client_request_id {
+        headers
+            .entry(HeaderName::from_static(CLIENT_REQUEST_ID))
+            .or_insert(id);
+    }
+    let bare_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if bare_json {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(JSON_CONTENT_TYPE),
+        );
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn correlation_vector_shape() {
+        let cv = new_correlation_vector();
+        assert_eq!(cv.len(), 24);
+        assert!(cv.ends_with(".0"));
+        assert_ne!(cv, new_correlation_vector());
+    }
+}

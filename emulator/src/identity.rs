@@ -1,0 +1,265 @@
+//! ACS Identity data-plane routes (spec `CommunicationIdentity.json`,
+//! api-version 2023-10-01; 2021-03-07, 2022-06-01, 2022-10-01 and
+//! 2023-08-01 are accepted too), authenticated with HMAC
+//! ([`crate::hmac_auth`]):
+//!
+//! | operation | answer |
+//! | --- | --- |
+//! | `POST /identities` body optional `{"createTokenWithScopes": [...], "expiresInMinutes": n}` | 201 `{"identity": {"id"}, "accessToken"?: {"token", "expiresOn"}}` |
+//! | `POST /identities/{id}/:issueAccessToken` body `{"scopes": [...], "expiresInMinutes"?: n}` | 200 `{"token", "expiresOn"}` |
+//! | `POST /identities/{id}/:revokeAccessTokens` | 204, tokens issued before now stop working |
+//! | `DELETE /identities/{id}` | 204, the user and its tokens stop working |
+//!
+//! Validation, as the service: scopes among `chat`, `voip`, `chat.join`,
+//! `chat.join.limited`, `voip.join`; `expiresInMinutes` in 60..=1440, default
+//! 1440. Errors: an empty `scopes` list answers the real
+//! `{"code":"ValidationError","message":"Invalid scopes - Scopes field is required.","target":"scopes"}`
+//! (from the JS SDK's recordings); the messages for unknown scopes and for
+//! out-of-range lifetimes are the emulator's (same code and target style).
+//! An unknown user id answers 404 `IdentityNotFound` (code guessed). A
+//! `createTokenWithScopes` that is absent or empty creates the identity
+//! without a token.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, post};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+
+use crate::api_version::{check_api_version, with_supported_versions, IDENTITY_API_VERSIONS};
+use crate::error::ApiError;
+use crate::hmac_auth::hmac_middleware;
+use crate::json::{json_response, parse_json, parse_optional_json, RawBody};
+use crate::state::AppState;
+use crate::tokens::{
+    issue_token, IssuedToken, Scope, DEFAULT_EXPIRES_IN_MINUTES, MAX_EXPIRES_IN_MINUTES,
+    MIN_EXPIRES_IN_MINUTES,
+};
+
+/// `POST /identities` body.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateIdentityRequest {
+    /// Scopes of a token to create along with the identity.
+    pub create_token_with_scopes: Option<Vec<String>>,
+    /// Token lifetime in minutes (60..=1440, default 1440).
+    pub expires_in_minutes: Option<i64>,
+}
+
+/// `POST /identities/{id}/:issueAccessToken` body.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueTokenRequest {
+    /// Scopes of the token (required, non-empty).
+    pub scopes: Option<Vec<String>>,
+    /// Token lifetime in minutes (60..=1440, default 1440).
+    pub expires_in_minutes: Option<i64>,
+}
+
+/// `CommunicationIdentity`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityBody {
+    /// The user id.
+    pub id: String,
+}
+
+/// `CommunicationIdentityAccessToken`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessTokenBody {
+    /// The JWT.
+    pub token: String,
+    /// Expiry (`2023-10-10T21:39:39.3244584+00:00`).
+    pub expires_on: String,
+}
+
+impl From<&IssuedToken> for AccessTokenBody {
+    fn from(issued: &IssuedToken) -> Self {
+        Self {
+            token: issued.token.clone(),
+            expires_on: issued.expires_on_string(),
+        }
+    }
+}
+
+/// `CommunicationIdentityAccessTokenResult`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityWithTokenBody {
+    /// The identity.
+    pub identity: IdentityBody,
+    /// The token, when one was requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<AccessTokenBody>,
+}
+
+/// The Identity routes, HMAC-authenticated, with `api-supported-versions`.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let routes = Router::new()
+        .route("/identities", post(create_identity))
+        .route("/identities/{id}", delete(delete_identity))
+        .route("/identities/{id}/{action}", post(identity_action))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            hmac_middleware,
+        ));
+    with_supported_versions(routes, IDENTITY_API_VERSIONS)
+}
+
+async fn create_identity(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
+    let request: CreateIdentityRequest = parse_optional_json(&headers, &body)?.unwrap_or_default();
+    let scopes = match request.create_token_with_scopes.as_deref() {
+        None | Some([]) => None,
+        Some(names) => Some(parse_scopes(names, "createTokenWithScopes")?),
+    };
+    let lifetime = match scopes {
+        Some(_) => Some(lifetime(request.expires_in_minutes)?),
+        None => None,
+    };
+    let id = state.identities().create();
+    let access_token = match (scopes, lifetime) {
+        (Some(scopes), Some(lifetime)) => Some(AccessTokenBody::from(&issue_token(
+            &state, &id, &scopes, lifetime,
+        ))),
+        _ => None,
+    };
+    let body = IdentityWithTokenBody {
+        identity: IdentityBody { id },
+        access_token,
+    };
+    Ok(json_response(StatusCode::CREATED, &body))
+}
+
+async fn identity_action(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let Path((id, action)) = path.map_err(path_error)?;
+    match action.as_str() {
+        ":issueAccessToken" => {
+            check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
+            let request: IssueTokenRequest = parse_json(&headers, &body)?;
+            let scopes = parse_scopes(request.scopes.as_deref().unwrap_or_default(), "scopes")?;
+            let lifetime = lifetime(request.expires_in_minutes)?;
+            require_user(&state, &id)?;
+            let issued = issue_token(&state, &id, &scopes, lifetime);
+            Ok(json_response(
+                StatusCode::OK,
+                &AccessTokenBody::from(&issued),
+            ))
+        }
+        ":revokeAccessTokens" => {
+            check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
+            if !state.identities().revoke(&id) {
+                return Err(identity_not_found(&id));
+            }
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        _ => Err(ApiError::not_found(
+            "NotFound",
+            format!("The operation '{action}' does not exist."),
+        )),
+    }
+}
+
+async fn delete_identity(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(id) = path.map_err(path_error)?;
+    check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
+    if !state.identities().delete(&id) {
+        return Err(identity_not_found(&id));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn require_user(state: &AppState, id: &str) -> Result<(), ApiError> {
+    if state.identities().contains(id) {
+        Ok(())
+    } else {
+        Err(identity_not_found(id))
+    }
+}
+
+fn identity_not_found(id: &str) -> ApiError {
+    ApiError::not_found(
+        "IdentityNotFound",
+        format!("Identity '{id}' was not found."),
+    )
+    .with_target("id")
+}
+
+fn path_error(rejection: PathRejection) -> ApiError {
+    ApiError::bad_request("BadRequest", rejection.body_text()).with_target("id")
+}
+
+/// Validates a scope list (non-empty, known names).
+pub fn parse_scopes(names: &[String], target: &str) -> Result<Vec<Scope>, ApiError> {
+    if names.is_empty() {
+        return Err(ApiError::validation(
+            target,
+            "Invalid scopes - Scopes field is required.",
+        ));
+    }
+    Scope::parse_list(names).map_err(|bad| {
+        ApiError::validation(
+            target,
+            format!(
+                "Invalid scopes - '{bad}' is not a valid scope. Valid scopes: chat, voip, chat.join, chat.join.limited, voip.join."
+            ),
+        )
+    })
+}
+
+/// Validates `expiresInMinutes` (60..=1440, default 1440).
+pub fn lifetime(expires_in_minutes: Option<i64>) -> Result<chrono::Duration, ApiError> {
+    let minutes = expires_in_minutes.unwrap_or(DEFAULT_EXPIRES_IN_MINUTES);
+    if !(MIN_EXPIRES_IN_MINUTES..=MAX_EXPIRES_IN_MINUTES).contains(&minutes) {
+        return Err(ApiError::validation(
+            "expiresInMinutes",
+            format!(
+                "Invalid expiresInMinutes - the value must be between {MIN_EXPIRES_IN_MINUTES} and {MAX_EXPIRES_IN_MINUTES} minutes."
+            ),
+        ));
+    }
+    Ok(chrono::Duration::minutes(minutes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_validation() {
+        assert!(parse_scopes(&["chat".to_owned(), "voip".to_owned()], "scopes").is_ok());
+        let empty = parse_scopes(&[], "scopes").err();
+        assert_eq!(
+            empty.map(|e| e.message),
+            Some("Invalid scopes - Scopes field is required.".to_owned())
+        );
+        let bad = parse_scopes(&["Chat".to_owned()], "scopes").err();
+        assert_eq!(bad.map(|e| e.code), Some("ValidationError".to_owned()));
+    }
+
+    #[test]
+    fn lifetime_validation() {
+        assert_eq!(lifetime(None).ok(), Some(chrono::Duration::minutes(1440)));
+        assert!(lifetime(Some(60)).is_ok());
+        assert!(lifetime(Some(59)).is_err());
+        assert!(lifetime(Some(1441)).is_err());
+    }
+}

@@ -1,0 +1,222 @@
+//! JSON request bodies and responses in the service's conventions.
+//!
+//! [`ApiJson`] wraps [`axum::Json`]: as an extractor, every rejection
+//! (malformed JSON, wrong or missing `Content-Type`, wrong field types) becomes
+//! a 400 [`ApiError`] in the service's error shape instead of axum's plain-text
+//! answer; as a responder, it sends `application/json; charset=utf-8`.
+//! [`OptionalApiJson`] is the same for operations whose body is optional.
+
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{ApiError, JSON_CONTENT_TYPE};
+
+/// Error code used for unreadable request bodies.
+///
+/// A guess: the real service's code for a body it cannot parse was not found
+/// in public sources; ASP.NET services commonly answer `BadRequest`.
+pub const BAD_REQUEST_CODE: &str = "BadRequest";
+
+/// JSON body extractor / responder following the service's conventions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(rejection_to_error(&rejection)),
+        }
+    }
+}
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        json_response(StatusCode::OK, &self.0)
+    }
+}
+
+/// The raw request body, with read failures (e.g. too large) answered in the
+/// service's error shape.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(Self)
+            .map_err(|rejection| body_read_error(rejection.status(), &rejection.body_text()))
+    }
+}
+
+/// Like [`ApiJson`], but an empty (or all-whitespace) body yields `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OptionalApiJson<T>(pub Option<T>);
+
+impl<T, S> FromRequest<S> for OptionalApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| body_read_error(rejection.status(), &rejection.body_text()))?;
+        parse_optional_json(&headers, &bytes).map(Self)
+    }
+}
+
+/// Parses an optional JSON body already read: empty (or all-whitespace) →
+/// `None`; otherwise requires a JSON `Content-Type` and valid JSON for `T`.
+pub fn parse_optional_json<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    bytes: &[u8],
+) -> Result<Option<T>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    parse_json(headers, bytes).map(Some)
+}
+
+/// Parses a required JSON body already read (same rules and errors as the
+/// [`ApiJson`] extractor).
+pub fn parse_json<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, ApiError> {
+    if !is_json_content_type(headers) {
+        return Err(missing_content_type());
+    }
+    match Json::<T>::from_bytes(bytes) {
+        Ok(Json(value)) => Ok(value),
+        Err(rejection) => Err(rejection_to_error(&rejection)),
+    }
+}
+
+/// Serializes `value` as a JSON response with `status` and the service's
+/// `Content-Type`. Never panics: a serialization failure (an emulator bug)
+/// becomes a 500 in the error shape.
+pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => {
+            let mut response = (status, bytes).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(JSON_CONTENT_TYPE),
+            );
+            response
+        }
+        Err(err) => {
+            ApiError::internal(format!("response serialization failed: {err}")).into_response()
+        }
+    }
+}
+
+/// Maps an axum JSON rejection to a 400 (or 413 for an oversized body).
+pub fn rejection_to_error(rejection: &JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => missing_content_type(),
+        JsonRejection::JsonSyntaxError(err) => ApiError::bad_request(
+            BAD_REQUEST_CODE,
+            format!(
+                "The request body is not valid JSON: {}",
+                inner_text(&err.body_text())
+            ),
+        ),
+        JsonRejection::JsonDataError(err) => ApiError::bad_request(
+            BAD_REQUEST_CODE,
+            format!(
+                "The request body is invalid: {}",
+                inner_text(&err.body_text())
+            ),
+        ),
+        JsonRejection::BytesRejection(err) => body_read_error(err.status(), &err.body_text()),
+        other => ApiError::bad_request(BAD_REQUEST_CODE, other.body_text()),
+    }
+}
+
+fn body_read_error(status: StatusCode, text: &str) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            status,
+            "RequestEntityTooLarge",
+            "The request body is too large.",
+        )
+    } else {
+        ApiError::bad_request(
+            BAD_REQUEST_CODE,
+            format!("The request body could not be read: {text}"),
+        )
+    }
+}
+
+fn missing_content_type() -> ApiError {
+    ApiError::bad_request(
+        BAD_REQUEST_CODE,
+        "Expected request with `Content-Type: application/json`.",
+    )
+    .with_target("Content-Type")
+}
+
+/// axum prefixes its messages ("Failed to parse the request body as JSON: ...");
+/// keep only the serde detail.
+fn inner_text(text: &str) -> &str {
+    text.split_once(": ").map_or(text, |(_, rest)| rest)
+}
+
+/// True if `Content-Type` is `application/json` or `application/*+json`
+/// (parameters such as `charset` allowed).
+pub fn is_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        let mut headers = HeaderMap::new();
+        assert!(!is_json_content_type(&headers));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        assert!(is_json_content_type(&headers));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/merge-patch+json"),
+        );
+        assert!(is_json_content_type(&headers));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(!is_json_content_type(&headers));
+    }
+}

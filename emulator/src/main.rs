@@ -1,0 +1,205 @@
+//! `acs-chat-emulator` binary: runs the emulator until Ctrl-C (or SIGTERM).
+//!
+//! On success it prints exactly one line to stdout, for scripts:
+//!
+//! ```text
+//! ACS_EMULATOR_READY endpoint=http://127.0.0.1:8080/ connection_string="endpoint=http://127.0.0.1:8080/;accesskey=..." [ca_cert="/tmp/.../ca.pem"]
+//! ```
+//!
+//! (`ca_cert` only with TLS; quoted values never contain `"`.) Everything
+//! else goes to stderr. Exit code 0 after a clean shutdown, 1 if the
+//! emulator could not start, 2 for bad arguments.
+#![forbid(unsafe_code)]
+
+use std::io::Write as _;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use acs_chat_emulator::{Emulator, EmulatorError, FaultConfig, TlsConfig, DEV_ACCESS_KEY};
+use clap::Parser;
+
+/// In-memory Azure Communication Services (Chat + Identity) emulator.
+///
+/// Serves the ACS Identity API (HMAC-signed, like the real service), and
+/// emulator-only admin routes under /admin/ on loopback binds.
+#[derive(Debug, Parser)]
+#[command(name = "acs-chat-emulator", version)]
+struct Args {
+    /// Address to listen on. Non-loopback addresses need --allow-remote.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+
+    /// Port to listen on (0 picks a free port).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+
+    /// Serve HTTPS with a freshly generated development CA and certificate
+    /// (for localhost, 127.0.0.1, ::1); the CA's PEM path is printed.
+    #[arg(long)]
+    tls: bool,
+
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// Where to write the generated CA certificate with --tls (default: a
+    /// new temporary directory).
+    #[arg(long, value_name = "PATH", conflicts_with = "tls_cert")]
+    ca_cert_out: Option<PathBuf>,
+
+    /// Access key (base64). Default: the public development key.
+    #[arg(long, default_value = DEV_ACCESS_KEY, hide_default_value = true)]
+    access_key: String,
+
+    /// Allow listening on a non-loopback address. The unauthenticated
+    /// /admin/ routes are then disabled.
+    #[arg(long)]
+    allow_remote: bool,
+
+    /// Initial fault injection settings as JSON, e.g.
+    /// '{"rate429":0.1,"retryAfterSeconds":1,"seed":42}'.
+    #[arg(long, value_name = "JSON")]
+    faults: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+
+    let faults = match args
+        .faults
+        .as_deref()
+        .map(serde_json::from_str::<FaultConfig>)
+    {
+        None => FaultConfig::default(),
+        Some(Ok(faults)) => faults,
+        Some(Err(err)) => {
+            eprintln!("error: --faults is not a valid fault configuration: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsConfig::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ if args.tls || args.ca_cert_out.is_some() => Some(TlsConfig::SelfSigned {
+            cert_path_out: args.ca_cert_out.clone(),
+        }),
+        _ => None,
+    };
+
+    // Handlers are installed before the ready line is printed, so a signal
+    // sent right after reading it is never lost (or fatal).
+    let mut signals = match Signals::install() {
+        Ok(signals) => signals,
+        Err(err) => {
+            eprintln!("error: cannot install signal handlers: {err}");
+            return ExitCode::from(1);
+        }
+    };
+
+    let mut builder = Emulator::builder()
+        .host(args.host)
+        .port(args.port)
+        .access_key(args.access_key.clone())
+        .allow_remote(args.allow_remote)
+        .faults(faults);
+    if let Some(tls) = tls {
+        builder = builder.tls(tls);
+    }
+    let emulator = match builder.start().await {
+        Ok(emulator) => emulator,
+        Err(EmulatorError::NonLoopbackHost(ip)) => {
+            eprintln!(
+                "error: refusing to listen on non-loopback address {ip}; pass --allow-remote to allow it (admin routes are then disabled)"
+            );
+            return ExitCode::from(1);
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(1);
+        }
+    };
+
+    let mut line = format!(
+        "ACS_EMULATOR_READY endpoint={} connection_string=\"{}\"",
+        emulator.endpoint(),
+        emulator.connection_string()
+    );
+    if let Some(path) = emulator.ca_cert_path() {
+        line.push_str(&format!(" ca_cert=\"{}\"", path.display()));
+    }
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
+    drop(stdout);
+
+    eprintln!("ACS Chat emulator listening on {}", emulator.endpoint());
+    if args.access_key == DEV_ACCESS_KEY {
+        eprintln!("Using the public development access key (not a secret).");
+    }
+    if args.host.is_loopback() {
+        eprintln!(
+            "Admin routes: {}admin/ (emulator-only, unauthenticated)",
+            emulator.endpoint()
+        );
+    } else {
+        eprintln!("Listening beyond loopback: admin routes are disabled.");
+    }
+    if let Some(path) = emulator.ca_cert_path() {
+        eprintln!("Trust this certificate for HTTPS: {}", path.display());
+    }
+    eprintln!("Press Ctrl-C to stop.");
+
+    signals.wait().await;
+    eprintln!("Shutting down...");
+    emulator.shutdown().await;
+    eprintln!("Stopped.");
+    ExitCode::SUCCESS
+}
+
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, registered eagerly.
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// Completes when one of the signals arrives.
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

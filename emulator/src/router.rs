@@ -1,0 +1,91 @@
+//! Assembles the emulator's `axum::Router`.
+//!
+//! Layout (outermost first):
+//!
+//! ```text
+//! common headers (MS-CV, api-supported-versions, client request id, charset)
+//! └ panic catcher (an emulator bug answers 500 in the error shape)
+//!   ├ spec routes ─ fault injection ─┬ identity::router (HMAC, api-supported-versions)
+//!   │                                └ chat routes (to come: merge them in spec_router)
+//!   ├ admin::router (only on loopback binds)
+//!   └ fallbacks: 404 NotFound / 405 MethodNotAllowed in the error shape
+//! ```
+//!
+//! To add the Chat routes: write `chat::router(state: &AppState) -> Router<AppState>`
+//! (authenticating with the [`crate::tokens::VerifiedUser`] extractor and
+//! wrapping itself with [`crate::api_version::with_supported_versions`]) and
+//! `.merge()` it in [`spec_router`]; tests can also pass extra routes with
+//! [`AppOptions::extra_spec_routes`] / [`crate::EmulatorBuilder::extra_routes`].
+
+use std::any::Any;
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::admin;
+use crate::api_version::{supported_versions_value, IDENTITY_API_VERSIONS};
+use crate::error::ApiError;
+use crate::faults::fault_middleware;
+use crate::headers::{common_headers, CommonHeaders};
+use crate::identity;
+use crate::state::AppState;
+
+/// What [`app`] includes.
+#[derive(Debug, Default)]
+pub struct AppOptions {
+    /// Mount the `/admin/*` routes.
+    pub admin: bool,
+    /// More spec routes (behind fault injection), merged after the built-in ones.
+    pub extra_spec_routes: Option<Router<AppState>>,
+}
+
+/// The ACS API routes (Identity now; Chat merges here).
+pub fn spec_router(state: &AppState) -> Router<AppState> {
+    identity::router(state)
+}
+
+/// The complete application for `state`.
+pub fn app(state: AppState, options: AppOptions) -> Router {
+    let mut spec = spec_router(&state);
+    if let Some(extra) = options.extra_spec_routes {
+        spec = spec.merge(extra);
+    }
+    let mut app = spec.layer(middleware::from_fn_with_state(
+        state.clone(),
+        fault_middleware,
+    ));
+    if options.admin {
+        app = app.merge(admin::router());
+    }
+    let default_versions = HeaderValue::from_str(&supported_versions_value(IDENTITY_API_VERSIONS))
+        .unwrap_or_else(|_| HeaderValue::from_static(""));
+    app.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn_with_state(
+            CommonHeaders {
+                default_supported_versions: default_versions,
+            },
+            common_headers,
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("NotFound", "The requested resource does not exist.")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        "The requested resource does not support this HTTP method.",
+    )
+}
+
+fn panic_response(_panic: Box<dyn Any + Send + 'static>) -> Response {
+    ApiError::internal("The emulator failed while handling the request.").into_response()
+}

@@ -1,0 +1,417 @@
+//! The running emulator: [`Emulator`], [`EmulatorBuilder`], and the accept loop.
+//!
+//! The server owns its accept loop (hyper-util's HTTP/1 + HTTP/2 connection
+//! builder, optionally behind tokio-rustls) instead of `axum::serve`, so that
+//! every connection gets a [`ConnectionControl`] fault injection can use to
+//! drop it, and so plain and TLS connections share one code path.
+//!
+//! * Endpoint: `http(s)://<host>:<port>/`, **with** a trailing slash. The host
+//!   is the bind address, except that an unspecified bind (`0.0.0.0` / `::`)
+//!   is advertised as `127.0.0.1` / `[::1]`.
+//! * [`Emulator::shutdown`] stops accepting, lets open connections finish
+//!   (HTTP/1 keep-alive connections are closed after their current request,
+//!   HTTP/2 gets GOAWAY) for up to [`SHUTDOWN_GRACE`], then cuts the rest.
+//! * Dropping an [`Emulator`] without calling `shutdown` aborts the server
+//!   task at once (listener and every connection closed).
+//! * Non-loopback binds are refused unless [`EmulatorBuilder::allow_remote`]
+//!   is set; the unauthenticated `/admin/*` routes exist only on loopback
+//!   binds.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt as _;
+
+use crate::connection::ConnectionControl;
+use crate::faults::FaultConfig;
+use crate::keys::DEV_ACCESS_KEY;
+use crate::router::{app, AppOptions};
+use crate::state::{AppState, DEFAULT_RESOURCE_LOCATION};
+use crate::tls::{self, TlsConfig, TlsError};
+
+/// How long [`Emulator::shutdown`] waits for open connections.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// Time allowed for a TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    /// The access key is not valid base64.
+    #[error("invalid access key: {0}")]
+    InvalidAccessKey(#[from] crate::keys::InvalidAccessKey),
+    /// The initial fault configuration is invalid.
+    #[error("invalid fault configuration: {0}")]
+    InvalidFaults(crate::error::ApiError),
+    /// A non-loopback host without `allow_remote`.
+    #[error("refusing to listen on non-loopback address {0} without allow_remote")]
+    NonLoopbackHost(IpAddr),
+    /// Binding the listener failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// TLS setup failed.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+/// Configures and starts an [`Emulator`].
+#[derive(Debug)]
+pub struct EmulatorBuilder {
+    host: IpAddr,
+    port: u16,
+    tls: Option<TlsConfig>,
+    faults: FaultConfig,
+    access_key: String,
+    allow_remote: bool,
+    resource_location: String,
+    extra_routes: Option<Router<AppState>>,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            tls: None,
+            faults: FaultConfig::default(),
+            access_key: DEV_ACCESS_KEY.to_owned(),
+            allow_remote: false,
+            resource_location: DEFAULT_RESOURCE_LOCATION.to_owned(),
+            extra_routes: None,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// Bind address (default `127.0.0.1`).
+    #[must_use]
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// Port (default 0: a free port chosen by the OS).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Serve HTTPS.
+    #[must_use]
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Initial fault injection settings (default: none).
+    #[must_use]
+    pub fn faults(mut self, faults: FaultConfig) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Access key, base64 (default [`DEV_ACCESS_KEY`]).
+    #[must_use]
+    pub fn access_key(mut self, key: impl Into<String>) -> Self {
+        self.access_key = key.into();
+        self
+    }
+
+    /// Allow a non-loopback bind address (admin routes are then disabled).
+    #[must_use]
+    pub fn allow_remote(mut self, allow: bool) -> Self {
+        self.allow_remote = allow;
+        self
+    }
+
+    /// The `resourceLocation` token claim (default `unitedstates`).
+    #[must_use]
+    pub fn resource_location(mut self, location: impl Into<String>) -> Self {
+        self.resource_location = location.into();
+        self
+    }
+
+    /// More spec routes, served behind fault injection like the built-in
+    /// ones (e.g. Chat routes under development, or test routes).
+    #[must_use]
+    pub fn extra_routes(mut self, routes: Router<AppState>) -> Self {
+        self.extra_routes = Some(routes);
+        self
+    }
+
+    /// Binds, prepares TLS if asked, and starts serving in a background task.
+    pub async fn start(self) -> Result<Emulator, EmulatorError> {
+        self.faults
+            .validate()
+            .map_err(EmulatorError::InvalidFaults)?;
+        if !self.host.is_loopback() && !self.allow_remote {
+            return Err(EmulatorError::NonLoopbackHost(self.host));
+        }
+        let state = AppState::with_options(&self.access_key, self.faults, &self.resource_location)?;
+
+        let addr = SocketAddr::new(self.host, self.port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| EmulatorError::Bind { addr, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| EmulatorError::Bind { addr, source })?;
+
+        let prepared = self.tls.as_ref().map(tls::prepare).transpose()?;
+        let (acceptor, ca_cert_path, owned_dir) = match prepared {
+            Some(p) => (Some(p.acceptor), Some(p.ca_cert_path), p.owned_dir),
+            None => (None, None, None),
+        };
+
+        let endpoint = endpoint_for(local_addr, acceptor.is_some());
+        let router = app(
+            state.clone(),
+            AppOptions {
+                admin: self.host.is_loopback(),
+                extra_spec_routes: self.extra_routes,
+            },
+        );
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, router, acceptor, shutdown_rx));
+
+        Ok(Emulator {
+            endpoint,
+            local_addr,
+            access_key: state.keys().access_key().to_owned(),
+            ca_cert_path,
+            owned_dir,
+            state,
+            shutdown_tx,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server (abruptly); prefer
+/// [`shutdown`](Self::shutdown).
+#[derive(Debug)]
+pub struct Emulator {
+    endpoint: String,
+    local_addr: SocketAddr,
+    access_key: String,
+    ca_cert_path: Option<PathBuf>,
+    owned_dir: Option<PathBuf>,
+    state: AppState,
+    shutdown_tx: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Starts an emulator with the defaults: `127.0.0.1`, a free port, plain
+    /// HTTP, [`DEV_ACCESS_KEY`], no faults.
+    pub async fn start() -> Result<Emulator, EmulatorError> {
+        Self::builder().start().await
+    }
+
+    /// A builder for other settings.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The endpoint, with a trailing slash: `http://127.0.0.1:PORT/`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// `endpoint=<endpoint>;accesskey=<key>`, as the Azure portal shows it.
+    pub fn connection_string(&self) -> String {
+        format!("endpoint={};accesskey={}", self.endpoint, self.access_key)
+    }
+
+    /// The access key (base64).
+    pub fn access_key(&self) -> &str {
+        &self.access_key
+    }
+
+    /// The bound socket address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// With TLS: the PEM file clients should trust (the generated CA, or the
+    /// configured certificate chain). A CA generated into a temporary
+    /// directory (no `cert_path_out`) is deleted when the emulator stops.
+    pub fn ca_cert_path(&self) -> Option<&Path> {
+        self.ca_cert_path.as_deref()
+    }
+
+    /// The shared state (to inspect or seed it from tests).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Graceful shutdown: stop accepting, let open requests finish (at most
+    /// [`SHUTDOWN_GRACE`]), then stop.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown_tx.send(true);
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(SHUTDOWN_GRACE + Duration::from_secs(1), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        self.remove_owned_dir();
+    }
+
+    /// Removes the temporary directory holding a generated CA, if any.
+    fn remove_owned_dir(&mut self) {
+        if let Some(dir) = self.owned_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown_tx.send(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        self.remove_owned_dir();
+    }
+}
+
+fn endpoint_for(addr: SocketAddr, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    let host = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        IpAddr::V6(ip) if ip.is_unspecified() => "[::1]".to_owned(),
+        IpAddr::V4(ip) => ip.to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+    };
+    format!("{scheme}://{host}:{}/", addr.port())
+}
+
+/// The accept loop; returns after shutdown once connections are done.
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(handle_connection(
+                        stream,
+                        peer,
+                        router.clone(),
+                        tls.clone(),
+                        shutdown.clone(),
+                    ));
+                }
+                // Transient accept errors (e.g. too many open files): back off.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            },
+            _ = shutdown.changed() => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.abort_all();
+    }
+}
+
+async fn handle_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    tls: Option<TlsAcceptor>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    match tls {
+        None => serve_io(TokioIo::new(stream), peer, router, shutdown).await,
+        Some(acceptor) => {
+            // A failed or slow handshake gets no answer.
+            let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+            if let Ok(Ok(stream)) = handshake.await {
+                serve_io(TokioIo::new(stream), peer, router, shutdown).await;
+            }
+        }
+    }
+}
+
+async fn serve_io<I>(io: I, peer: SocketAddr, router: Router, mut shutdown: watch::Receiver<bool>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let control = ConnectionControl::new();
+    let request_control = control.clone();
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(request_control.clone());
+        req.extensions_mut().insert(ConnectInfo(peer));
+        let router = router.clone();
+        async move { Ok::<_, Infallible>(router.oneshot(req).await.unwrap_or_else(|e| match e {})) }
+    });
+
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new());
+    builder.http2().timer(TokioTimer::new());
+    let connection = builder.serve_connection(io, service);
+    tokio::pin!(connection);
+
+    let mut draining = *shutdown.borrow();
+    if draining {
+        connection.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            _ = connection.as_mut() => break,
+            // Fault injection asked to drop the connection: dropping the
+            // connection future closes the socket with nothing more written.
+            () = control.aborted() => break,
+            _ = shutdown.changed(), if !draining => {
+                draining = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints() {
+        let v4: SocketAddr = ([127, 0, 0, 1], 8080).into();
+        assert_eq!(endpoint_for(v4, false), "http://127.0.0.1:8080/");
+        let any: SocketAddr = ([0, 0, 0, 0], 1).into();
+        assert_eq!(endpoint_for(any, true), "https://127.0.0.1:1/");
+        let v6: SocketAddr = (std::net::Ipv6Addr::LOCALHOST, 2).into();
+        assert_eq!(endpoint_for(v6, false), "http://[::1]:2/");
+    }
+}

@@ -1,0 +1,139 @@
+//! [`AppState`]: the state every route shares (cheap to clone, an `Arc`).
+//!
+//! Holds the key material ([`Keys`]), the users ([`IdentityStore`]), the
+//! fault configuration ([`FaultState`]) and the resource's location. Chat
+//! routes get it through axum's `State<AppState>`; state they add themselves
+//! (threads, messages...) either becomes a field here or registers a reset
+//! hook with [`AppState::on_reset`] so `POST /admin/reset` clears it too.
+
+use std::sync::{Arc, Mutex};
+
+use crate::faults::{FaultConfig, FaultState};
+use crate::identity_store::IdentityStore;
+use crate::keys::{InvalidAccessKey, Keys};
+use crate::sync::lock;
+
+/// Default `resourceLocation` token claim (the data location real tokens name).
+pub const DEFAULT_RESOURCE_LOCATION: &str = "unitedstates";
+
+type ResetHook = Arc<dyn Fn() + Send + Sync>;
+
+struct Inner {
+    keys: Keys,
+    identities: IdentityStore,
+    faults: FaultState,
+    resource_location: String,
+    reset_hooks: Mutex<Vec<ResetHook>>,
+}
+
+/// Shared emulator state.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("keys", &self.inner.keys)
+            .field("users", &self.inner.identities.len())
+            .field("faults", &self.inner.faults)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State for a resource with this base64 access key and no faults.
+    pub fn new(access_key: &str) -> Result<Self, InvalidAccessKey> {
+        Self::with_options(
+            access_key,
+            FaultConfig::default(),
+            DEFAULT_RESOURCE_LOCATION,
+        )
+    }
+
+    /// State with an initial fault configuration (installed as is; validate
+    /// it first with [`FaultConfig::validate`]) and a resource location.
+    pub fn with_options(
+        access_key: &str,
+        faults: FaultConfig,
+        resource_location: &str,
+    ) -> Result<Self, InvalidAccessKey> {
+        let keys = Keys::new(access_key)?;
+        let identities = IdentityStore::new(keys.resource_id());
+        Ok(Self {
+            inner: Arc::new(Inner {
+                keys,
+                identities,
+                faults: FaultState::new(faults),
+                resource_location: resource_location.to_owned(),
+                reset_hooks: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Key material (access key, HMAC and token keys, resource id).
+    pub fn keys(&self) -> &Keys {
+        &self.inner.keys
+    }
+
+    /// The users.
+    pub fn identities(&self) -> &IdentityStore {
+        &self.inner.identities
+    }
+
+    /// Fault injection settings.
+    pub fn faults(&self) -> &FaultState {
+        &self.inner.faults
+    }
+
+    /// The emulated resource's id (GUID).
+    pub fn resource_id(&self) -> &str {
+        self.inner.keys.resource_id()
+    }
+
+    /// The emulated resource's data location (token claim `resourceLocation`).
+    pub fn resource_location(&self) -> &str {
+        &self.inner.resource_location
+    }
+
+    /// Registers `hook` to run on every [`reset`](Self::reset) (e.g. to clear
+    /// chat threads).
+    pub fn on_reset(&self, hook: impl Fn() + Send + Sync + 'static) {
+        lock(&self.inner.reset_hooks).push(Arc::new(hook));
+    }
+
+    /// Clears all state: users, faults, and whatever reset hooks clear.
+    pub fn reset(&self) {
+        self.inner.identities.clear();
+        self.inner.faults.clear();
+        // Run hooks without holding the lock, so a hook may register hooks.
+        let hooks: Vec<ResetHook> = lock(&self.inner.reset_hooks).clone();
+        for hook in hooks {
+            hook();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::DEV_ACCESS_KEY;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn reset_clears_users_and_runs_hooks() {
+        let Ok(state) = AppState::new(DEV_ACCESS_KEY) else {
+            panic!("dev key must be valid");
+        };
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = calls.clone();
+        state.on_reset(move || {
+            seen.fetch_add(1, Ordering::SeqCst);
+        });
+        state.identities().create();
+        state.reset();
+        assert!(state.identities().is_empty());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+}
