@@ -108,33 +108,59 @@ impl OperationRoute {
             .find(|route| route.operation_id == operation || route.name == operation)
     }
 
-    /// Whether a request path is this route's template with every parameter
-    /// filled by a non-empty segment. The endpoint may add leading segments.
+    /// Whether a path (relative to the endpoint) is exactly this route's
+    /// template, with every parameter filled by a non-empty segment.
     ///
-    /// URL parsing resolves `.` and `..` segments (encoded or not), so an id
-    /// of `.` or `..` changes the path; this check is what catches it.
+    /// URL parsing resolves `.` and `..` segments, so an id of `.` or `..`
+    /// changes the path; this check is what catches it.
     ///
     /// ```
     /// let route = acs_chat_rest::OperationRoute::find("GetChatMessage").unwrap();
     /// assert!(route.matches_path("/chat/threads/19:a@thread.v2/messages/1"));
     /// assert!(!route.matches_path("/chat/threads/messages/1"));
+    /// assert!(!route.matches_path("/chat/threads//messages/1"));
     /// ```
-    pub fn matches_path(&self, request_path: &str) -> bool {
-        let template: Vec<&str> = self.path.trim_start_matches('/').split('/').collect();
-        let actual: Vec<&str> = request_path.trim_start_matches('/').split('/').collect();
-        let Some(offset) = actual.len().checked_sub(template.len()) else {
-            return false;
-        };
-        template
-            .iter()
-            .zip(&actual[offset..])
-            .all(|(expected, segment)| {
+    pub fn matches_path(&self, path: &str) -> bool {
+        let template: Vec<&str> = self.path.split('/').collect();
+        let actual: Vec<&str> = path.split('/').collect();
+        template.len() == actual.len()
+            && template.iter().zip(&actual).all(|(expected, segment)| {
                 if expected.starts_with('{') && expected.ends_with('}') {
                     !segment.is_empty()
                 } else {
                     expected == segment
                 }
             })
+    }
+
+    /// Checks that `request` is this route's, relative to `base_url`, before it
+    /// is sent. A base URL ending in `/` makes paths like `//chat/threads`:
+    /// they are collapsed to the path the service expects.
+    pub fn check_request(
+        &self,
+        base_url: &str,
+        request: &mut reqwest::Request,
+    ) -> Result<(), String> {
+        let base_path = reqwest::Url::parse(base_url)
+            .map(|url| url.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        let path = request.url().path().to_string();
+        let mut relative = path.strip_prefix(base_path.as_str()).unwrap_or(&path);
+        if relative.starts_with("//") {
+            relative = &relative[1..];
+            let collapsed = format!("{base_path}{relative}");
+            request.url_mut().set_path(&collapsed);
+        }
+        if request.method().as_str() == self.method && self.matches_path(relative) {
+            return Ok(());
+        }
+        Err(format!(
+            "refusing to send {} {path}: it does not match {} {} under {base_url} \
+             (ids must not be empty, `.` or `..`)",
+            request.method(),
+            self.method,
+            self.path
+        ))
     }
 }
 
@@ -193,12 +219,12 @@ pub trait RequestPolicy: Send + Sync {
 
 /// The policy every ACS Chat request needs.
 ///
-/// In order: checks that the path is the operation's (so ids like `..` cannot
-/// redirect a request), sets `api-version` to [`API_VERSION`], the
-/// merge-patch content type where the operation takes one, `User-Agent`,
-/// `Accept`, an `x-ms-client-request-id` unless one is set, and finally
-/// `Authorization: Bearer <token>`, refusing to send a token over plain http
-/// to anything but a loopback host.
+/// In order: refuses to send a token over plain http to anything but a
+/// loopback host, sets `api-version` to [`API_VERSION`], the merge-patch
+/// content type where the operation takes one, `User-Agent`, an
+/// `x-ms-client-request-id` unless the request already has one, and finally
+/// `Authorization: Bearer <token>`. (The client hook has already checked that
+/// the path is the operation's, so ids like `..` cannot redirect a request.)
 pub struct StandardPolicy {
     token_source: Arc<dyn TokenSource>,
     user_agent: HeaderValue,
@@ -268,19 +294,6 @@ impl RequestPolicy for StandardPolicy {
         route: &'static OperationRoute,
     ) -> BoxFuture<'a, Result<(), BoxError>> {
         Box::pin(async move {
-            if request.method().as_str() != route.method
-                || !route.matches_path(request.url().path())
-            {
-                return Err(format!(
-                    "refusing to send {} {}: the path does not match {} {} \
-                     (ids must not be empty, `.` or `..`)",
-                    request.method(),
-                    request.url().path(),
-                    route.method,
-                    route.path
-                )
-                .into());
-            }
             if request.url().scheme() != "https" && !is_loopback(request.url()) {
                 return Err(format!(
                     "refusing to send a bearer token over {} to {}: use https \
@@ -355,6 +368,9 @@ impl ClientHooks<ClientState> for Client {
     ) -> Result<(), Error<E>> {
         let route = OperationRoute::find(info.operation_id)
             .ok_or_else(|| Error::Custom(format!("unknown operation {}", info.operation_id)))?;
+        route
+            .check_request(self.baseurl(), request)
+            .map_err(Error::InvalidRequest)?;
         self.inner()
             .policy
             .prepare(request, route)
@@ -377,8 +393,8 @@ impl ClientHooks<ClientState> for Client {
 impl Client {
     /// Sends a GET to `url` (a `nextLink` from a page of `operation_id`'s
     /// results) through the same policy as the operation itself. The caller
-    /// decides whether the URL is trusted; the policy still checks that its
-    /// path is the operation's.
+    /// decides whether the URL is trusted; its path must still be the
+    /// operation's.
     pub async fn get_next_page(
         &self,
         operation_id: &str,
@@ -394,6 +410,9 @@ impl Client {
             reqwest::header::ACCEPT,
             HeaderValue::from_static("application/json"),
         );
+        route
+            .check_request(self.baseurl(), &mut request)
+            .map_err(Error::InvalidRequest)?;
         self.inner()
             .policy
             .prepare(&mut request, route)

@@ -36,7 +36,14 @@ pub mod operations {
             T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
         {
             if let Some(value) = value.into() {
-                Self(self.0.query_param("startTime", value.to_string()))
+                Self(
+                    self
+                        .0
+                        .query_param(
+                            "startTime",
+                            value.to_rfc3339_opts(::chrono::SecondsFormat::AutoSi, true),
+                        ),
+                )
             } else {
                 Self(self.0.query_param_missing("startTime"))
             }
@@ -173,7 +180,12 @@ pub mod operations {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/chat/threads/{}$", value.to_string()))
+            let re = regex::Regex::new(
+                    &format!(
+                        "^/chat/threads/{}$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
+                )
                 .unwrap();
             Self(self.0.path_matches(re))
         }
@@ -237,7 +249,12 @@ pub mod operations {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/chat/threads/{}$", value.to_string()))
+            let re = regex::Regex::new(
+                    &format!(
+                        "^/chat/threads/{}$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
+                )
                 .unwrap();
             Self(self.0.path_matches(re))
         }
@@ -295,7 +312,12 @@ pub mod operations {
             self.0
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/chat/threads/{}$", value.to_string()))
+            let re = regex::Regex::new(
+                    &format!(
+                        "^/chat/threads/{}$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
+                )
                 .unwrap();
             Self(self.0.path_matches(re))
         }
@@ -359,7 +381,10 @@ pub mod operations {
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/{}/messages$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/{}/messages$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -379,7 +404,14 @@ pub mod operations {
             T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
         {
             if let Some(value) = value.into() {
-                Self(self.0.query_param("startTime", value.to_string()))
+                Self(
+                    self
+                        .0
+                        .query_param(
+                            "startTime",
+                            value.to_rfc3339_opts(::chrono::SecondsFormat::AutoSi, true),
+                        ),
+                )
             } else {
                 Self(self.0.query_param_missing("startTime"))
             }
@@ -447,7 +479,10 @@ pub mod operations {
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/{}/messages$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/{}/messages$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -519,14 +554,20 @@ pub mod operations {
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/{}/messages/.*$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/{}/messages/.*$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn chat_message_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/.*/messages/{}$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/.*/messages/{}$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -595,14 +636,20 @@ pub mod operations {
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/{}/messages/.*$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/{}/messages/.*$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn chat_message_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/.*/messages/{}$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/.*/messages/{}$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -665,14 +712,20 @@ pub mod operations {
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/{}/messages/.*$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/{}/messages/.*$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn chat_message_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/.*/messages/{}$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/.*/messages/{}$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -737,7 +790,10 @@ pub mod operations {
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/{}/participants$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/{}/participants$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -826,7 +882,10 @@ pub mod operations {
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/{}/participants/:add$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/{}/participants/:add$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -899,7 +958,8 @@ pub mod operations {
         pub fn chat_thread_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
                     &format!(
-                        "^/chat/threads/{}/participants/:remove$", value.to_string()
+                        "^/chat/threads/{}/participants/:remove$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
                     ),
                 )
                 .unwrap();
@@ -965,7 +1025,10 @@ pub mod operations {
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/{}/readReceipts$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/{}/readReceipts$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -1053,7 +1116,10 @@ pub mod operations {
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/{}/readReceipts$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/{}/readReceipts$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -1118,7 +1184,10 @@ pub mod operations {
         }
         pub fn chat_thread_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/chat/threads/{}/typing$", value.to_string()),
+                    &format!(
+                        "^/chat/threads/{}/typing$", regex::escape(&
+                        progenitor_client::encode_path(& value.to_string()))
+                    ),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))

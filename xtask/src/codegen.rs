@@ -57,8 +57,9 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
     add_to_types_module(&mut client_file, open_enum_items(&normalized.open_enums)?)?;
     client_file.items.extend(route_items(&normalized)?);
     gate_schemars_derives(&mut client_file);
-    let mock_file: syn::File =
+    let mut mock_file: syn::File =
         syn::parse2(mock_tokens).map_err(|e| format!("httpmock output does not parse: {e}"))?;
+    fix_mock_matchers(&mut mock_file);
 
     let client = prettyplease::unparse(&client_file);
     check_route_names(&client, &normalized)?;
@@ -297,6 +298,61 @@ fn check_route_names(client_source: &str, normalized: &Normalized) -> Result<(),
     }
 }
 
+/// Makes progenitor's httpmock helpers match what the client really sends:
+/// date-time query values in RFC 3339 (the client serialises them with serde,
+/// not `Display`), and path ids percent-encoded like the client encodes them
+/// and escaped before they go into a path regex (an id with `+` or `(` would
+/// otherwise not match, or not even compile as a regex).
+fn fix_mock_matchers(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+    fn is_value_to_string(expr: &syn::Expr) -> bool {
+        matches!(expr, syn::Expr::MethodCall(call)
+            if call.method == "to_string"
+                && call.args.is_empty()
+                && matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("value")))
+    }
+    struct Fix {
+        in_date_time_fn: bool,
+    }
+    impl VisitMut for Fix {
+        fn visit_impl_item_fn_mut(&mut self, item: &mut syn::ImplItemFn) {
+            let sig = &item.sig;
+            self.in_date_time_fn = quote!(#sig).to_string().contains("DateTime");
+            syn::visit_mut::visit_impl_item_fn_mut(self, item);
+            self.in_date_time_fn = false;
+        }
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            if self.in_date_time_fn && is_value_to_string(expr) {
+                *expr =
+                    syn::parse_quote!(value.to_rfc3339_opts(::chrono::SecondsFormat::AutoSi, true));
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, expr);
+        }
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            if !mac.path.is_ident("format") || !mac.tokens.to_string().starts_with("\"^/") {
+                return;
+            }
+            let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+            let Ok(mut args) = mac.parse_body_with(parser) else {
+                return;
+            };
+            for arg in args.iter_mut() {
+                if is_value_to_string(arg) {
+                    *arg = syn::parse_quote!(regex::escape(&progenitor_client::encode_path(
+                        &value.to_string()
+                    )));
+                }
+            }
+            mac.tokens = quote!(#args);
+        }
+    }
+    Fix {
+        in_date_time_fn: false,
+    }
+    .visit_file_mut(file);
+}
+
 /// Replaces `#[derive(.., schemars::JsonSchema, ..)]` with the same derive minus
 /// schemars plus `#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]`.
 fn gate_schemars_derives(file: &mut syn::File) {
@@ -360,7 +416,10 @@ mod tests {
     #[test]
     fn snake_case_matches_progenitor_method_names() {
         assert_eq!(snake_case("CreateChatThread"), "create_chat_thread");
-        assert_eq!(snake_case("ChatThread_ListChatReadReceipts"), "chat_thread_list_chat_read_receipts");
+        assert_eq!(
+            snake_case("ChatThread_ListChatReadReceipts"),
+            "chat_thread_list_chat_read_receipts"
+        );
         assert_eq!(snake_case("GetV2Thing"), "get_v2_thing");
     }
 
