@@ -16,7 +16,7 @@ use crate::models::{
     ChatParticipant, ChatRetentionPolicy, ChatThreadItem, CreateChatThreadResult, Metadata,
 };
 use crate::pager::{trusted_next_link, Page, PageFetcher, PageRequest, Pager};
-use crate::policy::{call, from_transport, FacadePolicy};
+use crate::policy::{call, from_transport, refused_by_policy, FacadePolicy};
 use crate::retry::{self, Idempotency, RetryOptions};
 use crate::thread::ChatThreadClient;
 use crate::wire as convert;
@@ -93,6 +93,9 @@ impl ClientCore {
             let response = match self.raw.get_next_page(operation, url.clone()).await {
                 Ok(response) => response,
                 Err(acs_chat_rest::Error::CommunicationError(e)) => return Err(from_transport(e)),
+                Err(acs_chat_rest::Error::Custom(message)) => {
+                    return Err(refused_by_policy(message))
+                }
                 Err(other) => return Err(Error::new(ErrorKind::Refused, other.to_string())),
             };
             let status = response.status().as_u16();

@@ -88,7 +88,10 @@ pub enum ErrorKind {
 /// Any failure of this crate: its [`kind`](Error::kind), the HTTP status and the
 /// service's error when there was a response, and the request ids a support
 /// ticket needs. Never contains an access token.
-pub struct Error {
+pub struct Error(Box<ErrorInner>);
+
+// Boxed so that `Result<T, Error>` stays small on the happy path.
+struct ErrorInner {
     kind: ErrorKind,
     message: String,
     status: Option<u16>,
@@ -101,7 +104,7 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(ErrorInner {
             kind,
             message: message.into(),
             status: None,
@@ -110,7 +113,7 @@ impl Error {
             ms_cv: None,
             retry_after: None,
             source: None,
-        }
+        }))
     }
 
     /// A caller passed a bad argument; no request was sent.
@@ -121,18 +124,18 @@ impl Error {
     /// Getting or refreshing a token failed (the message never holds the token).
     pub(crate) fn credential(message: impl Into<String>, source: Option<BoxError>) -> Self {
         let mut error = Self::new(ErrorKind::Credential, message);
-        error.source = source;
+        error.0.source = source;
         error
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.source = Some(source.into());
+        self.0.source = Some(source.into());
         self
     }
 
     pub(crate) fn with_client_request_id(mut self, id: Option<String>) -> Self {
-        if self.client_request_id.is_none() {
-            self.client_request_id = id;
+        if self.0.client_request_id.is_none() {
+            self.0.client_request_id = id;
         }
         self
     }
@@ -170,7 +173,7 @@ impl Error {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        Self {
+        Self(Box::new(ErrorInner {
             kind: ErrorKind::Service,
             message: service_error
                 .as_ref()
@@ -181,18 +184,18 @@ impl Error {
             ms_cv: header("ms-cv"),
             retry_after: crate::retry::retry_after(headers),
             source: None,
-        }
+        }))
     }
 
     /// The same error, now known to leave the outcome of a non-idempotent
     /// request unknown.
     pub(crate) fn into_outcome_unknown(mut self, operation: &str) -> Self {
-        self.message = format!(
+        self.0.message = format!(
             "{operation} may or may not have taken effect: {} (it was not retried, to avoid a duplicate; \
              list the thread's messages to find out)",
-            self.message
+            self.0.message
         );
-        self.kind = ErrorKind::OutcomeUnknown;
+        self.0.kind = ErrorKind::OutcomeUnknown;
         self
     }
 
@@ -203,49 +206,49 @@ impl Error {
 
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The HTTP status, when the service answered.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.0.status
     }
 
     /// The service's error code (e.g. `Forbidden`), when it sent one.
     pub fn code(&self) -> Option<&str> {
-        self.service_error.as_ref().map(|e| e.code.as_str())
+        self.0.service_error.as_ref().map(|e| e.code.as_str())
     }
 
     /// A human-readable description.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The service's whole error, with its target, details and inner error.
     pub fn service_error(&self) -> Option<&ChatError> {
-        self.service_error.as_ref()
+        self.0.service_error.as_ref()
     }
 
     /// The `x-ms-client-request-id` of the failed request, for support tickets.
     pub fn client_request_id(&self) -> Option<&str> {
-        self.client_request_id.as_deref()
+        self.0.client_request_id.as_deref()
     }
 
     /// The service's correlation vector (`MS-CV` header), when it sent one.
     pub fn ms_cv(&self) -> Option<&str> {
-        self.ms_cv.as_deref()
+        self.0.ms_cv.as_deref()
     }
 
     /// How long the service asked to wait before trying again.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.0.retry_after
     }
 
     /// Whether trying the same request again may succeed: throttling (429),
     /// 408, 502, 503, 504, and failed connections.
     pub fn is_retryable(&self) -> bool {
-        match self.kind {
-            ErrorKind::Service => self.status.is_some_and(crate::retry::is_retryable_status),
+        match self.0.kind {
+            ErrorKind::Service => self.0.status.is_some_and(crate::retry::is_retryable_status),
             ErrorKind::Connection | ErrorKind::Transport => true,
             _ => false,
         }
@@ -253,42 +256,42 @@ impl Error {
 
     /// Whether this is an argument error raised before any request.
     pub fn is_invalid_argument(&self) -> bool {
-        self.kind == ErrorKind::InvalidArgument
+        self.0.kind == ErrorKind::InvalidArgument
     }
 
     /// Whether this is a credential error.
     pub fn is_credential(&self) -> bool {
-        self.kind == ErrorKind::Credential
+        self.0.kind == ErrorKind::Credential
     }
 }
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("message", &self.message)
-            .field("status", &self.status)
-            .field("service_error", &self.service_error)
-            .field("client_request_id", &self.client_request_id)
-            .field("ms_cv", &self.ms_cv)
-            .field("source", &self.source)
+            .field("kind", &self.0.kind)
+            .field("message", &self.0.message)
+            .field("status", &self.0.status)
+            .field("service_error", &self.0.service_error)
+            .field("client_request_id", &self.0.client_request_id)
+            .field("ms_cv", &self.0.ms_cv)
+            .field("source", &self.0.source)
             .finish()
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.status, self.code()) {
-            (Some(status), Some(code)) => write!(f, "{status} {code}: {}", self.message)?,
-            (Some(status), None) => write!(f, "{status}: {}", self.message)?,
-            _ => f.write_str(&self.message)?,
+        match (self.0.status, self.code()) {
+            (Some(status), Some(code)) => write!(f, "{status} {code}: {}", self.0.message)?,
+            (Some(status), None) => write!(f, "{status}: {}", self.0.message)?,
+            _ => f.write_str(&self.0.message)?,
         }
-        if let Some(source) = &self.source {
+        if let Some(source) = &self.0.source {
             write!(f, ": {source}")?;
         }
-        if let Some(id) = &self.client_request_id {
+        if let Some(id) = &self.0.client_request_id {
             write!(f, " (x-ms-client-request-id {id}")?;
-            if let Some(cv) = &self.ms_cv {
+            if let Some(cv) = &self.0.ms_cv {
                 write!(f, ", MS-CV {cv}")?;
             }
             f.write_str(")")?;
@@ -299,7 +302,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.0
+            .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }

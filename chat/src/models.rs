@@ -106,12 +106,6 @@ open_enum! {
     }
 }
 
-impl Default for ChatMessageType {
-    fn default() -> Self {
-        Self::Text
-    }
-}
-
 open_enum! {
     /// The type of a message attachment.
     pub enum ChatAttachmentType {

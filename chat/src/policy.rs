@@ -174,13 +174,20 @@ pub(crate) async fn from_raw(error: RawError) -> Error {
             Error::new(ErrorKind::Transport, "reading the response failed").with_source(source)
         }
         Raw::InvalidUpgrade(source) => from_transport(source),
-        Raw::Custom(message) => ATTEMPT
-            .try_with(|state| lock(&state.policy_error).take())
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| Error::new(ErrorKind::Refused, message)),
+        Raw::Custom(message) => refused_by_policy(message),
         Raw::InvalidRequest(message) => Error::invalid_argument(message),
     }
+}
+
+/// The error of a request the policy refused to prepare: the policy's own
+/// typed error (a credential failure stays a credential error) when it
+/// recorded one, else a refusal with the raw client's message.
+pub(crate) fn refused_by_policy(message: String) -> Error {
+    ATTEMPT
+        .try_with(|state| lock(&state.policy_error).take())
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Error::new(ErrorKind::Refused, message))
 }
 
 /// A transport failure: whether the request may have reached the service
