@@ -79,7 +79,10 @@ async fn main() -> Result<(), BoxError> {
             ChatParticipant::new(bob.clone()).display_name("Bob"),
         ])
         .idempotency_token(&idempotency_token)
-        .metadata(HashMap::from([("project".to_string(), "quickstart".to_string())]))
+        .metadata(HashMap::from([(
+            "project".to_string(),
+            "quickstart".to_string(),
+        )]))
         .await?;
     let thread_id = created.chat_thread.id.clone();
     println!(
@@ -93,14 +96,20 @@ async fn main() -> Result<(), BoxError> {
     let text = thread
         .send_message("Hello Bob! Shall we plan the launch?")
         .sender_display_name("Alice")
-        .metadata(HashMap::from([("priority".to_string(), "high".to_string())]))
+        .metadata(HashMap::from([(
+            "priority".to_string(),
+            "high".to_string(),
+        )]))
         .await?;
     let html = thread
         .send_message("<p>Agenda: <b>scope</b>, <i>dates</i></p>")
         .sender_display_name("Alice")
         .chat_message_type(ChatMessageType::Html)
         .await?;
-    println!("Sent a text message ({}) and an HTML message ({})", text.id, html.id);
+    println!(
+        "Sent a text message ({}) and an HTML message ({})",
+        text.id, html.id
+    );
 
     let fetched = thread.get_message(&text.id).await?;
     println!(
@@ -123,7 +132,10 @@ async fn main() -> Result<(), BoxError> {
                 .as_ref()
                 .and_then(|c| c.message.clone().or_else(|| c.topic.clone()))
                 .unwrap_or_default();
-            println!("  page {page_number}: #{} {} {text:?}", message.sequence_id, message.message_type);
+            println!(
+                "  page {page_number}: #{} {} {text:?}",
+                message.sequence_id, message.message_type
+            );
         }
     }
 
@@ -154,7 +166,10 @@ async fn main() -> Result<(), BoxError> {
             ChatParticipant::new(stranger).display_name("Stranger"),
         ])
         .await?;
-    println!("Added Carol; {} participant(s) could not be added:", failed.len());
+    println!(
+        "Added Carol; {} participant(s) could not be added:",
+        failed.len()
+    );
     for (participant, error) in &failed {
         println!(
             "  {} ({}): {error}",
@@ -167,7 +182,10 @@ async fn main() -> Result<(), BoxError> {
         "Participants: {}",
         participants
             .iter()
-            .map(|p| p.display_name.clone().unwrap_or_else(|| p.identifier.to_string()))
+            .map(|p| p
+                .display_name
+                .clone()
+                .unwrap_or_else(|| p.identifier.to_string()))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -190,10 +208,16 @@ async fn main() -> Result<(), BoxError> {
     }
 
     // 7. Topic, thread list, and clean-up.
-    thread.update_topic("Quickstart: launch plan (final)").await?;
+    thread
+        .update_topic("Quickstart: launch plan (final)")
+        .await?;
     let properties = thread.get_properties().await?;
     println!("Topic is now \"{}\"", properties.topic);
-    let threads: Vec<_> = chat.list_chat_threads().results_per_page(5).try_collect().await?;
+    let threads: Vec<_> = chat
+        .list_chat_threads()
+        .results_per_page(5)
+        .try_collect()
+        .await?;
     println!("Alice is in {} thread(s):", threads.len());
     for item in &threads {
         println!("  {} \"{}\"", item.id, item.topic);
