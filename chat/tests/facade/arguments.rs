@@ -5,7 +5,7 @@ use std::future::{Future, IntoFuture};
 
 use acs_chat::{
     ChatClient, ChatMessageType, ChatParticipant, CommunicationIdentifier,
-    CommunicationTokenCredential, CommunicationUserIdentifier, ErrorKind, Metadata, Result,
+    CommunicationTokenCredential, CommunicationUserIdentifier, ErrorKind, Result,
 };
 use futures::StreamExt;
 use httpmock::prelude::*;
@@ -341,27 +341,6 @@ async fn updates_with_nothing_set_are_refused_before_any_request() {
         thread.update_message("1").into_future(),
     )
     .await;
-}
-
-#[tokio::test]
-async fn an_update_with_only_empty_metadata_is_still_an_update() {
-    // Setting metadata (even empty) is a choice the caller made; the request
-    // goes out and the service decides.
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(PATCH).path(thread_path(""));
-            then.status(204);
-        })
-        .await;
-    let (client, _) = client(&server);
-    client
-        .get_chat_thread_client(THREAD)
-        .update_properties()
-        .metadata(Metadata::new())
-        .await
-        .unwrap();
-    assert_eq!(mock.calls_async().await, 1);
 }
 
 fn credential() -> CommunicationTokenCredential {

@@ -166,7 +166,15 @@ fn the_token_never_appears_in_tracing_output() {
         .finish();
     let token = jwt();
 
+    // tracing-core caches each callsite's interest. While only one dispatcher
+    // is registered it asks the *registering thread's* default, so a callsite
+    // first hit by another test's thread would be cached as "never" and this
+    // test would see nothing. With a second registered dispatcher, interest
+    // combines every registered dispatcher and `enabled` is asked per thread.
+    let _second_dispatcher = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     tracing::subscriber::with_default(subscriber, || {
+        // Recompute the interest of callsites registered before this point.
+        tracing::callsite::rebuild_interest_cache();
         // A current-thread runtime keeps every task (connections, the
         // credential's refresh) on this thread, under this subscriber.
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -253,6 +261,40 @@ async fn a_failing_refresher_is_a_credential_error_and_nothing_is_sent() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Credential, "{error:?}");
     assert!(recorder.all().is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_refresher_while_following_a_next_link_is_a_credential_error() {
+    let server = MockServer::start_async().await;
+    let recorder = Recorder::new();
+    server
+        .mock_async(|when, then| {
+            when.is_true(recorder.hook());
+            then.status(200).json_body(json!({"value": []}));
+        })
+        .await;
+    let credential = CommunicationTokenCredential::with_refresher(|| async {
+        Err::<String, _>(std::io::Error::other("the token service is down"))
+    })
+    .build()
+    .unwrap();
+    let client = ChatClient::builder(server.base_url(), credential)
+        .retry(fast_retries())
+        .build()
+        .unwrap();
+    // Resuming from a continuation token makes the first request a nextLink fetch.
+    let link = server.url(format!("{}?continuationToken=p2", thread_path("/messages")));
+
+    let error = client
+        .get_chat_thread_client(THREAD)
+        .list_messages()
+        .continuation_token(link)
+        .collect_all()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Credential, "{error:?}");
+    assert!(recorder.all().is_empty(), "a request went out unsigned");
 }
 
 #[tokio::test]
