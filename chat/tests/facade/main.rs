@@ -5,6 +5,7 @@ mod arguments;
 mod common;
 mod credential;
 mod errors;
+mod identity;
 mod operations;
 mod paging;
 mod participant_errors;
