@@ -292,9 +292,15 @@ async fn paging_over_a_thousand_messages_returns_each_once_newest_first() {
     assert!(page_count >= 10, "{page_count} pages");
     let ids: HashSet<_> = seen.iter().map(|m| m.id.clone()).collect();
     assert_eq!(ids.len(), 1000, "no duplicates");
-    // Sent in order 0..1000 by one sender: newest first means descending.
-    let sent_ids: Vec<_> = sends.iter().rev().map(|s| s.id.clone()).collect();
+    // Ids follow arrival order (8 sends are in flight at once), so newest
+    // first means strictly decreasing ids, and the set is exactly what was sent.
     let listed_ids: Vec<_> = seen.iter().map(|m| m.id.clone()).collect();
+    assert!(
+        listed_ids.windows(2).all(|pair| pair[0] > pair[1]),
+        "listed newest first"
+    );
+    let mut sent_ids: Vec<_> = sends.iter().map(|s| s.id.clone()).collect();
+    sent_ids.sort_unstable_by(|a, b| b.cmp(a));
     assert_eq!(listed_ids, sent_ids);
 
     // Resuming from a continuation token continues where the page ended.

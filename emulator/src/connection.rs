@@ -11,6 +11,10 @@
 //! This is how fault injection drops connections "before" or "after"
 //! processing a request (see [`crate::faults`]). On HTTP/2 every stream of the
 //! connection is cut, not only the faulted one.
+//!
+//! Each request also carries a [`ConnectionScheme`] extension (`http` or
+//! `https`), so routes can build absolute URLs (`Location`, `nextLink`):
+//! HTTP/1 requests carry no scheme in their URI.
 
 use std::sync::Arc;
 
@@ -38,5 +42,16 @@ impl ConnectionControl {
     /// Completes once [`abort`](Self::abort) was called.
     pub async fn aborted(&self) {
         self.abort.notified().await;
+    }
+}
+
+/// Request extension: the scheme of the connection a request arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionScheme(pub &'static str);
+
+impl ConnectionScheme {
+    /// `https` for a TLS connection, else `http`.
+    pub fn of(tls: bool) -> Self {
+        Self(if tls { "https" } else { "http" })
     }
 }

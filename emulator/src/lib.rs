@@ -20,9 +20,8 @@
 //!   `POST /identities`, `POST /identities/{id}/:issueAccessToken`,
 //!   `POST /identities/{id}/:revokeAccessTokens`, `DELETE /identities/{id}`.
 //!   See [`identity`] and [`hmac_auth`].
-//! * **Chat**: not yet; Chat routes plug into [`router::spec_router`] and
-//!   authenticate callers with [`tokens::verify_bearer`] (or the
-//!   [`tokens::VerifiedUser`] extractor).
+//! * **Chat** (spec paths under `/chat/threads`, bearer tokens issued by the
+//!   emulator): every operation of the Chat API, in memory. See [`chat`].
 //! * **Admin** (emulator-only, unauthenticated, only on loopback binds), under
 //!   `/admin/`: reset, fault injection, token minting. See [`admin`].
 //!
@@ -40,6 +39,7 @@
 //! | [`state`] | [`AppState`], shared by every route (identity store, keys, faults) |
 //! | [`keys`] | the access key, [`DEV_ACCESS_KEY`], derived token key and resource id |
 //! | [`identity`] | Identity routes |
+//! | [`chat`] | Chat routes (threads, messages, participants, receipts, typing) |
 //! | [`identity_store`] | in-memory users and revocation marks |
 //! | [`hmac_auth`] | HMAC-SHA256 request verification (middleware) |
 //! | [`tokens`] | chat access tokens (JWT HS256): mint and verify |
@@ -56,6 +56,7 @@
 
 pub mod admin;
 pub mod api_version;
+pub mod chat;
 pub mod connection;
 pub mod error;
 pub mod faults;

@@ -6,16 +6,15 @@
 //! common headers (MS-CV, api-supported-versions, client request id, charset)
 //! └ panic catcher (an emulator bug answers 500 in the error shape)
 //!   ├ spec routes ─ fault injection ─┬ identity::router (HMAC, api-supported-versions)
-//!   │                                └ chat routes (to come: merge them in spec_router)
+//!   │                                └ chat::router (bearer tokens, api-supported-versions)
 //!   ├ admin::router (only on loopback binds)
 //!   └ fallbacks: 404 NotFound / 405 MethodNotAllowed in the error shape
 //! ```
 //!
-//! To add the Chat routes: write `chat::router(state: &AppState) -> Router<AppState>`
-//! (authenticating with the [`crate::tokens::VerifiedUser`] extractor and
-//! wrapping itself with [`crate::api_version::with_supported_versions`]) and
-//! `.merge()` it in [`spec_router`]; tests can also pass extra routes with
-//! [`AppOptions::extra_spec_routes`] / [`crate::EmulatorBuilder::extra_routes`].
+//! More spec routes plug in the same way as [`crate::chat::router`]: a
+//! `Router<AppState>` merged in [`spec_router`]; tests can also pass extra
+//! routes with [`AppOptions::extra_spec_routes`] /
+//! [`crate::EmulatorBuilder::extra_routes`].
 
 use std::any::Any;
 
@@ -27,6 +26,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::admin;
 use crate::api_version::{supported_versions_value, IDENTITY_API_VERSIONS};
+use crate::chat::{self, CHAT_API_VERSIONS};
 use crate::error::ApiError;
 use crate::faults::fault_middleware;
 use crate::headers::{common_headers, CommonHeaders};
@@ -42,9 +42,9 @@ pub struct AppOptions {
     pub extra_spec_routes: Option<Router<AppState>>,
 }
 
-/// The ACS API routes (Identity now; Chat merges here).
+/// The ACS API routes: Identity and Chat.
 pub fn spec_router(state: &AppState) -> Router<AppState> {
-    identity::router(state)
+    identity::router(state).merge(chat::router(state))
 }
 
 /// The complete application for `state`.
@@ -60,7 +60,12 @@ pub fn app(state: AppState, options: AppOptions) -> Router {
     if options.admin {
         app = app.merge(admin::router());
     }
-    let default_versions = HeaderValue::from_str(&supported_versions_value(IDENTITY_API_VERSIONS))
+    let all_versions: Vec<&str> = IDENTITY_API_VERSIONS
+        .iter()
+        .chain(CHAT_API_VERSIONS)
+        .copied()
+        .collect();
+    let default_versions = HeaderValue::from_str(&supported_versions_value(&all_versions))
         .unwrap_or_else(|_| HeaderValue::from_static(""));
     app.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

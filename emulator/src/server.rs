@@ -33,7 +33,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
-use crate::connection::ConnectionControl;
+use crate::connection::{ConnectionControl, ConnectionScheme};
 use crate::faults::FaultConfig;
 use crate::keys::DEV_ACCESS_KEY;
 use crate::router::{app, AppOptions};
@@ -353,19 +353,24 @@ async fn handle_connection(
 ) {
     let _ = stream.set_nodelay(true);
     match tls {
-        None => serve_io(TokioIo::new(stream), peer, router, shutdown).await,
+        None => serve_io(TokioIo::new(stream), peer, false, router, shutdown).await,
         Some(acceptor) => {
             // A failed or slow handshake gets no answer.
             let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
             if let Ok(Ok(stream)) = handshake.await {
-                serve_io(TokioIo::new(stream), peer, router, shutdown).await;
+                serve_io(TokioIo::new(stream), peer, true, router, shutdown).await;
             }
         }
     }
 }
 
-async fn serve_io<I>(io: I, peer: SocketAddr, router: Router, mut shutdown: watch::Receiver<bool>)
-where
+async fn serve_io<I>(
+    io: I,
+    peer: SocketAddr,
+    tls: bool,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let control = ConnectionControl::new();
@@ -373,6 +378,7 @@ where
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(request_control.clone());
         req.extensions_mut().insert(ConnectInfo(peer));
+        req.extensions_mut().insert(ConnectionScheme::of(tls));
         let router = router.clone();
         async move { Ok::<_, Infallible>(router.oneshot(req).await.unwrap_or_else(|e| match e {})) }
     });

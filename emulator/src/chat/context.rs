@@ -1,0 +1,92 @@
+//! What every Chat request starts with: the caller (bearer token, 401),
+//! the `api-version` (400), and the base URL for `Location` / `nextLink`.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue};
+
+use crate::api_version::{api_version_from_query, check_api_version};
+use crate::connection::ConnectionScheme;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::tokens::VerifiedUser;
+
+use super::CHAT_API_VERSIONS;
+
+/// An authenticated Chat request.
+#[derive(Debug, Clone)]
+pub(crate) struct ChatCall {
+    /// The caller's user id (`8:acs:...`).
+    pub(crate) user: String,
+    /// The request's `api-version` (one of [`CHAT_API_VERSIONS`]).
+    pub(crate) api_version: String,
+    /// `scheme://host[:port]`, no trailing slash.
+    pub(crate) base_url: String,
+    /// The raw query string.
+    pub(crate) query: Option<String>,
+}
+
+impl FromRequestParts<AppState> for ChatCall {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let user = VerifiedUser::from_request_parts(parts, state).await?;
+        let query = parts.uri.query().map(str::to_owned);
+        check_api_version(query.as_deref(), CHAT_API_VERSIONS)?;
+        Ok(Self {
+            user: user.user_id,
+            api_version: api_version_from_query(query.as_deref()).unwrap_or_default(),
+            base_url: base_url(parts),
+            query,
+        })
+    }
+}
+
+/// `scheme://authority` of the request: the connection's scheme (HTTP/1
+/// URIs carry none) and the `Host` header (HTTP/2: the URI's authority).
+fn base_url(parts: &Parts) -> String {
+    let scheme = parts
+        .extensions
+        .get::<ConnectionScheme>()
+        .map(|s| s.0)
+        .or_else(|| parts.uri.scheme_str().filter(|s| *s == "https"))
+        .unwrap_or("http");
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+        .filter(|h| is_plain_authority(h))
+        .unwrap_or_else(|| "127.0.0.1".to_owned());
+    format!("{scheme}://{host}")
+}
+
+/// A `host[:port]` without anything that would change a URL's meaning.
+fn is_plain_authority(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']' | '_'))
+}
+
+/// A header value from a URL we built (never fails for our URLs; an odd
+/// one is dropped rather than answered with an error).
+pub(crate) fn location(url: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(url).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorities() {
+        assert!(is_plain_authority("127.0.0.1:8080"));
+        assert!(is_plain_authority("[::1]:1"));
+        assert!(!is_plain_authority("evil.com/x?"));
+        assert!(!is_plain_authority("a@b"));
+        assert!(!is_plain_authority(""));
+    }
+}

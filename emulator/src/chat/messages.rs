@@ -1,0 +1,179 @@
+//! Message operations: SendChatMessage, ListChatMessages, GetChatMessage,
+//! UpdateChatMessage, DeleteChatMessage.
+
+use std::sync::Arc;
+
+use acs_chat_rest::types::{
+    ChatMessagesCollection, SendChatMessageRequest, SendChatMessageResult, UpdateChatMessageRequest,
+};
+use axum::extract::rejection::PathRejection;
+use axum::extract::Path;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+
+use crate::error::ApiError;
+use crate::json::{json_response, parse_json, RawBody};
+
+use super::access::{message_path, thread_id, with_thread};
+use super::context::{location, ChatCall};
+use super::errors::{bad_request, forbidden, message_not_found};
+use super::ids::now_millis;
+use super::paging::{encode_token, parse_query, sync_link};
+use super::store::ChatStore;
+use super::thread_state::MessageError;
+use super::{validate, wire};
+
+fn message_error(err: MessageError) -> ApiError {
+    match err {
+        MessageError::NotFound => message_not_found(),
+        MessageError::NotSender => forbidden(),
+    }
+}
+
+/// `POST /chat/threads/{id}/messages` → 201 `{"id"}`.
+pub(crate) async fn send(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let id = thread_id(path)?;
+    let request: SendChatMessageRequest = parse_json(&headers, &body)?;
+    let kind = validate::message_type(request.type_.as_ref())?;
+    validate::content(&request.content)?;
+    validate::metadata(&request.metadata)?;
+    let message_id = with_thread(&store, &id, &call.user, |thread| {
+        Ok(thread.send_message(
+            &call.user,
+            kind,
+            request.content,
+            request.sender_display_name,
+            request.metadata,
+            now_millis(),
+        ))
+    })?;
+    let result = SendChatMessageResult {
+        id: message_id.to_string(),
+    };
+    let mut response = json_response(StatusCode::CREATED, &result);
+    let url = format!(
+        "{}/chat/threads/{}/messages/{message_id}",
+        call.base_url,
+        id.replace(':', "%3A")
+    );
+    if let Some(value) = location(&url) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// `GET /chat/threads/{id}/messages`: newest first, `startTime` inclusive.
+pub(crate) async fn list(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = thread_id(path)?;
+    let page = parse_query(call.query.as_deref())?;
+    let before = match page.sync_state.as_deref() {
+        None => None,
+        Some([kind, thread, sequence]) if kind == "m" && *thread == id => {
+            Some(sequence.parse::<u64>().map_err(|_| {
+                bad_request("syncState", "The syncState continuation token is invalid.")
+            })?)
+        }
+        Some(_) => {
+            return Err(bad_request(
+                "syncState",
+                "The syncState continuation token is invalid.",
+            ))
+        }
+    };
+    let body = with_thread(&store, &id, &call.user, |thread| {
+        let (messages, more) = thread.page_messages(page.start_time, before, page.max_page_size);
+        let next_link = more.then(|| messages.first()).flatten().map(|oldest| {
+            let token = encode_token(&["m", &id, &oldest.sequence_id.to_string()]);
+            let path = format!("/chat/threads/{id}/messages");
+            sync_link(&call.base_url, &path, &token, &page, &call.api_version)
+        });
+        Ok(ChatMessagesCollection {
+            next_link,
+            value: messages.iter().rev().map(wire::message).collect(),
+        })
+    })?;
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /chat/threads/{id}/messages/{messageId}`
+pub(crate) async fn get(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let (id, message_id) = message_path(path)?;
+    let message = with_thread(&store, &id, &call.user, |thread| {
+        thread
+            .message(message_id)
+            .map(wire::message)
+            .ok_or_else(message_not_found)
+    })?;
+    Ok(json_response(StatusCode::OK, &message))
+}
+
+/// `PATCH /chat/threads/{id}/messages/{messageId}` (merge patch; only the
+/// sender may edit): new version, `editedOn`.
+pub(crate) async fn update(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let (id, message_id) = message_path(path)?;
+    let (request, patch): (UpdateChatMessageRequest, _) =
+        validate::merge_patch(&headers, &body, &["content"])?;
+    if let Some(content) = &request.content {
+        validate::content(content)?;
+    }
+    with_thread(&store, &id, &call.user, |thread| {
+        let message = thread.message(message_id).ok_or_else(message_not_found)?;
+        if message.sender.as_deref() != Some(call.user.as_str()) {
+            return Err(forbidden());
+        }
+        let current = message.metadata.clone();
+        let metadata = if patch.is_empty() && request.metadata.is_empty() {
+            None
+        } else {
+            let next = patch.apply(&current, &request.metadata);
+            validate::metadata(&next)?;
+            Some(next)
+        };
+        thread
+            .edit_message(
+                &call.user,
+                message_id,
+                request.content,
+                metadata,
+                now_millis(),
+            )
+            .map_err(message_error)
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE /chat/threads/{id}/messages/{messageId}` (only the sender).
+pub(crate) async fn delete(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let (id, message_id) = message_path(path)?;
+    with_thread(&store, &id, &call.user, |thread| {
+        thread
+            .delete_message(&call.user, message_id, now_millis())
+            .map_err(message_error)
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

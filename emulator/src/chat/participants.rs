@@ -1,0 +1,128 @@
+//! Participant operations: ListChatParticipants, AddChatParticipants
+//! (`POST .../participants/:add`), RemoveChatParticipant
+//! (`POST .../participants/:remove`).
+
+use std::sync::Arc;
+
+use acs_chat_rest::types::{
+    AddChatParticipantsRequest, AddChatParticipantsResult, ChatParticipantsCollection,
+    CommunicationIdentifierModel,
+};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+
+use crate::error::ApiError;
+use crate::json::{json_response, parse_json, RawBody};
+use crate::state::AppState;
+
+use super::access::{thread_id, with_thread};
+use super::context::ChatCall;
+use super::errors::{participant_not_found, path_error};
+use super::identifiers::{identify, Identified};
+use super::ids::{check_thread_id, now_millis, printable};
+use super::paging::{parse_query, skip_link, window};
+use super::store::ChatStore;
+use super::threads::{candidates, Candidates};
+use super::{validate, wire};
+
+/// `GET /chat/threads/{id}/participants` (`skip`, `maxPageSize`), in
+/// joining order.
+pub(crate) async fn list(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = thread_id(path)?;
+    let page = parse_query(call.query.as_deref())?;
+    let body = with_thread(&store, &id, &call.user, |thread| {
+        let (shown, more) = window(thread.participants(), &page);
+        let next_link = more.then(|| {
+            skip_link(
+                &call.base_url,
+                &format!("/chat/threads/{id}/participants"),
+                page.skip + shown.len(),
+                page.max_page_size,
+                &call.api_version,
+            )
+        });
+        Ok(ChatParticipantsCollection {
+            next_link,
+            value: shown.iter().map(wire::participant).collect(),
+        })
+    })?;
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `POST /chat/threads/{id}/participants/{action}`: `:add` or `:remove`.
+pub(crate) async fn action(
+    call: ChatCall,
+    State(state): State<AppState>,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let Path((id, action)) = path.map_err(|rejection| path_error(&rejection))?;
+    check_thread_id(&id)?;
+    match action.as_str() {
+        ":add" => add(&call, &state, &store, &id, &headers, &body),
+        ":remove" => remove(&call, &store, &id, &headers, &body),
+        other => Err(ApiError::not_found(
+            "NotFound",
+            format!("The operation '{}' does not exist.", printable(other)),
+        )),
+    }
+}
+
+/// Adds participants → 201 `{"invalidParticipants"?: [...]}`; existing
+/// participants are left unchanged.
+fn add(
+    call: &ChatCall,
+    state: &AppState,
+    store: &ChatStore,
+    id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let request: AddChatParticipantsRequest = parse_json(headers, body)?;
+    let Candidates { valid, invalid } = candidates(state, &request.participants)?;
+    with_thread(store, id, &call.user, |thread| {
+        let ids: Vec<&str> = valid.iter().map(|p| p.raw_id.as_str()).collect();
+        validate::participant_count(thread.participant_count() + thread.count_new(&ids))?;
+        let added = thread.add_participants(&call.user, valid, now_millis());
+        store.index_members(id, &added);
+        Ok(())
+    })?;
+    let result = AddChatParticipantsResult {
+        invalid_participants: invalid,
+    };
+    Ok(json_response(StatusCode::CREATED, &result))
+}
+
+/// Removes a participant (the body is its identifier) → 204; 404 if it is
+/// not a participant.
+fn remove(
+    call: &ChatCall,
+    store: &ChatStore,
+    id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let identifier: CommunicationIdentifierModel = parse_json(headers, body)?;
+    let identified = identify(&identifier, "participantCommunicationIdentifier")?;
+    with_thread(store, id, &call.user, |thread| {
+        let removed = match &identified {
+            Identified::AcsUser(user) => thread.remove_participant(&call.user, user, now_millis()),
+            Identified::Other { .. } => false,
+        };
+        if !removed {
+            return Err(participant_not_found(identified.raw_id()));
+        }
+        store.unindex_member(id, identified.raw_id());
+        Ok(())
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

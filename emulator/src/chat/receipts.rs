@@ -1,0 +1,75 @@
+//! Read receipts: SendChatReadReceipt, ListChatReadReceipts.
+//!
+//! The list holds the latest receipt of each participant (a receipt for an
+//! older message than the participant's current one is ignored), in the
+//! order they were last updated. A receipt for an unknown message is a 404
+//! (as the real service answers when the message is not found).
+
+use std::sync::Arc;
+
+use acs_chat_rest::types::{ChatMessageReadReceiptsCollection, SendReadReceiptRequest};
+use axum::extract::rejection::PathRejection;
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+
+use crate::error::ApiError;
+use crate::json::{json_response, parse_json, RawBody};
+
+use super::access::{thread_id, with_thread};
+use super::context::ChatCall;
+use super::errors::message_not_found;
+use super::ids::{now_millis, parse_message_id};
+use super::paging::{parse_query, skip_link, window};
+use super::store::ChatStore;
+use super::wire;
+
+/// `POST /chat/threads/{id}/readReceipts` → 200, empty body.
+pub(crate) async fn send(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let id = thread_id(path)?;
+    let request: SendReadReceiptRequest = parse_json(&headers, &body)?;
+    let message_id = parse_message_id(&request.chat_message_id)
+        .map_err(|err| err.with_target("chatMessageId"))?;
+    with_thread(&store, &id, &call.user, |thread| {
+        if thread.send_receipt(&call.user, message_id, now_millis()) {
+            Ok(())
+        } else {
+            Err(message_not_found())
+        }
+    })?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// `GET /chat/threads/{id}/readReceipts` (`skip`, `maxPageSize`).
+pub(crate) async fn list(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = thread_id(path)?;
+    let page = parse_query(call.query.as_deref())?;
+    let body = with_thread(&store, &id, &call.user, |thread| {
+        let (shown, more) = window(thread.receipts(), &page);
+        let next_link = more.then(|| {
+            skip_link(
+                &call.base_url,
+                &format!("/chat/threads/{id}/readReceipts"),
+                page.skip + shown.len(),
+                page.max_page_size,
+                &call.api_version,
+            )
+        });
+        Ok(ChatMessageReadReceiptsCollection {
+            next_link,
+            value: shown.iter().map(wire::receipt).collect(),
+        })
+    })?;
+    Ok(json_response(StatusCode::OK, &body))
+}

@@ -1,0 +1,219 @@
+//! The chat state of the emulated resource: threads (a sharded map of
+//! per-thread locks), an index of each user's threads, and the
+//! `repeatability-request-id` results.
+//!
+//! Locking: a shard's `RwLock` is held only to find or insert a thread's
+//! `Arc`; the work happens under that thread's own `Mutex`, so requests on
+//! different threads never wait on each other. The user index is updated
+//! while the thread's lock is held (lock order: thread, then index), and
+//! read without holding any thread lock. No lock is held across an await.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use acs_chat_rest::types::CreateChatThreadResult;
+
+use super::thread_state::ThreadState;
+
+const SHARDS: usize = 16;
+
+/// A thread behind its own lock.
+pub(crate) type ThreadHandle = Arc<Mutex<ThreadState>>;
+
+/// What a `repeatability-request-id` maps to: the first answer.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredCreate {
+    /// The created thread's id.
+    pub(crate) thread_id: String,
+    /// The body sent the first time.
+    pub(crate) result: CreateChatThreadResult,
+}
+
+/// All chat state.
+#[derive(Debug)]
+pub(crate) struct ChatStore {
+    shards: Vec<RwLock<HashMap<String, ThreadHandle>>>,
+    user_threads: RwLock<HashMap<String, HashSet<String>>>,
+    repeatability: Mutex<HashMap<(String, String), StoredCreate>>,
+}
+
+impl Default for ChatStore {
+    fn default() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            user_threads: RwLock::new(HashMap::new()),
+            repeatability: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// Poison-tolerant guards (a panic elsewhere must not wedge the emulator).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl ChatStore {
+    fn shard(&self, thread_id: &str) -> &RwLock<HashMap<String, ThreadHandle>> {
+        let mut hasher = DefaultHasher::new();
+        thread_id.hash(&mut hasher);
+        let index = usize::try_from(hasher.finish() % SHARDS as u64).unwrap_or(0);
+        // `index < SHARDS == self.shards.len()`.
+        &self.shards[index]
+    }
+
+    /// The thread with this id, if it exists.
+    pub(crate) fn get(&self, thread_id: &str) -> Option<ThreadHandle> {
+        read(self.shard(thread_id)).get(thread_id).cloned()
+    }
+
+    /// Stores a new thread and indexes its members.
+    pub(crate) fn insert(&self, thread: ThreadState) -> ThreadHandle {
+        let id = thread.id.clone();
+        let members: Vec<String> = thread.member_ids().cloned().collect();
+        let handle = Arc::new(Mutex::new(thread));
+        write(self.shard(&id)).insert(id.clone(), handle.clone());
+        let mut index = write(&self.user_threads);
+        for member in members {
+            index.entry(member).or_default().insert(id.clone());
+        }
+        handle
+    }
+
+    /// Removes a thread (the caller holds its lock and has marked it
+    /// deleted) and unindexes `members`.
+    pub(crate) fn remove(&self, thread_id: &str, members: &[String]) {
+        write(self.shard(thread_id)).remove(thread_id);
+        let mut index = write(&self.user_threads);
+        for member in members {
+            unindex(&mut index, member, thread_id);
+        }
+    }
+
+    /// Records that `users` joined `thread_id` (call with the thread locked).
+    pub(crate) fn index_members(&self, thread_id: &str, users: &[String]) {
+        let mut index = write(&self.user_threads);
+        for user in users {
+            index
+                .entry(user.clone())
+                .or_default()
+                .insert(thread_id.to_owned());
+        }
+    }
+
+    /// Records that `user` left `thread_id` (call with the thread locked).
+    pub(crate) fn unindex_member(&self, thread_id: &str, user: &str) {
+        unindex(&mut write(&self.user_threads), user, thread_id);
+    }
+
+    /// The threads `user` is in (a snapshot).
+    pub(crate) fn threads_of(&self, user: &str) -> Vec<ThreadHandle> {
+        let ids: Vec<String> = read(&self.user_threads)
+            .get(user)
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default();
+        ids.iter().filter_map(|id| self.get(id)).collect()
+    }
+
+    /// Runs `create` unless `(creator, key)` was seen, in which case the
+    /// first answer is returned. Concurrent requests with the same key wait
+    /// for each other, so exactly one thread is created.
+    pub(crate) fn create_once(
+        &self,
+        creator: &str,
+        key: &str,
+        create: impl FnOnce() -> StoredCreate,
+    ) -> StoredCreate {
+        let mut seen = lock(&self.repeatability);
+        seen.entry((creator.to_owned(), key.to_owned()))
+            .or_insert_with(create)
+            .clone()
+    }
+
+    /// Forgets everything (`POST /admin/reset`).
+    pub(crate) fn clear(&self) {
+        for shard in &self.shards {
+            write(shard).clear();
+        }
+        write(&self.user_threads).clear();
+        lock(&self.repeatability).clear();
+    }
+
+    /// Number of threads.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|s| read(s).len()).sum()
+    }
+}
+
+fn unindex(index: &mut HashMap<String, HashSet<String>>, user: &str, thread_id: &str) {
+    if let Some(set) = index.get_mut(user) {
+        set.remove(thread_id);
+        if set.is_empty() {
+            index.remove(user);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::thread_state::NewThread;
+
+    fn thread(id: &str, creator: &str) -> ThreadState {
+        ThreadState::create(
+            NewThread {
+                id: id.to_owned(),
+                topic: "t".to_owned(),
+                creator: creator.to_owned(),
+                participants: Vec::new(),
+                metadata: HashMap::new(),
+                retention_policy: None,
+            },
+            1,
+        )
+    }
+
+    #[test]
+    fn insert_index_remove_clear() {
+        let store = ChatStore::default();
+        store.insert(thread("a", "u1"));
+        store.insert(thread("b", "u1"));
+        assert_eq!(store.threads_of("u1").len(), 2);
+        store.index_members("a", &["u2".to_owned()]);
+        assert_eq!(store.threads_of("u2").len(), 1);
+        store.unindex_member("a", "u2");
+        assert!(store.threads_of("u2").is_empty());
+        store.remove("a", &["u1".to_owned()]);
+        assert!(store.get("a").is_none());
+        assert_eq!(store.threads_of("u1").len(), 1);
+        store.clear();
+        assert_eq!(store.len(), 0);
+    }
+
+    #[test]
+    fn create_once_runs_once() {
+        let store = ChatStore::default();
+        let mut calls = 0;
+        for _ in 0..3 {
+            let stored = store.create_once("u", "k", || {
+                calls += 1;
+                StoredCreate {
+                    thread_id: "t".to_owned(),
+                    result: CreateChatThreadResult::default(),
+                }
+            });
+            assert_eq!(stored.thread_id, "t");
+        }
+        assert_eq!(calls, 1);
+    }
+}

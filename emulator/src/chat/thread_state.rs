@@ -1,0 +1,658 @@
+//! One chat thread: properties, participants, messages, read receipts, and
+//! the operations on them. Always used under the thread's own lock (see
+//! [`super::store`]); nothing here blocks or awaits.
+//!
+//! Messages live in a `Vec` indexed by sequence id − 1. Ids come from the
+//! thread's [`MessageClock`] while the lock is held, so ids and sequence ids
+//! increase together and creation times never decrease: lookups by id and
+//! by time are binary searches, and a page of messages costs
+//! O(page + log n).
+
+use std::collections::{HashMap, HashSet};
+
+use acs_chat_rest::types::{ChatMessageType, ChatRetentionPolicy};
+use chrono::{DateTime, Utc};
+
+use super::ids::MessageClock;
+
+/// A participant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ParticipantRecord {
+    /// Communication user id (`8:acs:...`).
+    pub(crate) raw_id: String,
+    /// Display name, if one was given.
+    pub(crate) display_name: Option<String>,
+    /// Whole seconds; the Unix epoch when none was given (as the service).
+    pub(crate) share_history_time: DateTime<Utc>,
+    /// Participant metadata.
+    pub(crate) metadata: HashMap<String, String>,
+}
+
+/// What a message holds, by type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum MessageBody {
+    /// `text` or `html`: the content (`None` once deleted).
+    User {
+        /// `text` or `html`.
+        kind: ChatMessageType,
+        /// The content.
+        content: Option<String>,
+    },
+    /// `participantAdded` / `participantRemoved`.
+    Participants {
+        /// `true` for added, `false` for removed.
+        added: bool,
+        /// Who did it.
+        initiator: String,
+        /// Who was added or removed.
+        participants: Vec<ParticipantRecord>,
+    },
+    /// `topicUpdated`.
+    Topic {
+        /// Who did it.
+        initiator: String,
+        /// The new topic.
+        topic: String,
+    },
+}
+
+/// A message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MessageRecord {
+    /// Id: epoch milliseconds (ahead of the clock only during bursts of
+    /// more than one message per millisecond in one thread).
+    pub(crate) id: u64,
+    /// Creation time, epoch milliseconds (never decreasing in a thread).
+    pub(crate) created_at: u64,
+    /// 1-based position in the thread.
+    pub(crate) sequence_id: u64,
+    /// Equal to `id` until edited.
+    pub(crate) version: u64,
+    /// Sender of a user message.
+    pub(crate) sender: Option<String>,
+    /// Sender display name of a user message (`""` when none was given).
+    pub(crate) sender_display_name: Option<String>,
+    /// Content.
+    pub(crate) body: MessageBody,
+    /// Message metadata.
+    pub(crate) metadata: HashMap<String, String>,
+    /// Last edit, epoch milliseconds.
+    pub(crate) edited_at: Option<u64>,
+    /// Deletion, epoch milliseconds.
+    pub(crate) deleted_at: Option<u64>,
+}
+
+impl MessageRecord {
+    /// The wire type of the message.
+    pub(crate) fn kind(&self) -> ChatMessageType {
+        match &self.body {
+            MessageBody::User { kind, .. } => kind.clone(),
+            MessageBody::Participants { added: true, .. } => ChatMessageType::ParticipantAdded,
+            MessageBody::Participants { added: false, .. } => ChatMessageType::ParticipantRemoved,
+            MessageBody::Topic { .. } => ChatMessageType::TopicUpdated,
+        }
+    }
+}
+
+/// The latest read receipt of one participant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ReceiptRecord {
+    /// Who read.
+    pub(crate) reader: String,
+    /// The message read.
+    pub(crate) message_id: u64,
+    /// Its sequence id (receipts only move forward).
+    pub(crate) sequence_id: u64,
+    /// When, epoch milliseconds.
+    pub(crate) read_at: u64,
+}
+
+/// Why a message edit or deletion was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MessageError {
+    /// No such message.
+    NotFound,
+    /// Not the caller's message (or a system message).
+    NotSender,
+}
+
+/// A chat thread.
+#[derive(Debug)]
+pub(crate) struct ThreadState {
+    /// Thread id.
+    pub(crate) id: String,
+    /// Topic.
+    pub(crate) topic: String,
+    /// Creation time, epoch milliseconds.
+    pub(crate) created_at: u64,
+    /// The creator's user id.
+    pub(crate) created_by: String,
+    /// Thread metadata.
+    pub(crate) metadata: HashMap<String, String>,
+    /// Retention policy, stored and returned (never enforced).
+    pub(crate) retention_policy: Option<ChatRetentionPolicy>,
+    /// Set once deleted: holders of a stale handle then see 404.
+    pub(crate) deleted: bool,
+    participants: Vec<ParticipantRecord>,
+    members: HashSet<String>,
+    messages: Vec<MessageRecord>,
+    receipts: Vec<ReceiptRecord>,
+    clock: MessageClock,
+}
+
+/// What a new thread starts with.
+#[derive(Debug, Clone)]
+pub(crate) struct NewThread {
+    /// Thread id.
+    pub(crate) id: String,
+    /// Topic.
+    pub(crate) topic: String,
+    /// Creator's user id.
+    pub(crate) creator: String,
+    /// Initial participants (deduplicated, may include the creator).
+    pub(crate) participants: Vec<ParticipantRecord>,
+    /// Metadata.
+    pub(crate) metadata: HashMap<String, String>,
+    /// Retention policy.
+    pub(crate) retention_policy: Option<ChatRetentionPolicy>,
+}
+
+impl ThreadState {
+    /// Creates the thread: the creator (first, from `participants` if listed
+    /// there) and the participants join, then the service's system
+    /// messages are written: `participantAdded` (sequence 1) and
+    /// `topicUpdated` (sequence 2).
+    pub(crate) fn create(new: NewThread, now_millis: u64) -> Self {
+        let created_at = now_millis;
+        let mut thread = Self {
+            id: new.id,
+            topic: new.topic.clone(),
+            created_at,
+            created_by: new.creator.clone(),
+            metadata: new.metadata,
+            retention_policy: new.retention_policy,
+            deleted: false,
+            participants: Vec::new(),
+            members: HashSet::new(),
+            messages: Vec::new(),
+            receipts: Vec::new(),
+            clock: MessageClock::default(),
+        };
+        let creator = new
+            .participants
+            .iter()
+            .find(|p| p.raw_id == new.creator)
+            .cloned()
+            .unwrap_or_else(|| ParticipantRecord {
+                raw_id: new.creator.clone(),
+                display_name: None,
+                share_history_time: DateTime::<Utc>::UNIX_EPOCH,
+                metadata: HashMap::new(),
+            });
+        let mut joined = vec![creator];
+        joined.extend(
+            new.participants
+                .into_iter()
+                .filter(|p| p.raw_id != new.creator),
+        );
+        for participant in &joined {
+            thread.members.insert(participant.raw_id.clone());
+        }
+        thread.participants = joined.clone();
+        thread.push_message(
+            None,
+            None,
+            MessageBody::Participants {
+                added: true,
+                initiator: new.creator.clone(),
+                participants: joined,
+            },
+            HashMap::new(),
+            now_millis,
+        );
+        thread.push_message(
+            None,
+            None,
+            MessageBody::Topic {
+                initiator: new.creator,
+                topic: new.topic,
+            },
+            HashMap::new(),
+            now_millis,
+        );
+        thread
+    }
+
+    /// True if `user` is a participant.
+    pub(crate) fn is_member(&self, user: &str) -> bool {
+        self.members.contains(user)
+    }
+
+    /// The participants, in joining order.
+    pub(crate) fn participants(&self) -> &[ParticipantRecord] {
+        &self.participants
+    }
+
+    /// Number of participants.
+    pub(crate) fn participant_count(&self) -> usize {
+        self.participants.len()
+    }
+
+    /// Creation time of the newest message, epoch milliseconds.
+    pub(crate) fn last_message_at(&self) -> Option<u64> {
+        self.messages.last().map(|m| m.created_at)
+    }
+
+    fn push_message(
+        &mut self,
+        sender: Option<String>,
+        sender_display_name: Option<String>,
+        body: MessageBody,
+        metadata: HashMap<String, String>,
+        now_millis: u64,
+    ) -> &MessageRecord {
+        let id = self.clock.next(now_millis);
+        let created_at = self
+            .messages
+            .last()
+            .map_or(now_millis, |last| last.created_at.max(now_millis));
+        let sequence_id = u64::try_from(self.messages.len()).unwrap_or(u64::MAX - 1) + 1;
+        self.messages.push(MessageRecord {
+            id,
+            created_at,
+            sequence_id,
+            version: id,
+            sender,
+            sender_display_name,
+            body,
+            metadata,
+            edited_at: None,
+            deleted_at: None,
+        });
+        // Just pushed: the vector is not empty.
+        &self.messages[self.messages.len() - 1]
+    }
+
+    /// Appends a user message; returns its id.
+    pub(crate) fn send_message(
+        &mut self,
+        sender: &str,
+        kind: ChatMessageType,
+        content: String,
+        sender_display_name: Option<String>,
+        metadata: HashMap<String, String>,
+        now_millis: u64,
+    ) -> u64 {
+        self.push_message(
+            Some(sender.to_owned()),
+            Some(sender_display_name.unwrap_or_default()),
+            MessageBody::User {
+                kind,
+                content: Some(content),
+            },
+            metadata,
+            now_millis,
+        )
+        .id
+    }
+
+    fn index_of(&self, message_id: u64) -> Option<usize> {
+        self.messages
+            .binary_search_by_key(&message_id, |m| m.id)
+            .ok()
+    }
+
+    /// The message with this id.
+    pub(crate) fn message(&self, message_id: u64) -> Option<&MessageRecord> {
+        self.index_of(message_id).and_then(|i| self.messages.get(i))
+    }
+
+    fn own_message(
+        &mut self,
+        user: &str,
+        message_id: u64,
+    ) -> Result<&mut MessageRecord, MessageError> {
+        let index = self.index_of(message_id).ok_or(MessageError::NotFound)?;
+        let message = self.messages.get_mut(index).ok_or(MessageError::NotFound)?;
+        if message.sender.as_deref() != Some(user) {
+            return Err(MessageError::NotSender);
+        }
+        Ok(message)
+    }
+
+    /// Edits the caller's message: new content and/or metadata; a new
+    /// version and `editedOn`. A deleted message is not found.
+    pub(crate) fn edit_message(
+        &mut self,
+        user: &str,
+        message_id: u64,
+        content: Option<String>,
+        metadata: Option<HashMap<String, String>>,
+        now_millis: u64,
+    ) -> Result<(), MessageError> {
+        if self.own_message(user, message_id)?.deleted_at.is_some() {
+            return Err(MessageError::NotFound);
+        }
+        // The clock is past every id and version handed out in this thread.
+        let next_version = self.clock.next(now_millis);
+        let message = self.own_message(user, message_id)?;
+        if let (Some(new_content), MessageBody::User { content, .. }) = (content, &mut message.body)
+        {
+            *content = Some(new_content);
+        }
+        if let Some(metadata) = metadata {
+            message.metadata = metadata;
+        }
+        message.version = next_version;
+        message.edited_at = Some(now_millis);
+        Ok(())
+    }
+
+    /// Deletes the caller's message (idempotent): its content goes,
+    /// `deletedOn` is set, the rest stays listed.
+    pub(crate) fn delete_message(
+        &mut self,
+        user: &str,
+        message_id: u64,
+        now_millis: u64,
+    ) -> Result<(), MessageError> {
+        let message = self.own_message(user, message_id)?;
+        if message.deleted_at.is_none() {
+            message.deleted_at = Some(now_millis);
+            if let MessageBody::User { content, .. } = &mut message.body {
+                *content = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// A page of messages, newest first: created at or after `since` (epoch
+    /// ms), with a sequence id below `before_sequence`, at most `size`.
+    /// Returns the page and whether older matching messages remain.
+    pub(crate) fn page_messages(
+        &self,
+        since: Option<u64>,
+        before_sequence: Option<u64>,
+        size: usize,
+    ) -> (&[MessageRecord], bool) {
+        let low = since.map_or(0, |t| self.messages.partition_point(|m| m.created_at < t));
+        let high = before_sequence.map_or(self.messages.len(), |seq| {
+            usize::try_from(seq.saturating_sub(1))
+                .unwrap_or(usize::MAX)
+                .min(self.messages.len())
+        });
+        if high <= low {
+            return (&[], false);
+        }
+        let start = high.saturating_sub(size).max(low);
+        (self.messages.get(start..high).unwrap_or(&[]), start > low)
+    }
+
+    /// Sets the topic and writes `topicUpdated`.
+    pub(crate) fn update_topic(&mut self, initiator: &str, topic: String, now_millis: u64) {
+        self.topic = topic.clone();
+        self.push_message(
+            None,
+            None,
+            MessageBody::Topic {
+                initiator: initiator.to_owned(),
+                topic,
+            },
+            HashMap::new(),
+            now_millis,
+        );
+    }
+
+    /// Adds the participants that are not members yet (existing ones are
+    /// left unchanged) and writes `participantAdded` for them. Returns the
+    /// ids added.
+    pub(crate) fn add_participants(
+        &mut self,
+        initiator: &str,
+        candidates: Vec<ParticipantRecord>,
+        now_millis: u64,
+    ) -> Vec<String> {
+        let mut added = Vec::new();
+        for candidate in candidates {
+            if self.members.insert(candidate.raw_id.clone()) {
+                added.push(candidate);
+            }
+        }
+        if added.is_empty() {
+            return Vec::new();
+        }
+        self.participants.extend(added.iter().cloned());
+        let ids = added.iter().map(|p| p.raw_id.clone()).collect();
+        self.push_message(
+            None,
+            None,
+            MessageBody::Participants {
+                added: true,
+                initiator: initiator.to_owned(),
+                participants: added,
+            },
+            HashMap::new(),
+            now_millis,
+        );
+        ids
+    }
+
+    /// How many of `ids` are not members yet.
+    pub(crate) fn count_new(&self, ids: &[&str]) -> usize {
+        ids.iter().filter(|id| !self.members.contains(**id)).count()
+    }
+
+    /// Removes a participant (and its read receipt) and writes
+    /// `participantRemoved`. Returns `false` if it was not a member.
+    pub(crate) fn remove_participant(
+        &mut self,
+        initiator: &str,
+        raw_id: &str,
+        now_millis: u64,
+    ) -> bool {
+        if !self.members.remove(raw_id) {
+            return false;
+        }
+        let mut removed = Vec::new();
+        self.participants.retain(|p| {
+            if p.raw_id == raw_id {
+                removed.push(p.clone());
+                false
+            } else {
+                true
+            }
+        });
+        self.receipts.retain(|r| r.reader != raw_id);
+        self.push_message(
+            None,
+            None,
+            MessageBody::Participants {
+                added: false,
+                initiator: initiator.to_owned(),
+                participants: removed,
+            },
+            HashMap::new(),
+            now_millis,
+        );
+        true
+    }
+
+    /// Records that `reader` read up to `message_id`. A receipt for an
+    /// older message than the reader's current one is ignored (receipts
+    /// only move forward). Returns `false` for an unknown message.
+    pub(crate) fn send_receipt(&mut self, reader: &str, message_id: u64, now_millis: u64) -> bool {
+        let Some(sequence_id) = self.message(message_id).map(|m| m.sequence_id) else {
+            return false;
+        };
+        let receipt = ReceiptRecord {
+            reader: reader.to_owned(),
+            message_id,
+            sequence_id,
+            read_at: now_millis,
+        };
+        match self.receipts.iter().position(|r| r.reader == reader) {
+            Some(i)
+                if self
+                    .receipts
+                    .get(i)
+                    .is_some_and(|r| r.sequence_id > sequence_id) => {}
+            Some(i) => {
+                self.receipts.remove(i);
+                self.receipts.push(receipt);
+            }
+            None => self.receipts.push(receipt),
+        }
+        true
+    }
+
+    /// The latest receipt per participant, oldest update first.
+    pub(crate) fn receipts(&self) -> &[ReceiptRecord] {
+        &self.receipts
+    }
+
+    /// Every member's id (for the user index when the thread goes away).
+    pub(crate) fn member_ids(&self) -> impl Iterator<Item = &String> {
+        self.members.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str =
+        "8:acs:2dee53b4-368b-45b4-ab52-8493fb117652_00000005-0000-0000-0000-00000000000a";
+    const B: &str =
+        "8:acs:2dee53b4-368b-45b4-ab52-8493fb117652_00000005-0000-0000-0000-00000000000b";
+
+    fn participant(id: &str) -> ParticipantRecord {
+        ParticipantRecord {
+            raw_id: id.to_owned(),
+            display_name: Some("n".to_owned()),
+            share_history_time: DateTime::<Utc>::UNIX_EPOCH,
+            metadata: HashMap::new(),
+        }
+    }
+
+    fn thread() -> ThreadState {
+        ThreadState::create(
+            NewThread {
+                id: "19:x@thread.v2".to_owned(),
+                topic: "t".to_owned(),
+                creator: A.to_owned(),
+                participants: vec![participant(B), participant(A)],
+                metadata: HashMap::new(),
+                retention_policy: None,
+            },
+            1_700_000_000_000,
+        )
+    }
+
+    #[test]
+    fn creation_writes_system_messages() {
+        let t = thread();
+        assert_eq!(t.participant_count(), 2);
+        assert_eq!(t.participants()[0].raw_id, A);
+        assert_eq!(t.participants()[0].display_name.as_deref(), Some("n"));
+        let (page, more) = t.page_messages(None, None, 10);
+        assert!(!more);
+        assert_eq!(page.len(), 2);
+        assert_eq!(page[0].kind(), ChatMessageType::ParticipantAdded);
+        assert_eq!(page[0].sequence_id, 1);
+        assert_eq!(page[0].id, 1_700_000_000_000);
+        assert_eq!(page[1].kind(), ChatMessageType::TopicUpdated);
+        assert!(page[1].id > page[0].id);
+    }
+
+    #[test]
+    fn paging_is_newest_first_without_gaps() {
+        let mut t = thread();
+        for i in 0..25 {
+            t.send_message(
+                A,
+                ChatMessageType::Text,
+                format!("m{i}"),
+                None,
+                HashMap::new(),
+                1_700_000_000_000,
+            );
+        }
+        let mut seen = Vec::new();
+        let mut before = None;
+        for _ in 0..10 {
+            let (page, more) = t.page_messages(None, before, 10);
+            seen.extend(page.iter().rev().map(|m| m.sequence_id));
+            before = page.first().map(|m| m.sequence_id);
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(seen, (1..=27).rev().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn bursts_keep_ids_unique_and_times_real() {
+        let mut t = thread();
+        let now = 1_700_000_000_000;
+        let ids: Vec<u64> = (0..5)
+            .map(|_| {
+                t.send_message(
+                    A,
+                    ChatMessageType::Text,
+                    "m".into(),
+                    None,
+                    HashMap::new(),
+                    now,
+                )
+            })
+            .collect();
+        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1));
+        let (page, _) = t.page_messages(Some(now), None, 10);
+        assert_eq!(page.len(), 7);
+        assert!(page.iter().all(|m| m.created_at == now));
+        // A clock going backwards does not make times decrease.
+        t.send_message(
+            A,
+            ChatMessageType::Text,
+            "m".into(),
+            None,
+            HashMap::new(),
+            now - 5000,
+        );
+        assert_eq!(t.last_message_at(), Some(now));
+    }
+
+    #[test]
+    fn edits_deletes_receipts() {
+        let mut t = thread();
+        let id = t.send_message(
+            A,
+            ChatMessageType::Text,
+            "hi".into(),
+            None,
+            HashMap::new(),
+            1,
+        );
+        assert_eq!(
+            t.edit_message(B, id, Some("x".into()), None, 2),
+            Err(MessageError::NotSender)
+        );
+        assert!(t.edit_message(A, id, Some("x".into()), None, 2).is_ok());
+        let edited = t.message(id).cloned();
+        assert!(edited
+            .as_ref()
+            .is_some_and(|m| m.version > id && m.edited_at.is_some()));
+        assert!(t.delete_message(A, id, 3).is_ok());
+        assert!(t.message(id).is_some_and(|m| m.deleted_at.is_some()));
+        assert_eq!(
+            t.edit_message(A, id, None, None, 4),
+            Err(MessageError::NotFound)
+        );
+        assert!(t.send_receipt(B, id, 5));
+        assert!(!t.send_receipt(B, 42, 5));
+        assert_eq!(t.receipts().len(), 1);
+        assert!(t.remove_participant(A, B, 6));
+        assert!(t.receipts().is_empty());
+        assert!(!t.is_member(B));
+    }
+}

@@ -1,0 +1,292 @@
+//! Thread operations: CreateChatThread, ListChatThreads,
+//! GetChatThreadProperties, UpdateChatThreadProperties, DeleteChatThread.
+
+use std::cmp::Reverse;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use acs_chat_rest::types::{
+    ChatParticipant, ChatThreadsItemCollection, CommunicationError, CreateChatThreadRequest,
+    CreateChatThreadResult, UpdateChatThreadRequest,
+};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use chrono::{DateTime, Utc};
+
+use crate::error::ApiError;
+use crate::json::{json_response, parse_json, RawBody};
+use crate::state::AppState;
+
+use super::access::{thread_id, with_thread};
+use super::context::{location, ChatCall};
+use super::errors::bad_request;
+use super::identifiers::{identify, resource_of, Identified};
+use super::ids::{new_thread_id, now_millis, printable, truncate_to_seconds};
+use super::paging::{encode_token, parse_query, sync_link};
+use super::store::{lock, ChatStore, StoredCreate};
+use super::thread_state::{NewThread, ParticipantRecord, ThreadState};
+use super::{validate, wire};
+
+/// Header making thread creation idempotent.
+pub(crate) const REPEATABILITY_REQUEST_ID: &str = "repeatability-request-id";
+
+/// Participants of a create/add request, split into those that can join
+/// and the `invalidParticipants` entries.
+pub(crate) struct Candidates {
+    /// Can join (deduplicated, request order).
+    pub(crate) valid: Vec<ParticipantRecord>,
+    /// Cannot join.
+    pub(crate) invalid: Vec<CommunicationError>,
+}
+
+/// Sorts request participants into valid ones and `invalidParticipants`:
+/// malformed identifiers are a 400; communication users of another
+/// resource ("403"), users that do not exist ("404") and kinds the emulator
+/// cannot add ("403") are invalid participants.
+pub(crate) fn candidates(
+    state: &AppState,
+    participants: &[ChatParticipant],
+) -> Result<Candidates, ApiError> {
+    validate::participant_count(participants.len())?;
+    let mut valid: Vec<ParticipantRecord> = Vec::new();
+    let mut invalid = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, participant) in participants.iter().enumerate() {
+        let target = format!("participants[{i}].communicationIdentifier");
+        let identified = identify(&participant.communication_identifier, &target)?;
+        validate::metadata(&participant.metadata)?;
+        if !seen.insert(identified.raw_id().to_owned()) {
+            continue;
+        }
+        match identified {
+            Identified::AcsUser(id) if resource_of(&id) != Some(state.resource_id()) => {
+                invalid.push(wire::invalid_participant(
+                    &id,
+                    "403",
+                    "Permissions check failed",
+                ));
+            }
+            Identified::AcsUser(id) if !state.identities().contains(&id) => {
+                invalid.push(wire::invalid_participant(&id, "404", "Not found"));
+            }
+            Identified::AcsUser(id) => valid.push(ParticipantRecord {
+                raw_id: id,
+                display_name: participant.display_name.clone(),
+                share_history_time: participant
+                    .share_history_time
+                    .map_or(DateTime::<Utc>::UNIX_EPOCH, truncate_to_seconds),
+                metadata: participant.metadata.clone(),
+            }),
+            Identified::Other { raw_id, kind } => invalid.push(wire::invalid_participant(
+                &raw_id,
+                "403",
+                &format!(
+                    "Participants of kind '{}' cannot be added by the emulator.",
+                    printable(&kind)
+                ),
+            )),
+        }
+    }
+    Ok(Candidates { valid, invalid })
+}
+
+fn thread_location(base: &str, id: &str) -> String {
+    format!("{base}/chat/threads/{}", id.replace(':', "%3A"))
+}
+
+/// `POST /chat/threads`
+pub(crate) async fn create(
+    call: ChatCall,
+    State(state): State<AppState>,
+    Extension(store): Extension<Arc<ChatStore>>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let repeatability = match headers.get(REPEATABILITY_REQUEST_ID) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    bad_request(
+                        REPEATABILITY_REQUEST_ID,
+                        "repeatability-request-id must be a non-empty string.",
+                    )
+                })?
+                .to_owned(),
+        ),
+    };
+    let request: CreateChatThreadRequest = parse_json(&headers, &body)?;
+    validate::topic(&request.topic)?;
+    validate::metadata(&request.metadata)?;
+    if let Some(policy) = &request.retention_policy {
+        validate::retention_policy(policy)?;
+    }
+    let Candidates { valid, invalid } = candidates(&state, &request.participants)?;
+    let total = valid.len() + usize::from(!valid.iter().any(|p| p.raw_id == call.user));
+    validate::participant_count(total)?;
+
+    let create = || {
+        let thread = ThreadState::create(
+            NewThread {
+                id: new_thread_id(),
+                topic: request.topic.clone(),
+                creator: call.user.clone(),
+                participants: valid,
+                metadata: request.metadata.clone(),
+                retention_policy: request.retention_policy.clone(),
+            },
+            now_millis(),
+        );
+        let result = CreateChatThreadResult {
+            chat_thread: Some(wire::thread_properties(&thread)),
+            invalid_participants: invalid,
+        };
+        let thread_id = thread.id.clone();
+        store.insert(thread);
+        StoredCreate { thread_id, result }
+    };
+    let stored = match &repeatability {
+        Some(key) => store.create_once(&call.user, key, create),
+        None => create(),
+    };
+    let mut response = json_response(StatusCode::CREATED, &stored.result);
+    if let Some(value) = location(&thread_location(&call.base_url, &stored.thread_id)) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// `GET /chat/threads`: the caller's threads, most recent activity first.
+pub(crate) async fn list(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+) -> Result<Response, ApiError> {
+    let page = parse_query(call.query.as_deref())?;
+    let after = match page.sync_state.as_deref() {
+        None => None,
+        Some([kind, user, activity, id]) if kind == "t" && *user == call.user => {
+            let activity: u64 = activity.parse().map_err(|_| invalid_token())?;
+            Some((Reverse(activity), id.clone()))
+        }
+        Some(_) => return Err(invalid_token()),
+    };
+    let mut items: Vec<((Reverse<u64>, String), _)> = store
+        .threads_of(&call.user)
+        .iter()
+        .filter_map(|handle| {
+            let thread = lock(handle);
+            if thread.deleted || !thread.is_member(&call.user) {
+                return None;
+            }
+            let activity = thread.last_message_at().unwrap_or(thread.created_at);
+            if page.start_time.is_some_and(|start| activity < start) {
+                return None;
+            }
+            Some((
+                (Reverse(activity), thread.id.clone()),
+                wire::thread_item(&thread),
+            ))
+        })
+        .collect();
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    let start = after.map_or(0, |cursor| items.partition_point(|(key, _)| *key <= cursor));
+    let rest = items.get(start..).unwrap_or(&[]);
+    let shown = rest.len().min(page.max_page_size);
+    let next_link = (rest.len() > shown)
+        .then(|| rest.get(shown.saturating_sub(1)))
+        .flatten()
+        .map(|((Reverse(activity), id), _)| {
+            let token = encode_token(&["t", &call.user, &activity.to_string(), id]);
+            sync_link(
+                &call.base_url,
+                "/chat/threads",
+                &token,
+                &page,
+                &call.api_version,
+            )
+        });
+    let body = ChatThreadsItemCollection {
+        next_link,
+        value: rest
+            .iter()
+            .take(shown)
+            .map(|(_, item)| item.clone())
+            .collect(),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+fn invalid_token() -> ApiError {
+    bad_request("syncState", "The syncState continuation token is invalid.")
+}
+
+/// `GET /chat/threads/{id}`
+pub(crate) async fn get(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = thread_id(path)?;
+    let properties = with_thread(&store, &id, &call.user, |thread| {
+        Ok(wire::thread_properties(thread))
+    })?;
+    Ok(json_response(StatusCode::OK, &properties))
+}
+
+/// `PATCH /chat/threads/{id}` (JSON merge patch: topic, metadata merged
+/// key by key, retention policy replaced).
+pub(crate) async fn update(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let id = thread_id(path)?;
+    let (request, patch): (UpdateChatThreadRequest, _) =
+        validate::merge_patch(&headers, &body, &["topic"])?;
+    if let Some(topic) = &request.topic {
+        validate::topic(topic)?;
+    }
+    if let Some(policy) = &request.retention_policy {
+        validate::retention_policy(policy)?;
+    }
+    with_thread(&store, &id, &call.user, |thread| {
+        if !patch.is_empty() || !request.metadata.is_empty() {
+            let metadata = patch.apply(&thread.metadata, &request.metadata);
+            validate::metadata(&metadata)?;
+            thread.metadata = metadata;
+        }
+        if let Some(policy) = request.retention_policy {
+            thread.retention_policy = Some(policy);
+        }
+        if let Some(topic) = request.topic {
+            thread.update_topic(&call.user, topic, now_millis());
+        }
+        Ok(())
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE /chat/threads/{id}`: the thread disappears for everyone.
+pub(crate) async fn delete(
+    call: ChatCall,
+    Extension(store): Extension<Arc<ChatStore>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = thread_id(path)?;
+    with_thread(&store, &id, &call.user, |thread| {
+        thread.deleted = true;
+        let members: Vec<String> = thread.member_ids().cloned().collect();
+        store.remove(&id, &members);
+        Ok(())
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
