@@ -127,10 +127,22 @@ async fn main() -> Result<(), BoxError> {
     while let Some(page) = pages.next().await {
         page_number += 1;
         for message in page?.items {
+            // User messages carry text; system messages a topic or participants.
             let text = message
                 .content
                 .as_ref()
-                .and_then(|c| c.message.clone().or_else(|| c.topic.clone()))
+                .map(|c| {
+                    c.message
+                        .clone()
+                        .or_else(|| c.topic.clone())
+                        .unwrap_or_else(|| {
+                            c.participants
+                                .iter()
+                                .map(|p| p.display_name.clone().unwrap_or_default())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                })
                 .unwrap_or_default();
             println!(
                 "  page {page_number}: #{} {} {text:?}",
