@@ -182,6 +182,29 @@ pub(crate) fn window<'a, T>(items: &'a [T], page: &PageQuery) -> (&'a [T], bool)
     (items.get(start..end).unwrap_or(&[]), end < items.len())
 }
 
+/// One `skip`-paged window of `items`, converted, with the `nextLink` to the
+/// rest (participants and read receipts page this way).
+pub(crate) fn skip_page<T, W>(
+    items: &[T],
+    page: &PageQuery,
+    base_url: &str,
+    path: &str,
+    api_version: &str,
+    convert: impl Fn(&T) -> W,
+) -> (Vec<W>, Option<String>) {
+    let (shown, more) = window(items, page);
+    let next_link = more.then(|| {
+        skip_link(
+            base_url,
+            path,
+            page.skip + shown.len(),
+            page.max_page_size,
+            api_version,
+        )
+    });
+    (shown.iter().map(convert).collect(), next_link)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

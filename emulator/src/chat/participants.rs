@@ -23,7 +23,7 @@ use super::context::ChatCall;
 use super::errors::{participant_not_found, path_error};
 use super::identifiers::{identify, Identified};
 use super::ids::{check_thread_id, now_millis, printable};
-use super::paging::{parse_query, skip_link, window};
+use super::paging::{parse_query, skip_page};
 use super::store::ChatStore;
 use super::threads::{candidates, Candidates};
 use super::{validate, wire};
@@ -38,20 +38,15 @@ pub(crate) async fn list(
     let id = thread_id(path)?;
     let page = parse_query(call.query.as_deref())?;
     let body = with_thread(&store, &id, &call.user, |thread| {
-        let (shown, more) = window(thread.participants(), &page);
-        let next_link = more.then(|| {
-            skip_link(
-                &call.base_url,
-                &format!("/chat/threads/{id}/participants"),
-                page.skip + shown.len(),
-                page.max_page_size,
-                &call.api_version,
-            )
-        });
-        Ok(ChatParticipantsCollection {
-            next_link,
-            value: shown.iter().map(wire::participant).collect(),
-        })
+        let (value, next_link) = skip_page(
+            thread.participants(),
+            &page,
+            &call.base_url,
+            &format!("/chat/threads/{id}/participants"),
+            &call.api_version,
+            wire::participant,
+        );
+        Ok(ChatParticipantsCollection { next_link, value })
     })?;
     Ok(json_response(StatusCode::OK, &body))
 }

@@ -21,7 +21,7 @@ use super::access::{thread_id, with_thread};
 use super::context::ChatCall;
 use super::errors::message_not_found;
 use super::ids::{now_millis, parse_message_id};
-use super::paging::{parse_query, skip_link, window};
+use super::paging::{parse_query, skip_page};
 use super::store::ChatStore;
 use super::wire;
 
@@ -56,20 +56,15 @@ pub(crate) async fn list(
     let id = thread_id(path)?;
     let page = parse_query(call.query.as_deref())?;
     let body = with_thread(&store, &id, &call.user, |thread| {
-        let (shown, more) = window(thread.receipts(), &page);
-        let next_link = more.then(|| {
-            skip_link(
-                &call.base_url,
-                &format!("/chat/threads/{id}/readReceipts"),
-                page.skip + shown.len(),
-                page.max_page_size,
-                &call.api_version,
-            )
-        });
-        Ok(ChatMessageReadReceiptsCollection {
-            next_link,
-            value: shown.iter().map(wire::receipt).collect(),
-        })
+        let (value, next_link) = skip_page(
+            thread.receipts(),
+            &page,
+            &call.base_url,
+            &format!("/chat/threads/{id}/readReceipts"),
+            &call.api_version,
+            wire::receipt,
+        );
+        Ok(ChatMessageReadReceiptsCollection { next_link, value })
     })?;
     Ok(json_response(StatusCode::OK, &body))
 }
