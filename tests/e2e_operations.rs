@@ -211,6 +211,9 @@ async fn every_thread_operation_round_trips_through_the_emulator() {
     assert_eq!(after.len(), participants.len() - 1);
     let carol_denied = carol.thread(&thread_id).get_properties().await.unwrap_err();
     assert_eq!(carol_denied.status(), Some(403), "{carol_denied}");
+    // Like the service, a former participant still finds the thread listed.
+    let carols: Vec<_> = carol.chat.list_chat_threads().try_collect().await.unwrap();
+    assert!(carols.iter().any(|t| t.id == thread_id));
 
     // Typing and read receipts.
     thread

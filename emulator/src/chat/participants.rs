@@ -116,7 +116,8 @@ fn remove(
         if !removed {
             return Err(participant_not_found(identified.raw_id()));
         }
-        store.unindex_member(id, identified.raw_id());
+        // The thread stays in the removed user's thread list (the service
+        // lists such inactive threads by design); every other access is 403.
         Ok(())
     })?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -110,12 +110,7 @@ impl ChatStore {
         }
     }
 
-    /// Records that `user` left `thread_id` (call with the thread locked).
-    pub(crate) fn unindex_member(&self, thread_id: &str, user: &str) {
-        unindex(&mut write(&self.user_threads), user, thread_id);
-    }
-
-    /// The threads `user` is in (a snapshot).
+    /// The threads `user` is or was in (a snapshot).
     pub(crate) fn threads_of(&self, user: &str) -> Vec<ThreadHandle> {
         let ids: Vec<String> = read(&self.user_threads)
             .get(user)
@@ -191,8 +186,6 @@ mod tests {
         assert_eq!(store.threads_of("u1").len(), 2);
         store.index_members("a", &["u2".to_owned()]);
         assert_eq!(store.threads_of("u2").len(), 1);
-        store.unindex_member("a", "u2");
-        assert!(store.threads_of("u2").is_empty());
         store.remove("a", &["u1".to_owned()]);
         assert!(store.get("a").is_none());
         assert_eq!(store.threads_of("u1").len(), 1);

@@ -182,7 +182,8 @@ pub(crate) async fn list(
         .iter()
         .filter_map(|handle| {
             let thread = lock(handle);
-            if thread.deleted || !thread.is_member(&call.user) {
+            // Former members still see the thread listed, like the service.
+            if thread.deleted {
                 return None;
             }
             let activity = thread.last_message_at().unwrap_or(thread.created_at);
