@@ -61,6 +61,25 @@ setup_failed() {
   exit 1
 }
 
+# A fresh machine may lack the runtimes: install them from Debian's packages
+# (CI runs as root). Anything still missing is a set-up failure, never a skip.
+ensure_tool() {
+  local tool="$1"; shift
+  command -v "$tool" >/dev/null 2>&1 && return 0
+  echo "-- $tool not found: installing $* from Debian's packages"
+  if command -v apt-get >/dev/null 2>&1; then
+    if [[ "$(id -u)" == 0 ]]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    else
+      sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    fi
+  fi
+  command -v "$tool" >/dev/null 2>&1 || setup_failed "$tool is missing and could not be installed"
+}
+ensure_tool "$PYTHON" python3 python3-venv
+ensure_tool node nodejs
+ensure_tool npm npm
+
 mkdir -p "$WORK"
 
 # --- Python SDKs: a venv of our own, pinned -------------------------------
