@@ -445,3 +445,46 @@ async fn odd_thread_ids_never_change_the_request_or_crash_the_service() {
         ErrorKind::InvalidArgument
     );
 }
+
+#[tokio::test]
+async fn start_time_filters_messages_and_threads() {
+    let bed = TestBed::start().await;
+    let alice = bed.user().await;
+    let created = alice.chat.create_chat_thread("timeline").await.unwrap();
+    let thread = alice.thread(&created.chat_thread.id);
+    thread.send_message("before").await.unwrap();
+    let everything: Vec<_> = thread.list_messages().try_collect().await.unwrap();
+    let newest = everything[0].created_on;
+    // Timestamps are whole seconds: start one second after the newest message.
+    let later = newest + chrono::Duration::seconds(1);
+    let none: Vec<_> = thread
+        .list_messages()
+        .start_time(later)
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "{none:?}");
+    let all_again: Vec<_> = thread
+        .list_messages()
+        .start_time(newest - chrono::Duration::hours(1))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all_again.len(), everything.len());
+    let threads: Vec<_> = alice
+        .chat
+        .list_chat_threads()
+        .start_time(later)
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(threads.is_empty(), "{threads:?}");
+    let threads: Vec<_> = alice
+        .chat
+        .list_chat_threads()
+        .start_time(newest - chrono::Duration::hours(1))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(threads.len(), 1);
+}
