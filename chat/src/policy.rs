@@ -133,8 +133,15 @@ impl RequestPolicy for FacadePolicy {
         outcome: &std::result::Result<reqwest::Response, reqwest::Error>,
     ) {
         if let Ok(response) = outcome {
-            let recorded = (response.status().as_u16(), response.headers().clone());
-            with_attempt(|state| *lock(&state.response) = Some(recorded));
+            let status = response.status().as_u16();
+            // Headers are only needed to explain an error whose body is not
+            // the service's JSON; copying them for every success would be waste.
+            let headers = if status >= 400 {
+                response.headers().clone()
+            } else {
+                HeaderMap::new()
+            };
+            with_attempt(|state| *lock(&state.response) = Some((status, headers)));
         }
     }
 }
