@@ -2,7 +2,7 @@
 //! thread client uses.
 
 use std::collections::HashMap;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +20,21 @@ use crate::policy::{call, from_transport, refused_by_policy, FacadePolicy};
 use crate::retry::{self, Idempotency, RetryOptions};
 use crate::thread::ChatThreadClient;
 use crate::wire as convert;
+
+/// Makes a request builder awaitable: `.await` runs its `send`.
+macro_rules! request_future {
+    ($builder:ty => $output:ty) => {
+        impl std::future::IntoFuture for $builder {
+            type Output = $crate::error::Result<$output>;
+            type IntoFuture = futures::future::BoxFuture<'static, Self::Output>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+}
+pub(crate) use request_future;
 
 /// The `User-Agent` product of this crate.
 const USER_AGENT: &str = concat!("acs-chat/", env!("CARGO_PKG_VERSION"));
@@ -99,9 +114,10 @@ impl ClientCore {
                 Err(other) => return Err(Error::new(ErrorKind::Refused, other.to_string())),
             };
             let status = response.status().as_u16();
-            let headers = response.headers().clone();
+            // Headers only matter to explain an error.
+            let headers = (status >= 400).then(|| response.headers().clone());
             let body = response.bytes().await.map_err(from_transport)?;
-            if status >= 400 {
+            if let Some(headers) = headers {
                 return Err(Error::from_response(status, &headers, &body));
             }
             serde_json::from_slice(&body)
@@ -221,14 +237,11 @@ impl ChatClientBuilder {
         let endpoint = reqwest::Url::parse(self.endpoint.trim()).map_err(|e| {
             Error::invalid_argument(format!("the endpoint is not a valid URL: {e}"))
         })?;
-        match endpoint.scheme() {
-            "https" => {}
-            "http" if acs_chat_rest::is_loopback(&endpoint) => {}
-            scheme => {
-                return Err(Error::invalid_argument(format!(
-                    "the endpoint must use https (got {scheme}://); plain http is allowed only to loopback hosts"
-                )))
-            }
+        if !acs_chat_rest::may_carry_credentials(&endpoint) {
+            return Err(Error::invalid_argument(format!(
+                "the endpoint must use https (got {}://); plain http is allowed only to loopback hosts",
+                endpoint.scheme()
+            )));
         }
         if endpoint.host_str().is_none_or(str::is_empty) {
             return Err(Error::invalid_argument("the endpoint has no host"));
@@ -468,11 +481,4 @@ impl CreateChatThread {
     }
 }
 
-impl IntoFuture for CreateChatThread {
-    type Output = Result<CreateChatThreadResult>;
-    type IntoFuture = BoxFuture<'static, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_future!(CreateChatThread => CreateChatThreadResult);

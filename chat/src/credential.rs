@@ -41,7 +41,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use base64::alphabet;
@@ -52,6 +52,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
+use crate::sync::lock;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 type RefreshFuture = BoxFuture<'static, std::result::Result<String, BoxError>>;
@@ -289,13 +290,6 @@ struct Inner {
     /// learns from its closing that the credential is gone.
     token_changed: watch::Sender<()>,
     proactive_task: Mutex<Option<JoinHandle<()>>>,
-}
-
-/// Locks a mutex, ignoring poisoning: every critical section here only
-/// reads or assigns whole values, so a panic inside one cannot leave the
-/// data half-updated.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Inner {

@@ -90,7 +90,7 @@ impl ConnectionString {
                 "the connection string's endpoint is not a URL: {e}"
             ))
         })?;
-        if endpoint.scheme() != "https" && !acs_chat_rest::is_loopback(&endpoint) {
+        if !acs_chat_rest::may_carry_credentials(&endpoint) {
             return Err(Error::invalid_argument(
                 "the endpoint must use https (plain http is allowed only to loopback hosts)",
             ));

@@ -42,6 +42,7 @@ mod models;
 mod pager;
 mod policy;
 mod retry;
+mod sync;
 mod thread;
 mod wire;
 

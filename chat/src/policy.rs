@@ -2,7 +2,7 @@
 //! tokens and typed errors) and the per-attempt scope that lets a failed
 //! attempt report its request id, status and the policy's own errors.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use acs_chat_rest::types::CommunicationErrorResponse;
 use acs_chat_rest::{
@@ -13,6 +13,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::credential::CommunicationTokenCredential;
 use crate::error::{ChatError, Error, ErrorKind, Result};
+use crate::sync::lock;
 
 /// What one attempt learned, shared between the retry loop and the policy
 /// through a task-local.
@@ -25,12 +26,6 @@ struct AttemptState {
 
 tokio::task_local! {
     static ATTEMPT: Arc<AttemptState>;
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // The guarded values are plain data written in one statement, so a
-    // poisoned lock still holds a consistent value.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// One attempt of one operation.
@@ -152,10 +147,6 @@ pub(crate) type RawError = acs_chat_rest::Error<CommunicationErrorResponse>;
 /// Converts a raw client error into ours, with what the attempt recorded.
 pub(crate) async fn from_raw(error: RawError) -> Error {
     use acs_chat_rest::Error as Raw;
-    let recorded_response = ATTEMPT
-        .try_with(|state| lock(&state.response).clone())
-        .ok()
-        .flatten();
     match error {
         Raw::ErrorResponse(response) => {
             let status = response.status().as_u16();
@@ -169,7 +160,7 @@ pub(crate) async fn from_raw(error: RawError) -> Error {
             let body = response.bytes().await.unwrap_or_default();
             Error::from_response(status, &headers, &body)
         }
-        Raw::InvalidResponsePayload(body, source) => match recorded_response {
+        Raw::InvalidResponsePayload(body, source) => match recorded_response() {
             // An error status whose body is not the service's JSON (a proxy's page).
             Some((status, headers)) if status >= 400 => {
                 Error::from_response(status, &headers, &body)
@@ -184,6 +175,14 @@ pub(crate) async fn from_raw(error: RawError) -> Error {
         Raw::Custom(message) => refused_by_policy(message),
         Raw::InvalidRequest(message) => Error::invalid_argument(message),
     }
+}
+
+/// The status and (for errors) headers of this attempt's response.
+fn recorded_response() -> Option<(u16, HeaderMap)> {
+    ATTEMPT
+        .try_with(|state| lock(&state.response).clone())
+        .ok()
+        .flatten()
 }
 
 /// The error of a request the policy refused to prepare: the policy's own

@@ -1,13 +1,11 @@
 //! [`ChatThreadClient`]: one thread's properties, messages, participants,
 //! typing notifications and read receipts.
 
-use std::future::IntoFuture;
 use std::sync::Arc;
 
 use acs_chat_rest::types as wire;
-use futures::future::BoxFuture;
 
-use crate::client::{check_id, ClientCore};
+use crate::client::{check_id, request_future, ClientCore};
 use crate::error::{ChatError, Error, Result};
 use crate::identifier::CommunicationIdentifier;
 use crate::models::{
@@ -368,14 +366,7 @@ impl UpdateProperties {
     }
 }
 
-impl IntoFuture for UpdateProperties {
-    type Output = Result<()>;
-    type IntoFuture = BoxFuture<'static, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_future!(UpdateProperties => ());
 
 /// A pending [`ChatThreadClient::send_message`].
 #[must_use = "a request does nothing until it is awaited"]
@@ -451,14 +442,7 @@ impl SendMessage {
     }
 }
 
-impl IntoFuture for SendMessage {
-    type Output = Result<SendChatMessageResult>;
-    type IntoFuture = BoxFuture<'static, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_future!(SendMessage => SendChatMessageResult);
 
 /// A pending [`ChatThreadClient::update_message`].
 #[must_use = "a request does nothing until it is awaited"]
@@ -511,14 +495,7 @@ impl UpdateMessage {
     }
 }
 
-impl IntoFuture for UpdateMessage {
-    type Output = Result<()>;
-    type IntoFuture = BoxFuture<'static, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_future!(UpdateMessage => ());
 
 /// A pending [`ChatThreadClient::send_typing_notification`].
 #[must_use = "a request does nothing until it is awaited"]
@@ -550,11 +527,4 @@ impl SendTypingNotification {
     }
 }
 
-impl IntoFuture for SendTypingNotification {
-    type Output = Result<()>;
-    type IntoFuture = BoxFuture<'static, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_future!(SendTypingNotification => ());

@@ -145,7 +145,14 @@ impl OperationRoute {
             .map(|url| url.path().trim_end_matches('/').to_string())
             .unwrap_or_default();
         let path = request.url().path().to_string();
-        let mut relative = path.strip_prefix(base_path.as_str()).unwrap_or(&path);
+        // A path outside the endpoint's own (a nextLink elsewhere on the host)
+        // is never this route's, whatever it ends with.
+        let Some(mut relative) = path.strip_prefix(base_path.as_str()) else {
+            return Err(format!(
+                "refusing to send {} {path}: it is not under {base_url}",
+                request.method()
+            ));
+        };
         if relative.starts_with("//") {
             relative = &relative[1..];
             let collapsed = format!("{base_path}{relative}");
@@ -262,6 +269,13 @@ impl fmt::Debug for StandardPolicy {
     }
 }
 
+/// Whether credentials may be sent to `url`: over https, or over plain http
+/// to a loopback host only (a local emulator). The one rule for the raw
+/// client's policy, the facade's endpoint check and the identity client.
+pub fn may_carry_credentials(url: &reqwest::Url) -> bool {
+    url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url))
+}
+
 /// Whether a URL's host is a loopback address (`localhost`, 127.0.0.0/8, `::1`).
 pub fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host() {
@@ -294,7 +308,7 @@ impl RequestPolicy for StandardPolicy {
         route: &'static OperationRoute,
     ) -> BoxFuture<'a, Result<(), BoxError>> {
         Box::pin(async move {
-            if request.url().scheme() != "https" && !is_loopback(request.url()) {
+            if !may_carry_credentials(request.url()) {
                 return Err(format!(
                     "refusing to send a bearer token over {} to {}: use https \
                      (plain http is allowed only to loopback hosts)",
@@ -413,14 +427,13 @@ impl Client {
         route
             .check_request(self.baseurl(), &mut request)
             .map_err(Error::InvalidRequest)?;
-        self.inner()
-            .policy
+        let policy = &self.inner().policy;
+        policy
             .prepare(&mut request, route)
             .await
             .map_err(|e| Error::Custom(e.to_string()))?;
-        self.client()
-            .execute(request)
-            .await
-            .map_err(Error::CommunicationError)
+        let outcome = self.client().execute(request).await;
+        policy.observe(route, &outcome);
+        outcome.map_err(Error::CommunicationError)
     }
 }
