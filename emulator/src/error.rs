@@ -1,6 +1,7 @@
 //! The service's error shape and the [`ApiError`] type every route returns.
 //!
-//! ACS data-plane errors are `CommunicationErrorResponse` objects
+//! ACS data-plane errors are `CommunicationErrorResponse` objects (the
+//! generated wire type of `acs-chat-rest`, so the shape follows the spec)
 //! (`specification/communication/data-plane/Common/stable/2022-07-13/common.json`):
 //!
 //! ```json
@@ -11,29 +12,11 @@
 
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+
+use acs_chat_rest::types::{CommunicationError, CommunicationErrorResponse};
 
 /// `Content-Type` of every JSON body the emulator sends.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
-
-/// Wire form of an error response: `{"error": {...}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorResponse {
-    /// The error itself.
-    pub error: ErrorDetail,
-}
-
-/// Wire form of the `error` object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorDetail {
-    /// Machine-readable error code, e.g. `ValidationError`.
-    pub code: String,
-    /// Human-readable message.
-    pub message: String,
-    /// What the error is about (a field, a header...), when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
-}
 
 /// An error answer: HTTP status plus the service's error body (and optional
 /// extra response headers such as `Retry-After`).
@@ -103,10 +86,12 @@ impl ApiError {
     }
 
     /// The wire body of this error.
-    pub fn body(&self) -> ErrorResponse {
-        ErrorResponse {
-            error: ErrorDetail {
+    pub fn body(&self) -> CommunicationErrorResponse {
+        CommunicationErrorResponse {
+            error: CommunicationError {
                 code: self.code.clone(),
+                details: Vec::new(),
+                innererror: None,
                 message: self.message.clone(),
                 target: self.target.clone(),
             },

@@ -75,12 +75,7 @@ impl IdentityStore {
     /// Creates a user with a fresh id and returns the id.
     pub fn create(&self) -> String {
         let id = self.new_user_id();
-        let record = UserRecord {
-            id: id.clone(),
-            created_at: Utc::now(),
-            revoked_before: None,
-        };
-        lock(&self.users).insert(id.clone(), record);
+        self.ensure(&id);
         id
     }
 

@@ -194,7 +194,6 @@ impl EmulatorBuilder {
         Ok(Emulator {
             endpoint,
             local_addr,
-            access_key: state.keys().access_key().to_owned(),
             ca_cert_path,
             owned_dir,
             state,
@@ -210,7 +209,6 @@ impl EmulatorBuilder {
 pub struct Emulator {
     endpoint: String,
     local_addr: SocketAddr,
-    access_key: String,
     ca_cert_path: Option<PathBuf>,
     owned_dir: Option<PathBuf>,
     state: AppState,
@@ -237,12 +235,12 @@ impl Emulator {
 
     /// `endpoint=<endpoint>;accesskey=<key>`, as the Azure portal shows it.
     pub fn connection_string(&self) -> String {
-        format!("endpoint={};accesskey={}", self.endpoint, self.access_key)
+        format!("endpoint={};accesskey={}", self.endpoint, self.access_key())
     }
 
     /// The access key (base64).
     pub fn access_key(&self) -> &str {
-        &self.access_key
+        self.state.keys().access_key()
     }
 
     /// The bound socket address.
@@ -297,7 +295,7 @@ impl Drop for Emulator {
 }
 
 fn endpoint_for(addr: SocketAddr, tls: bool) -> String {
-    let scheme = if tls { "https" } else { "http" };
+    let scheme = ConnectionScheme::of(tls).0;
     let host = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_owned(),
         IpAddr::V6(ip) if ip.is_unspecified() => "[::1]".to_owned(),

@@ -9,8 +9,9 @@ use crate::error::ApiError;
 use super::context::ChatCall;
 use super::errors::{bad_request, forbidden, path_error, thread_not_found};
 use super::ids::{check_thread_id, parse_message_id};
-use super::store::{lock, ChatStore};
+use super::store::ChatStore;
 use super::thread_state::ThreadState;
+use crate::sync::lock;
 
 /// The thread id of a `/chat/threads/{id}...` path (percent-decoded by
 /// axum, so `19%3A...%40thread.v2` and `19:...@thread.v2` are the same).

@@ -4,6 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
+use axum::response::Response;
 
 use crate::api_version::{api_version_from_query, check_api_version};
 use crate::connection::ConnectionScheme;
@@ -71,10 +72,24 @@ fn is_plain_authority(host: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']' | '_'))
 }
 
-/// A header value from a URL we built (never fails for our URLs; an odd
-/// one is dropped rather than answered with an error).
-pub(crate) fn location(url: &str) -> Option<HeaderValue> {
-    HeaderValue::from_str(url).ok()
+impl ChatCall {
+    /// The absolute URL of a thread (or of `rest` below it), as the service
+    /// writes it in `Location`: `:` percent-encoded.
+    pub(crate) fn thread_url(&self, thread_id: &str, rest: &str) -> String {
+        format!(
+            "{}/chat/threads/{}{rest}",
+            self.base_url,
+            thread_id.replace(':', "%3A")
+        )
+    }
+}
+
+/// Sets `Location` on a 201 answer. Our URLs are always valid header values;
+/// an odd one is left out rather than answered with an error.
+pub(crate) fn set_location(response: &mut Response, url: &str) {
+    if let Ok(value) = HeaderValue::from_str(url) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
 }
 
 #[cfg(test)]

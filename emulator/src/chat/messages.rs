@@ -8,7 +8,7 @@ use acs_chat_rest::types::{
 };
 use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 
@@ -16,10 +16,10 @@ use crate::error::ApiError;
 use crate::json::{json_response, parse_json, RawBody};
 
 use super::access::{message_path, thread_id, with_thread};
-use super::context::{location, ChatCall};
-use super::errors::{bad_request, forbidden, message_not_found};
+use super::context::{set_location, ChatCall};
+use super::errors::{forbidden, message_not_found};
 use super::ids::now_millis;
-use super::paging::{encode_token, parse_query, sync_link};
+use super::paging::{encode_token, invalid_sync_state, parse_query, sync_link};
 use super::store::ChatStore;
 use super::thread_state::MessageError;
 use super::{validate, wire};
@@ -58,14 +58,10 @@ pub(crate) async fn send(
         id: message_id.to_string(),
     };
     let mut response = json_response(StatusCode::CREATED, &result);
-    let url = format!(
-        "{}/chat/threads/{}/messages/{message_id}",
-        call.base_url,
-        id.replace(':', "%3A")
+    set_location(
+        &mut response,
+        &call.thread_url(&id, &format!("/messages/{message_id}")),
     );
-    if let Some(value) = location(&url) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
     Ok(response)
 }
 
@@ -80,16 +76,9 @@ pub(crate) async fn list(
     let before = match page.sync_state.as_deref() {
         None => None,
         Some([kind, thread, sequence]) if kind == "m" && *thread == id => {
-            Some(sequence.parse::<u64>().map_err(|_| {
-                bad_request("syncState", "The syncState continuation token is invalid.")
-            })?)
+            Some(sequence.parse::<u64>().map_err(|_| invalid_sync_state())?)
         }
-        Some(_) => {
-            return Err(bad_request(
-                "syncState",
-                "The syncState continuation token is invalid.",
-            ))
-        }
+        Some(_) => return Err(invalid_sync_state()),
     };
     let body = with_thread(&store, &id, &call.user, |thread| {
         let (messages, more) = thread.page_messages(page.start_time, before, page.max_page_size);

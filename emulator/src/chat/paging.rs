@@ -115,8 +115,13 @@ pub(crate) fn encode_token(fields: &[&str]) -> String {
     joined.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The answer to a `syncState` that is not one of ours (or not for this list).
+pub(crate) fn invalid_sync_state() -> ApiError {
+    bad_request("syncState", "The syncState continuation token is invalid.")
+}
+
 fn decode_token(token: &str) -> Result<Vec<String>, ApiError> {
-    let invalid = || bad_request("syncState", "The syncState continuation token is invalid.");
+    let invalid = invalid_sync_state;
     let bytes = token.as_bytes();
     if bytes.is_empty() || !bytes.len().is_multiple_of(2) {
         return Err(invalid());

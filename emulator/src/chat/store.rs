@@ -11,7 +11,9 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::sync::{lock, read, write};
 
 use acs_chat_rest::types::CreateChatThreadResult;
 
@@ -49,19 +51,6 @@ impl Default for ChatStore {
     }
 }
 
-/// Poison-tolerant guards (a panic elsewhere must not wedge the emulator).
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl ChatStore {
     fn shard(&self, thread_id: &str) -> &RwLock<HashMap<String, ThreadHandle>> {
         let mut hasher = DefaultHasher::new();
@@ -79,7 +68,7 @@ impl ChatStore {
     /// Stores a new thread and indexes its members.
     pub(crate) fn insert(&self, thread: ThreadState) -> ThreadHandle {
         let id = thread.id.clone();
-        let members: Vec<String> = thread.member_ids().cloned().collect();
+        let members: Vec<String> = thread.listed_for().cloned().collect();
         let handle = Arc::new(Mutex::new(thread));
         write(self.shard(&id)).insert(id.clone(), handle.clone());
         let mut index = write(&self.user_threads);
@@ -90,7 +79,7 @@ impl ChatStore {
     }
 
     /// Removes a thread (the caller holds its lock and has marked it
-    /// deleted) and unindexes `members`.
+    /// deleted) and unindexes `members`: everyone it was listed for.
     pub(crate) fn remove(&self, thread_id: &str, members: &[String]) {
         write(self.shard(thread_id)).remove(thread_id);
         let mut index = write(&self.user_threads);

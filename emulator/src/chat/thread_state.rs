@@ -135,6 +135,8 @@ pub(crate) struct ThreadState {
     pub(crate) deleted: bool,
     participants: Vec<ParticipantRecord>,
     members: HashSet<String>,
+    /// Removed participants: the thread stays in their thread list.
+    former_members: HashSet<String>,
     messages: Vec<MessageRecord>,
     receipts: Vec<ReceiptRecord>,
     clock: MessageClock,
@@ -174,6 +176,7 @@ impl ThreadState {
             deleted: false,
             participants: Vec::new(),
             members: HashSet::new(),
+            former_members: HashSet::new(),
             messages: Vec::new(),
             receipts: Vec::new(),
             clock: MessageClock::default(),
@@ -453,6 +456,7 @@ impl ThreadState {
         if !self.members.remove(raw_id) {
             return false;
         }
+        self.former_members.insert(raw_id.to_owned());
         let mut removed = Vec::new();
         self.participants.retain(|p| {
             if p.raw_id == raw_id {
@@ -510,9 +514,10 @@ impl ThreadState {
         &self.receipts
     }
 
-    /// Every member's id (for the user index when the thread goes away).
-    pub(crate) fn member_ids(&self) -> impl Iterator<Item = &String> {
-        self.members.iter()
+    /// Everyone whose thread list shows the thread: current and former
+    /// members (for the user index, and to unindex them all on deletion).
+    pub(crate) fn listed_for(&self) -> impl Iterator<Item = &String> {
+        self.members.iter().chain(&self.former_members)
     }
 }
 
@@ -562,6 +567,15 @@ mod tests {
         assert_eq!(page[0].id, 1_700_000_000_000);
         assert_eq!(page[1].kind(), ChatMessageType::TopicUpdated);
         assert!(page[1].id > page[0].id);
+    }
+
+    #[test]
+    fn a_removed_participant_is_still_listed_for_but_no_longer_a_member() {
+        let mut t = thread();
+        assert!(t.remove_participant(A, B, 1_700_000_000_500));
+        assert!(!t.is_member(B));
+        let listed: HashSet<&String> = t.listed_for().collect();
+        assert!(listed.contains(&B.to_owned()) && listed.contains(&A.to_owned()));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use acs_chat_rest::types::{
 };
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use chrono::{DateTime, Utc};
@@ -21,14 +21,15 @@ use crate::json::{json_response, parse_json, RawBody};
 use crate::state::AppState;
 
 use super::access::{thread_id, with_thread};
-use super::context::{location, ChatCall};
+use super::context::{set_location, ChatCall};
 use super::errors::bad_request;
 use super::identifiers::{identify, resource_of, Identified};
 use super::ids::{new_thread_id, now_millis, printable, truncate_to_seconds};
-use super::paging::{encode_token, parse_query, sync_link};
-use super::store::{lock, ChatStore, StoredCreate};
+use super::paging::{encode_token, invalid_sync_state, parse_query, sync_link};
+use super::store::{ChatStore, StoredCreate};
 use super::thread_state::{NewThread, ParticipantRecord, ThreadState};
 use super::{validate, wire};
+use crate::sync::lock;
 
 /// Header making thread creation idempotent.
 pub(crate) const REPEATABILITY_REQUEST_ID: &str = "repeatability-request-id";
@@ -93,10 +94,6 @@ pub(crate) fn candidates(
     Ok(Candidates { valid, invalid })
 }
 
-fn thread_location(base: &str, id: &str) -> String {
-    format!("{base}/chat/threads/{}", id.replace(':', "%3A"))
-}
-
 /// `POST /chat/threads`
 pub(crate) async fn create(
     call: ChatCall,
@@ -157,9 +154,7 @@ pub(crate) async fn create(
         None => create(),
     };
     let mut response = json_response(StatusCode::CREATED, &stored.result);
-    if let Some(value) = location(&thread_location(&call.base_url, &stored.thread_id)) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
+    set_location(&mut response, &call.thread_url(&stored.thread_id, ""));
     Ok(response)
 }
 
@@ -172,10 +167,10 @@ pub(crate) async fn list(
     let after = match page.sync_state.as_deref() {
         None => None,
         Some([kind, user, activity, id]) if kind == "t" && *user == call.user => {
-            let activity: u64 = activity.parse().map_err(|_| invalid_token())?;
+            let activity: u64 = activity.parse().map_err(|_| invalid_sync_state())?;
             Some((Reverse(activity), id.clone()))
         }
-        Some(_) => return Err(invalid_token()),
+        Some(_) => return Err(invalid_sync_state()),
     };
     let mut items: Vec<((Reverse<u64>, String), _)> = store
         .threads_of(&call.user)
@@ -222,10 +217,6 @@ pub(crate) async fn list(
             .collect(),
     };
     Ok(json_response(StatusCode::OK, &body))
-}
-
-fn invalid_token() -> ApiError {
-    bad_request("syncState", "The syncState continuation token is invalid.")
 }
 
 /// `GET /chat/threads/{id}`
@@ -285,7 +276,7 @@ pub(crate) async fn delete(
     let id = thread_id(path)?;
     with_thread(&store, &id, &call.user, |thread| {
         thread.deleted = true;
-        let members: Vec<String> = thread.member_ids().cloned().collect();
+        let members: Vec<String> = thread.listed_for().cloned().collect();
         store.remove(&id, &members);
         Ok(())
     })?;

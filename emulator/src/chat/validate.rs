@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::json::{is_json_content_type, parse_json};
+use crate::json::parse_json;
 
 use super::errors::bad_request;
 use super::{MAX_MESSAGE_CONTENT_BYTES, MAX_METADATA_BYTES, MAX_PARTICIPANTS, MAX_RETENTION_DAYS};
@@ -158,10 +158,7 @@ pub(crate) fn merge_patch<T: DeserializeOwned>(
     body: &[u8],
     non_nullable: &[&str],
 ) -> Result<(T, MetadataPatch), ApiError> {
-    if !is_json_content_type(headers) {
-        // Same answer as any JSON body with a wrong content type.
-        return parse_json::<T>(headers, body).map(|value| (value, MetadataPatch::default()));
-    }
+    // A wrong content type gets the same answer as for any JSON body.
     let mut value: Value = parse_json(headers, body)?;
     let Some(object) = value.as_object_mut() else {
         return Err(bad_request(
