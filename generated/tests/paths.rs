@@ -372,3 +372,38 @@ fn loopback_detection() {
         assert!(!is_loopback(&reqwest::Url::parse(url).unwrap()), "{url}");
     }
 }
+
+/// A nextLink outside the endpoint's own path is refused even when it ends
+/// like the operation's path: the endpoint's prefix is part of the route.
+#[tokio::test]
+async fn next_links_outside_the_endpoint_path_are_refused() {
+    let server = MockServer::start_async().await;
+    let catch_all = server.mock(|when, then| {
+        when.any_request();
+        then.status(200).json_body(json!({ "value": [] }));
+    });
+    let client = Client::new(
+        &format!("{}/acs", server.base_url()),
+        ClientState::with_token("t"),
+    );
+    let outside = reqwest::Url::parse(&format!(
+        "{}/chat/threads/19:a@thread.v2/messages",
+        server.base_url()
+    ))
+    .unwrap();
+    match client.get_next_page("ListChatMessages", outside).await {
+        Err(Error::InvalidRequest(message)) => assert!(message.contains("not under"), "{message}"),
+        other => panic!("expected a refusal, got {:?}", other.map(|r| r.status())),
+    }
+    let inside = reqwest::Url::parse(&format!(
+        "{}/acs/chat/threads/19:a@thread.v2/messages?syncState=x",
+        server.base_url()
+    ))
+    .unwrap();
+    let response = client
+        .get_next_page("ListChatMessages", inside)
+        .await
+        .expect("a link under the endpoint is followed");
+    assert_eq!(response.status(), 200);
+    assert_eq!(catch_all.calls_async().await, 1);
+}
