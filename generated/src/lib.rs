@@ -6,6 +6,10 @@
 //! want the `acs-chat` facade instead; this crate is for endpoints and options
 //! the facade does not cover.
 //!
+//! [`types`] also holds the wire models of the chat events ACS publishes through
+//! Azure Event Grid (`types::AcsChat*EventData`, the `data` of one event),
+//! generated from `openapi/events.json`.
+//!
 //! This file is the hand-written part: every request of the generated client,
 //! whatever the operation, passes through one pluggable [`RequestPolicy`]
 //! (progenitor's `pre` hook). The [`StandardPolicy`] sets the bearer token
@@ -435,5 +439,16 @@ impl Client {
         let outcome = self.client().execute(request).await;
         policy.observe(route, &outcome);
         outcome.map_err(Error::CommunicationError)
+    }
+}
+
+impl types::AcsChatEventVersion {
+    /// The version as a number, whichever way the event carried it; `None`
+    /// when it was a string that is not a 64-bit integer.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Self::Int64(version) => Some(*version),
+            Self::String(version) => version.parse().ok(),
+        }
     }
 }

@@ -14,6 +14,7 @@ use std::time::Instant;
 const USAGE: &str = "usage: cargo xtask codegen [--check]
 
   codegen           regenerate generated/src/{generated,mock}.rs from openapi/chat.json
+                    and openapi/events.json
   codegen --check   exit non-zero, with a diff, when generated/ is stale";
 
 /// How many diff lines `--check` prints per file before eliding the rest.

@@ -42,10 +42,16 @@ pub struct OperationRoute {
     pub path: String,
 }
 
-/// Runs every pass, in order, on the document at `spec_path`.
+/// The schemas-only description of the Event Grid chat event data, beside the
+/// REST description; its wire models are generated with the REST ones.
+pub const EVENTS_FILE: &str = "events.json";
+
+/// Runs every pass, in order, on the document at `spec_path` (joined with
+/// [`EVENTS_FILE`] from the same folder).
 pub fn normalize(spec_path: &Path) -> Result<Normalized, String> {
     let mut doc = read_json(spec_path)?;
     let dir = spec_path.parent().unwrap_or(Path::new("."));
+    join_event_schemas(&mut doc, &read_json(&dir.join(EVENTS_FILE))?)?;
     bundle_external_refs(&mut doc, dir)?;
     let api_version = doc
         .pointer("/info/version")
@@ -87,6 +93,50 @@ fn for_each_operation(doc: &mut Value, mut visit: impl FnMut(&str, &str, &mut Ma
             }
         }
     }
+}
+
+/// Pass: the event data models (`events.json`) are generated beside the REST
+/// models, so their `components/schemas` are merged into this document first,
+/// under their own names; the later passes (bundling of `common.json`
+/// references, open enums) then treat them like any other schema. The events
+/// document sits in the same folder, so its references mean the same here.
+/// A name both documents define is an error. Returns the joined names.
+pub fn join_event_schemas(doc: &mut Value, events: &Value) -> Result<Vec<String>, String> {
+    let Some(incoming) = events
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return Err(format!("{EVENTS_FILE}: components.schemas is missing"));
+    };
+    if events
+        .get("paths")
+        .and_then(Value::as_object)
+        .is_some_and(|paths| !paths.is_empty())
+    {
+        return Err(format!("{EVENTS_FILE}: must not define operations"));
+    }
+    let schemas = doc
+        .as_object_mut()
+        .ok_or("openapi: the document is not an object")?
+        .entry("components")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .ok_or("openapi: components is not an object")?
+        .entry("schemas")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .ok_or("openapi: components.schemas is not an object")?;
+    let mut joined = Vec::new();
+    for (name, schema) in incoming {
+        if schemas.contains_key(name) {
+            return Err(format!(
+                "{EVENTS_FILE}: a schema named {name} already exists in the REST description"
+            ));
+        }
+        schemas.insert(name.clone(), schema.clone());
+        joined.push(name.clone());
+    }
+    Ok(joined)
 }
 
 /// Pass: progenitor resolves only local references, so every `file.json#/components/schemas/X`
@@ -580,6 +630,57 @@ mod tests {
             "string"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn event_schemas_are_joined_before_their_references_are_bundled() {
+        let dir = std::env::temp_dir().join(format!("xtask-events-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("common.json"),
+            json!({ "components": { "schemas": { "Id": { "type": "string" } } } }).to_string(),
+        )
+        .unwrap();
+        let mut doc = json!({ "components": { "schemas": {
+            "Rest": { "$ref": "common.json#/components/schemas/Id" } } } });
+        let events = json!({ "paths": {}, "components": { "schemas": {
+            "SomethingHappenedEventData": { "type": "object", "properties": {
+                "who": { "$ref": "common.json#/components/schemas/Id" },
+                "version": { "$ref": "#/components/schemas/Version" } } },
+            "Version": { "oneOf": [ { "type": "integer" }, { "type": "string" } ] } } } });
+        assert_eq!(
+            join_event_schemas(&mut doc, &events).unwrap(),
+            vec!["SomethingHappenedEventData", "Version"]
+        );
+        bundle_external_refs(&mut doc, &dir).unwrap();
+        let schemas = doc.pointer("/components/schemas").unwrap();
+        let names: Vec<&String> = schemas.as_object().unwrap().keys().collect();
+        assert_eq!(
+            names,
+            ["Rest", "SomethingHappenedEventData", "Version", "Id"]
+        );
+        assert_eq!(
+            schemas["SomethingHappenedEventData"]["properties"]["who"]["$ref"],
+            "#/components/schemas/Id"
+        );
+        assert_eq!(
+            schemas["SomethingHappenedEventData"]["properties"]["version"]["$ref"],
+            "#/components/schemas/Version"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn event_schemas_may_not_shadow_rest_schemas_or_define_operations() {
+        let mut doc = json!({ "components": { "schemas": { "Thing": { "type": "object" } } } });
+        let clash = json!({ "components": { "schemas": { "Thing": { "type": "string" } } } });
+        let err = join_event_schemas(&mut doc, &clash).unwrap_err();
+        assert!(err.contains("Thing"), "{err}");
+        let with_paths = json!({ "paths": { "/x": {} }, "components": { "schemas": {} } });
+        let err = join_event_schemas(&mut doc, &with_paths).unwrap_err();
+        assert!(err.contains("operations"), "{err}");
+        let err = join_event_schemas(&mut doc, &json!({})).unwrap_err();
+        assert!(err.contains("components.schemas"), "{err}");
     }
 
     #[test]
