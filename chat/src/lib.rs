@@ -36,6 +36,7 @@
 mod client;
 pub mod credential;
 mod error;
+pub mod events;
 pub mod identifier;
 pub mod identity;
 mod models;
@@ -44,6 +45,9 @@ mod policy;
 mod retry;
 mod sync;
 mod thread;
+#[cfg(feature = "webhook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
+pub mod webhook;
 mod wire;
 
 pub use client::{ChatClient, ChatClientBuilder, CreateChatThread};
