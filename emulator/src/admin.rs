@@ -13,6 +13,7 @@
 //! | `DELETE /admin/faults` | 204; no more faults |
 //! | `POST /admin/tokens` | mint a token without HMAC, see [`MintTokenRequest`]; 201 if a user was created, else 200; body like `POST /identities` |
 //! | `GET /admin/identities` | 200 `{"identities":[{"id","createdAt","tokensRevoked"}]}` |
+//! | `/admin/eventSubscriptions`, `/admin/eventDeliveries`, `/admin/deadLetters` | chat events, see [`crate::events`] |
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -78,6 +79,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/tokens", post(mint_token))
         .route("/admin/identities", get(list_identities))
+        .merge(crate::events::router())
 }
 
 async fn health(State(state): State<AppState>) -> Response {

@@ -43,6 +43,7 @@
 //! | [`identity_store`] | in-memory users and revocation marks |
 //! | [`hmac_auth`] | HMAC-SHA256 request verification (middleware) |
 //! | [`tokens`] | chat access tokens (JWT HS256): mint and verify |
+//! | [`events`] | chat events: subscriptions, fan-out, delivery, dead letters |
 //! | [`faults`] | opt-in fault injection middleware |
 //! | [`connection`] | per-connection abort handle used to drop connections |
 //! | [`admin`] | `/admin/*` routes |
@@ -59,6 +60,7 @@ pub mod api_version;
 pub mod chat;
 pub mod connection;
 pub mod error;
+pub mod events;
 pub mod faults;
 pub mod headers;
 pub mod hmac_auth;
@@ -80,6 +82,6 @@ pub use faults::FaultConfig;
 pub use json::ApiJson;
 pub use keys::DEV_ACCESS_KEY;
 pub use server::{Emulator, EmulatorBuilder, EmulatorError};
-pub use state::AppState;
+pub use state::{AppState, StateError};
 pub use tls::TlsConfig;
 pub use tokens::{verify_bearer, AuthError, VerifiedUser};

@@ -34,10 +34,11 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
 use crate::connection::{ConnectionControl, ConnectionScheme};
+use crate::events::{EventDeliveryOptions, NewEventSubscription};
 use crate::faults::FaultConfig;
 use crate::keys::DEV_ACCESS_KEY;
 use crate::router::{app, AppOptions};
-use crate::state::{AppState, DEFAULT_RESOURCE_LOCATION};
+use crate::state::{AppState, StateError, DEFAULT_RESOURCE_LOCATION};
 use crate::tls::{self, TlsConfig, TlsError};
 
 /// How long [`Emulator::shutdown`] waits for open connections.
@@ -68,6 +69,22 @@ pub enum EmulatorError {
     /// TLS setup failed.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The event delivery options are invalid.
+    #[error("invalid event delivery options: {0}")]
+    InvalidEventOptions(String),
+    /// An event subscription given to the builder was refused (invalid, or
+    /// its endpoint failed the validation handshake).
+    #[error("event subscription refused: {0}")]
+    EventSubscription(String),
+}
+
+impl From<StateError> for EmulatorError {
+    fn from(err: StateError) -> Self {
+        match err {
+            StateError::AccessKey(err) => Self::InvalidAccessKey(err),
+            StateError::Events(message) => Self::InvalidEventOptions(message),
+        }
+    }
 }
 
 /// Configures and starts an [`Emulator`].
@@ -81,6 +98,8 @@ pub struct EmulatorBuilder {
     allow_remote: bool,
     resource_location: String,
     extra_routes: Option<Router<AppState>>,
+    event_delivery: EventDeliveryOptions,
+    event_subscriptions: Vec<NewEventSubscription>,
 }
 
 impl Default for EmulatorBuilder {
@@ -94,6 +113,8 @@ impl Default for EmulatorBuilder {
             allow_remote: false,
             resource_location: DEFAULT_RESOURCE_LOCATION.to_owned(),
             extra_routes: None,
+            event_delivery: EventDeliveryOptions::default(),
+            event_subscriptions: Vec::new(),
         }
     }
 }
@@ -156,6 +177,42 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How chat events are delivered (retry time scale, queue size...).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// use acs_chat_emulator::events::EventDeliveryOptions;
+    /// let emulator = acs_chat_emulator::Emulator::builder()
+    ///     .event_delivery(EventDeliveryOptions { retry_time_scale: 0.001, ..Default::default() })
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn event_delivery(mut self, options: EventDeliveryOptions) -> Self {
+        self.event_delivery = options;
+        self
+    }
+
+    /// Subscribes a webhook to chat events at start (repeatable). Its
+    /// endpoint must answer the validation handshake, or
+    /// [`start`](Self::start) fails.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// use acs_chat_emulator::events::NewEventSubscription;
+    /// let emulator = acs_chat_emulator::Emulator::builder()
+    ///     .event_subscription(NewEventSubscription::webhook("http://127.0.0.1:9000/events"))
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn event_subscription(mut self, subscription: NewEventSubscription) -> Self {
+        self.event_subscriptions.push(subscription);
+        self
+    }
+
     /// Binds, prepares TLS if asked, and starts serving in a background task.
     pub async fn start(self) -> Result<Emulator, EmulatorError> {
         self.faults
@@ -164,7 +221,19 @@ impl EmulatorBuilder {
         if !self.host.is_loopback() && !self.allow_remote {
             return Err(EmulatorError::NonLoopbackHost(self.host));
         }
-        let state = AppState::with_options(&self.access_key, self.faults, &self.resource_location)?;
+        let state = AppState::with_event_options(
+            &self.access_key,
+            self.faults,
+            &self.resource_location,
+            self.event_delivery,
+        )?;
+        for subscription in self.event_subscriptions {
+            state
+                .events()
+                .subscribe(subscription)
+                .await
+                .map_err(EmulatorError::EventSubscription)?;
+        }
 
         let addr = SocketAddr::new(self.host, self.port);
         let listener = TcpListener::bind(addr)
@@ -263,6 +332,7 @@ impl Emulator {
     /// Graceful shutdown: stop accepting, let open requests finish (at most
     /// [`SHUTDOWN_GRACE`]), then stop.
     pub async fn shutdown(mut self) {
+        self.state.events().close();
         let _ = self.shutdown_tx.send(true);
         if let Some(task) = self.task.take() {
             let abort = task.abort_handle();
@@ -286,6 +356,7 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
+        self.state.events().close();
         let _ = self.shutdown_tx.send(true);
         if let Some(task) = self.task.take() {
             task.abort();

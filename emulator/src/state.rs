@@ -8,6 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::events::{EventDeliveryOptions, EventHub};
 use crate::faults::{FaultConfig, FaultState};
 use crate::identity_store::IdentityStore;
 use crate::keys::{InvalidAccessKey, Keys};
@@ -22,8 +23,20 @@ struct Inner {
     keys: Keys,
     identities: IdentityStore,
     faults: FaultState,
+    events: EventHub,
     resource_location: String,
     reset_hooks: Mutex<Vec<ResetHook>>,
+}
+
+/// Why state could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The access key is not valid base64.
+    #[error(transparent)]
+    AccessKey(InvalidAccessKey),
+    /// The event delivery options are invalid.
+    #[error("invalid event delivery options: {0}")]
+    Events(String),
 }
 
 /// Shared emulator state.
@@ -44,7 +57,7 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// State for a resource with this base64 access key and no faults.
-    pub fn new(access_key: &str) -> Result<Self, InvalidAccessKey> {
+    pub fn new(access_key: &str) -> Result<Self, StateError> {
         Self::with_options(
             access_key,
             FaultConfig::default(),
@@ -58,14 +71,32 @@ impl AppState {
         access_key: &str,
         faults: FaultConfig,
         resource_location: &str,
-    ) -> Result<Self, InvalidAccessKey> {
-        let keys = Keys::new(access_key)?;
+    ) -> Result<Self, StateError> {
+        Self::with_event_options(
+            access_key,
+            faults,
+            resource_location,
+            EventDeliveryOptions::default(),
+        )
+    }
+
+    /// State with fault settings, a resource location and event delivery
+    /// options.
+    pub fn with_event_options(
+        access_key: &str,
+        faults: FaultConfig,
+        resource_location: &str,
+        events: EventDeliveryOptions,
+    ) -> Result<Self, StateError> {
+        let keys = Keys::new(access_key).map_err(StateError::AccessKey)?;
         let identities = IdentityStore::new(keys.resource_id());
+        let events = EventHub::new(events, keys.resource_id()).map_err(StateError::Events)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 keys,
                 identities,
                 faults: FaultState::new(faults),
+                events,
                 resource_location: resource_location.to_owned(),
                 reset_hooks: Mutex::new(Vec::new()),
             }),
@@ -85,6 +116,11 @@ impl AppState {
     /// Fault injection settings.
     pub fn faults(&self) -> &FaultState {
         &self.inner.faults
+    }
+
+    /// Event subscriptions and deliveries.
+    pub fn events(&self) -> &EventHub {
+        &self.inner.events
     }
 
     /// The emulated resource's id (GUID).
@@ -107,6 +143,7 @@ impl AppState {
     pub fn reset(&self) {
         self.inner.identities.clear();
         self.inner.faults.clear();
+        self.inner.events.clear();
         // Run hooks without holding the lock, so a hook may register hooks.
         let hooks: Vec<ResetHook> = lock(&self.inner.reset_hooks).clone();
         for hook in hooks {

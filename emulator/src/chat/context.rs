@@ -25,6 +25,8 @@ pub(crate) struct ChatCall {
     pub(crate) base_url: String,
     /// The raw query string.
     pub(crate) query: Option<String>,
+    /// The emulator's state (for its event hub).
+    pub(crate) state: AppState,
 }
 
 impl FromRequestParts<AppState> for ChatCall {
@@ -39,6 +41,7 @@ impl FromRequestParts<AppState> for ChatCall {
             api_version: api_version_from_query(query.as_deref()).unwrap_or_default(),
             base_url: base_url(parts),
             query,
+            state: state.clone(),
         })
     }
 }
@@ -73,6 +76,11 @@ fn is_plain_authority(host: &str) -> bool {
 }
 
 impl ChatCall {
+    /// Where chat events go.
+    pub(crate) fn events(&self) -> &crate::events::EventHub {
+        self.state.events()
+    }
+
     /// The absolute URL of a thread (or of `rest` below it), as the service
     /// writes it in `Location`: `:` percent-encoded.
     pub(crate) fn thread_url(&self, thread_id: &str, rest: &str) -> String {

@@ -18,6 +18,7 @@ use crate::json::{json_response, parse_json, RawBody};
 use super::access::{message_path, thread_id, with_thread};
 use super::context::{set_location, ChatCall};
 use super::errors::{forbidden, message_not_found};
+use super::events::{emit, ChatActivity, MessageSnapshot, ThreadSnapshot};
 use super::ids::now_millis;
 use super::paging::{encode_token, invalid_sync_state, parse_query, sync_link};
 use super::store::ChatStore;
@@ -44,16 +45,23 @@ pub(crate) async fn send(
     let kind = validate::message_type(request.type_.as_ref())?;
     validate::content(&request.content)?;
     validate::metadata(&request.metadata)?;
-    let message_id = with_thread(&store, &id, &call.user, |thread| {
-        Ok(thread.send_message(
+    let (message_id, activity) = with_thread(&store, &id, &call.user, |thread| {
+        let message_id = thread.send_message(
             &call.user,
             kind,
             request.content,
             request.sender_display_name,
             request.metadata,
             now_millis(),
+        );
+        Ok((
+            message_id,
+            message_activity(&call, thread, message_id, |thread, message| {
+                ChatActivity::MessageSent { thread, message }
+            }),
         ))
     })?;
+    emit(call.events(), activity);
     let result = SendChatMessageResult {
         id: message_id.to_string(),
     };
@@ -126,7 +134,7 @@ pub(crate) async fn update(
     if let Some(content) = &request.content {
         validate::content(content)?;
     }
-    with_thread(&store, &id, &call.user, |thread| {
+    let activity = with_thread(&store, &id, &call.user, |thread| {
         let message = thread.message(message_id).ok_or_else(message_not_found)?;
         if message.sender.as_deref() != Some(call.user.as_str()) {
             return Err(forbidden());
@@ -147,8 +155,15 @@ pub(crate) async fn update(
                 metadata,
                 now_millis(),
             )
-            .map_err(message_error)
+            .map_err(message_error)?;
+        Ok(message_activity(
+            &call,
+            thread,
+            message_id,
+            |thread, message| ChatActivity::MessageEdited { thread, message },
+        ))
     })?;
+    emit(call.events(), activity);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -159,10 +174,36 @@ pub(crate) async fn delete(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let (id, message_id) = message_path(path)?;
-    with_thread(&store, &id, &call.user, |thread| {
+    let activity = with_thread(&store, &id, &call.user, |thread| {
+        let already_deleted = thread
+            .message(message_id)
+            .is_some_and(|m| m.deleted_at.is_some());
         thread
             .delete_message(&call.user, message_id, now_millis())
-            .map_err(message_error)
+            .map_err(message_error)?;
+        // A repeated delete succeeds again but deletes nothing: no event.
+        Ok(if already_deleted {
+            None
+        } else {
+            message_activity(&call, thread, message_id, |thread, message| {
+                ChatActivity::MessageDeleted { thread, message }
+            })
+        })
     })?;
+    emit(call.events(), activity);
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The activity of a message action, when anyone subscribes to events.
+fn message_activity(
+    call: &ChatCall,
+    thread: &super::thread_state::ThreadState,
+    message_id: u64,
+    activity: impl FnOnce(ThreadSnapshot, MessageSnapshot) -> ChatActivity,
+) -> Option<ChatActivity> {
+    if !call.events().is_active() {
+        return None;
+    }
+    let message = MessageSnapshot::of(thread.message(message_id)?)?;
+    Some(activity(ThreadSnapshot::of(thread), message))
 }

@@ -68,6 +68,7 @@ use crate::state::AppState;
 mod access;
 mod context;
 mod errors;
+mod events;
 mod identifiers;
 mod ids;
 mod messages;

@@ -21,6 +21,7 @@ use crate::state::AppState;
 use super::access::{thread_id, with_thread};
 use super::context::ChatCall;
 use super::errors::{participant_not_found, path_error};
+use super::events::{emit, ChatActivity, ThreadSnapshot};
 use super::identifiers::{identify, Identified};
 use super::ids::{check_thread_id, now_millis, printable};
 use super::paging::{parse_query, skip_page};
@@ -84,13 +85,29 @@ fn add(
 ) -> Result<Response, ApiError> {
     let request: AddChatParticipantsRequest = parse_json(headers, body)?;
     let Candidates { valid, invalid } = candidates(state, &request.participants)?;
-    with_thread(store, id, &call.user, |thread| {
+    let activity = with_thread(store, id, &call.user, |thread| {
         let ids: Vec<&str> = valid.iter().map(|p| p.raw_id.as_str()).collect();
         validate::participant_count(thread.participant_count() + thread.count_new(&ids))?;
-        let added = thread.add_participants(&call.user, valid, now_millis());
+        let at = now_millis();
+        let added = thread.add_participants(&call.user, valid, at);
         store.index_members(id, &added);
-        Ok(())
+        if added.is_empty() || !call.events().is_active() {
+            return Ok(None);
+        }
+        let added_records = thread
+            .participants()
+            .iter()
+            .filter(|p| added.contains(&p.raw_id))
+            .cloned()
+            .collect();
+        Ok(Some(ChatActivity::ParticipantsAdded {
+            thread: ThreadSnapshot::of(thread),
+            by: call.user.clone(),
+            at,
+            added: added_records,
+        }))
     })?;
+    emit(call.events(), activity);
     let result = AddChatParticipantsResult {
         invalid_participants: invalid,
     };
@@ -108,9 +125,24 @@ fn remove(
 ) -> Result<Response, ApiError> {
     let identifier: CommunicationIdentifierModel = parse_json(headers, body)?;
     let identified = identify(&identifier, "participantCommunicationIdentifier")?;
-    with_thread(store, id, &call.user, |thread| {
+    let activity = with_thread(store, id, &call.user, |thread| {
+        // Recipients are the participants before the removal, the removed
+        // one included.
+        let before = call
+            .events()
+            .is_active()
+            .then(|| ThreadSnapshot::of(thread));
+        let record = match &identified {
+            Identified::AcsUser(user) => thread
+                .participants()
+                .iter()
+                .find(|p| p.raw_id == *user)
+                .cloned(),
+            Identified::Other { .. } => None,
+        };
+        let at = now_millis();
         let removed = match &identified {
-            Identified::AcsUser(user) => thread.remove_participant(&call.user, user, now_millis()),
+            Identified::AcsUser(user) => thread.remove_participant(&call.user, user, at),
             Identified::Other { .. } => false,
         };
         if !removed {
@@ -118,7 +150,15 @@ fn remove(
         }
         // The thread stays in the removed user's thread list (the service
         // lists such inactive threads by design); every other access is 403.
-        Ok(())
+        Ok(before
+            .zip(record)
+            .map(|(thread, removed)| ChatActivity::ParticipantRemoved {
+                thread,
+                by: call.user.clone(),
+                at,
+                removed,
+            }))
     })?;
+    emit(call.events(), activity);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

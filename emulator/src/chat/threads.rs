@@ -23,6 +23,7 @@ use crate::state::AppState;
 use super::access::{thread_id, with_thread};
 use super::context::{set_location, ChatCall};
 use super::errors::bad_request;
+use super::events::{emit, ChatActivity, ThreadSnapshot};
 use super::identifiers::{identify, resource_of, Identified};
 use super::ids::{new_thread_id, now_millis, printable, truncate_to_seconds};
 use super::paging::{encode_token, invalid_sync_state, parse_query, sync_link};
@@ -146,7 +147,15 @@ pub(crate) async fn create(
             invalid_participants: invalid,
         };
         let thread_id = thread.id.clone();
+        let activity = call
+            .events()
+            .is_active()
+            .then(|| ChatActivity::ThreadCreated {
+                thread: ThreadSnapshot::of(&thread),
+                by: call.user.clone(),
+            });
         store.insert(thread);
+        emit(call.events(), activity);
         StoredCreate { thread_id, result }
     };
     let stored = match &repeatability {
@@ -250,7 +259,11 @@ pub(crate) async fn update(
     if let Some(policy) = &request.retention_policy {
         validate::retention_policy(policy)?;
     }
-    with_thread(&store, &id, &call.user, |thread| {
+    let changes = !patch.is_empty()
+        || !request.metadata.is_empty()
+        || request.topic.is_some()
+        || request.retention_policy.is_some();
+    let activity = with_thread(&store, &id, &call.user, |thread| {
         if !patch.is_empty() || !request.metadata.is_empty() {
             let metadata = patch.apply(&thread.metadata, &request.metadata);
             validate::metadata(&metadata)?;
@@ -262,8 +275,15 @@ pub(crate) async fn update(
         if let Some(topic) = request.topic {
             thread.update_topic(&call.user, topic, now_millis());
         }
-        Ok(())
+        Ok(
+            (changes && call.events().is_active()).then(|| ChatActivity::ThreadPropertiesUpdated {
+                thread: ThreadSnapshot::of(thread),
+                by: call.user.clone(),
+                at: now_millis(),
+            }),
+        )
     })?;
+    emit(call.events(), activity);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -274,11 +294,19 @@ pub(crate) async fn delete(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = thread_id(path)?;
-    with_thread(&store, &id, &call.user, |thread| {
+    let activity = with_thread(&store, &id, &call.user, |thread| {
         thread.deleted = true;
         let members: Vec<String> = thread.listed_for().cloned().collect();
         store.remove(&id, &members);
-        Ok(())
+        Ok(call
+            .events()
+            .is_active()
+            .then(|| ChatActivity::ThreadDeleted {
+                thread: ThreadSnapshot::of(thread),
+                by: call.user.clone(),
+                at: now_millis(),
+            }))
     })?;
+    emit(call.events(), activity);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
