@@ -28,7 +28,8 @@ pub enum EventSchema {
 /// ```
 /// let body = br#"[{"id":"1","topic":"/subscriptions/x","subject":"thread/19:a@thread.v2",
 ///   "eventType":"Microsoft.Communication.ChatThreadDeleted","eventTime":"2024-01-01T00:00:00Z",
-///   "dataVersion":"1.0","data":{"threadId":"19:a@thread.v2","version":7}}]"#;
+///   "dataVersion":"1.0","data":{"threadId":"19:a@thread.v2","transactionId":"t1","version":7,
+///   "deletedByCommunicationIdentifier":{"rawId":"8:acs:r_alice","communicationUser":{"id":"8:acs:r_alice"}}}}]"#;
 /// let events = acs_chat::events::parse_event_grid(body)?;
 /// assert_eq!(events[0].id, "1");
 /// assert!(matches!(events[0].event, acs_chat::events::ChatEvent::ChatThreadDeleted(_)));
@@ -87,6 +88,9 @@ pub(crate) struct CloudEvent {
     pub(crate) subject: Option<String>,
     #[serde(default)]
     pub(crate) time: Option<DateTime<Utc>>,
+    /// CloudEvents spells it `specversion`; Microsoft's own chat event
+    /// examples spell it `specVersion`, so that is read too.
+    #[serde(alias = "specVersion")]
     pub(crate) specversion: String,
     #[serde(default)]
     pub(crate) data: Value,
