@@ -10,13 +10,30 @@
 //! emulator figure as a share of the no-op rate. The emulator must never be
 //! what limits a client benchmark: the aim is send-message at 50% or more of
 //! the no-op handler's rate.
+//!
+//! Chat events: send-message again on a thread of two participants, without
+//! event subscriptions and with one subscription whose webhook (an
+//! `acs_chat::webhook` receiver) answers at once, in alternating windows,
+//! with the ratio of the two (aim: 0.8 or more); once with Event Grid's
+//! default of one event per request and once with `maxEventsPerBatch` 100.
+//! Beside throughput it prints the process's CPU time per send (client,
+//! emulator and webhook together), whose ratio is steadier than throughput
+//! on a noisy machine. Then the delivery latency from the start of a send to the handler
+//! receiving its `ChatMessageReceivedInThread`, p50 and p99 over 500 sends
+//! made one at a time.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use acs_chat::events::ChatEvent;
+use acs_chat::webhook::WebhookReceiver;
+use acs_chat_emulator::events::NewEventSubscription;
 use acs_chat_emulator::Emulator;
+use axum::response::IntoResponse;
 use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// Concurrent clients.
 const CONCURRENCY: usize = 16;
@@ -28,8 +45,32 @@ const THREAD_SIZE: usize = 1_000;
 
 type Request = Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>;
 
+/// CPU time (user + system) this process has used, from `/proc/self/stat`
+/// (clock ticks of 10 ms; windows of seconds make that precise enough).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at ")".
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after ")".
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
 /// Requests per second of `request`, sent by `CONCURRENCY` tasks for `MEASURE`.
 async fn rate(client: &reqwest::Client, request: Request) -> f64 {
+    rate_and_count(client, request).await.0
+}
+
+/// Requests per second and the number of requests of a `MEASURE` window.
+async fn rate_and_count(client: &reqwest::Client, request: Request) -> (f64, u64) {
     let run = |duration: Duration| {
         let done = Arc::new(AtomicU64::new(0));
         let deadline = Instant::now() + duration;
@@ -51,7 +92,8 @@ async fn rate(client: &reqwest::Client, request: Request) -> f64 {
             for task in tasks {
                 task.await.expect("task");
             }
-            done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+            let done = done.load(Ordering::Relaxed);
+            (done as f64 / started.elapsed().as_secs_f64(), done)
         }
     };
     run(WARM_UP).await;
@@ -83,6 +125,12 @@ async fn main() {
         .pool_max_idle_per_host(CONCURRENCY)
         .build()
         .expect("client");
+    // `EMULATOR_BENCH=events cargo bench --bench emulator_throughput` runs
+    // only the chat-event figures.
+    if std::env::var("EMULATOR_BENCH").is_ok_and(|only| only == "events") {
+        events(&client).await;
+        return;
+    }
     let noop = noop_server().await;
     let emulator = Emulator::start().await.expect("emulator");
     let endpoint = emulator.endpoint().trim_end_matches('/').to_string();
@@ -155,6 +203,225 @@ async fn main() {
     println!(
         "  list-messages (50) : {list_rate:>9.0} req/s ({:.0}% of no-op)",
         100.0 * list_rate / noop_rate
+    );
+    emulator.shutdown().await;
+    events(&client).await;
+}
+
+/// Where the webhook reports thread-level message events, with their
+/// arrival time, while latency is measured.
+type Arrivals = Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<(String, Instant)>>>>;
+
+/// A webhook that answers at once; returns its URL, the arrival reporting
+/// slot and a counter of every event handled.
+async fn webhook() -> (String, Arrivals, Arc<AtomicU64>) {
+    let arrivals: Arrivals = Arc::default();
+    let handled = Arc::new(AtomicU64::new(0));
+    let (report, count) = (Arc::clone(&arrivals), Arc::clone(&handled));
+    let receiver = WebhookReceiver::builder().handler(move |envelope| {
+        let (report, count) = (Arc::clone(&report), Arc::clone(&count));
+        async move {
+            let now = Instant::now();
+            count.fetch_add(1, Ordering::Relaxed);
+            if let ChatEvent::ChatMessageReceivedInThread(data) = envelope.event {
+                if let Some(sender) = report.lock().expect("lock").as_ref() {
+                    let _ = sender.send((data.message_id, now));
+                }
+            }
+            Ok::<_, std::convert::Infallible>(())
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        axum::serve(listener, receiver.into_router())
+            .await
+            .expect("serve")
+    });
+    (format!("http://{address}/events"), arrivals, handled)
+}
+
+/// A webhook that answers 200 at once without reading the events, so that
+/// the throughput figures measure the emulator's side of delivery.
+async fn null_webhook() -> String {
+    let app = axum::Router::new().fallback(
+        |headers: axum::http::HeaderMap, body: axum::body::Bytes| async move {
+            // Only the validation handshake needs an answer with content.
+            if headers
+                .get("aeg-event-type")
+                .is_some_and(|v| v == "SubscriptionValidation")
+            {
+                let events: serde_json::Value = serde_json::from_slice(&body).expect("json");
+                let code = events[0]["data"]["validationCode"].clone();
+                return axum::Json(json!({ "validationResponse": code })).into_response();
+            }
+            axum::http::StatusCode::OK.into_response()
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    format!("http://{address}/events")
+}
+
+/// A token for a new user of `endpoint`, and the user's id.
+async fn user(client: &reqwest::Client, endpoint: &str) -> (String, String) {
+    let minted: serde_json::Value = client
+        .post(format!("{endpoint}/admin/tokens"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("mint")
+        .json()
+        .await
+        .expect("token json");
+    (
+        format!(
+            "Bearer {}",
+            minted["accessToken"]["token"].as_str().expect("token")
+        ),
+        minted["identity"]["id"].as_str().expect("id").to_string(),
+    )
+}
+
+async fn events(client: &reqwest::Client) {
+    const WINDOWS: usize = 5;
+    let emulator = Emulator::start().await.expect("emulator");
+    let endpoint = emulator.endpoint().trim_end_matches('/').to_string();
+    let hub = emulator.state().events();
+    let (url, arrivals, handled) = webhook().await;
+    let null_url = null_webhook().await;
+    // Every window starts from an empty emulator and a new thread of two, so
+    // that the thread's growth does not favour either side.
+    let fresh_thread = || async {
+        emulator.state().reset();
+        let (bearer, _) = user(client, &endpoint).await;
+        let (_, other) = user(client, &endpoint).await;
+        let created: serde_json::Value = client
+            .post(format!("{endpoint}/chat/threads?api-version=2025-03-15"))
+            .header("authorization", &bearer)
+            .json(&json!({ "topic": "events", "participants": [
+                { "communicationIdentifier": { "rawId": other, "communicationUser": { "id": other } } }
+            ] }))
+            .send()
+            .await
+            .expect("create")
+            .json()
+            .await
+            .expect("thread json");
+        let thread_id = created["chatThread"]["id"]
+            .as_str()
+            .expect("thread id")
+            .to_string();
+        let messages =
+            format!("{endpoint}/chat/threads/{thread_id}/messages?api-version=2025-03-15");
+        let send: Request = Arc::new(move |c| {
+            c.post(&messages)
+                .header("authorization", &bearer)
+                .json(&json!({ "content": "hello", "senderDisplayName": "bench" }))
+        });
+        send
+    };
+    println!("chat events: send-message on a thread of 2, {CONCURRENCY} clients, {WINDOWS} alternating window pairs of {MEASURE:?}:");
+    for batch in [1, 100] {
+        let (mut ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
+        for _ in 0..WINDOWS {
+            let send = fresh_thread().await;
+            let cpu = process_cpu();
+            let (without, count) = rate_and_count(client, send).await;
+            let cpu_without = (process_cpu() - cpu).as_secs_f64() / count as f64;
+            let send = fresh_thread().await;
+            let mut subscription = NewEventSubscription::webhook(&null_url);
+            subscription.max_events_per_batch = batch;
+            hub.subscribe(subscription).await.expect("subscribe");
+            let cpu = process_cpu();
+            let (with, count) = rate_and_count(client, send).await;
+            let drained = Instant::now();
+            while hub.pending_events() > 0 && drained.elapsed() < Duration::from_secs(60) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            // The CPU of the deliveries that finish after the window counts.
+            let cpu_with = (process_cpu() - cpu).as_secs_f64() / count as f64;
+            let report = hub.delivery_report();
+            let requests = report.attempts.len();
+            ratios.push(with / without);
+            cpu_ratios.push(cpu_without / cpu_with);
+            println!(
+                "  maxEventsPerBatch {batch:>3}: without {without:>6.0} req/s {:>4.0} µs CPU/send, with {with:>6.0} req/s {:>4.0} µs CPU/send; ratio {:.2} (CPU {:.2}); {} events in {}{} requests, {} dead-lettered, drained {:?} after",
+                cpu_without * 1e6,
+                cpu_with * 1e6,
+                with / without,
+                cpu_without / cpu_with,
+                report.delivered,
+                if requests == acs_chat_emulator::events::MAX_LOGGED_ATTEMPTS { "over " } else { "" },
+                requests,
+                report.dead_lettered,
+                drained.elapsed()
+            );
+        }
+        for (name, values) in [
+            ("throughput ratio", &mut ratios),
+            ("CPU-per-send ratio", &mut cpu_ratios),
+        ] {
+            values.sort_by(f64::total_cmp);
+            println!(
+                "  maxEventsPerBatch {batch:>3}: {name} min {:.2} median {:.2} max {:.2}",
+                values[0],
+                values[values.len() / 2],
+                values[values.len() - 1]
+            );
+        }
+    }
+
+    let send = fresh_thread().await;
+    // Latency: one send at a time, from its start to the handler.
+    let id = hub
+        .subscribe(NewEventSubscription::webhook(&url))
+        .await
+        .expect("subscribe")
+        .id;
+    let client = client;
+    let (sender, mut arrived) = tokio::sync::mpsc::unbounded_channel();
+    *arrivals.lock().expect("lock") = Some(sender);
+    let mut early: HashMap<String, Instant> = HashMap::new();
+    let mut latencies = Vec::new();
+    for _ in 0..500 {
+        let started = Instant::now();
+        let sent: serde_json::Value = send(client)
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json");
+        let message_id = sent["id"].as_str().expect("id").to_string();
+        let at = match early.remove(&message_id) {
+            Some(at) => at,
+            None => loop {
+                let next = tokio::time::timeout(Duration::from_secs(5), arrived.recv()).await;
+                let Ok(Some((id, at))) = next else {
+                    panic!("event of {message_id} not delivered in 5 s");
+                };
+                if id == message_id {
+                    break at;
+                }
+                early.insert(id, at);
+            },
+        };
+        latencies.push(at.saturating_duration_since(started));
+    }
+    hub.unsubscribe(&id);
+    latencies.sort();
+    println!(
+        "  delivery latency, send start to handler (500 sends, one at a time): p50 {:?}, p99 {:?}, max {:?}; {} events handled in all",
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() * 99 / 100],
+        latencies[latencies.len() - 1],
+        handled.load(Ordering::Relaxed)
     );
     emulator.shutdown().await;
 }

@@ -37,7 +37,7 @@ use acs_chat_rest::types::{
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 
-use crate::events::{EventHub, PendingEvent};
+use crate::events::{event_time, EventHub, PendingEvent};
 
 use super::identifiers::user_model;
 use super::thread_state::{MessageBody, MessageRecord, ParticipantRecord, ThreadState};
@@ -150,6 +150,13 @@ pub(crate) fn emit(hub: &EventHub, activity: Option<ChatActivity>) {
     }
 }
 
+/// A random (version 4) UUID from the fast non-cryptographic generator:
+/// event ids must be unique, not unpredictable, and this spares a system
+/// call per event.
+fn random_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
+}
+
 fn time(millis: u64) -> DateTime<Utc> {
     let millis = i64::try_from(millis).unwrap_or(i64::MAX);
     Utc.timestamp_millis_opt(millis)
@@ -189,7 +196,7 @@ fn properties(topic: &str) -> serde_json::Map<String, serde_json::Value> {
 struct Events {
     topic: Arc<str>,
     transaction_id: String,
-    now: DateTime<Utc>,
+    now: Arc<str>,
     out: Vec<PendingEvent>,
 }
 
@@ -197,23 +204,23 @@ impl Events {
     fn new(hub: &EventHub) -> Self {
         Self {
             topic: hub.topic_arc(),
-            transaction_id: uuid::Uuid::new_v4().simple().to_string(),
-            now: Utc::now(),
+            transaction_id: random_uuid().simple().to_string(),
+            now: event_time(Utc::now()),
             out: Vec::new(),
         }
     }
 
-    fn push(&mut self, event_type: &str, subject: String, data: &impl Serialize) {
+    fn push(&mut self, event_type: &'static str, subject: String, data: &impl Serialize) {
         // The wire models serialize to JSON objects; a failure would be a
         // bug in them, and the event is then left out rather than sent broken.
         let Ok(data) = serde_json::value::to_raw_value(data) else {
             return;
         };
         self.out.push(PendingEvent {
-            id: uuid::Uuid::new_v4().to_string(),
-            event_type: format!("Microsoft.Communication.{event_type}"),
+            id: random_uuid(),
+            event_type,
             subject,
-            time: self.now,
+            time: Arc::clone(&self.now),
             topic: Arc::clone(&self.topic),
             data,
         });
@@ -269,7 +276,11 @@ impl Events {
                 version: version(thread.created_at),
             };
             let subject = format!("{subject}/recipient/{}", recipient.raw_id);
-            self.push("ChatThreadCreatedWithUser", subject, &data);
+            self.push(
+                "Microsoft.Communication.ChatThreadCreatedWithUser",
+                subject,
+                &data,
+            );
         }
         let data = AcsChatThreadCreatedEventData {
             create_time: Some(time(thread.created_at)),
@@ -281,7 +292,7 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(thread.created_at),
         };
-        self.push("ChatThreadCreated", subject, &data);
+        self.push("Microsoft.Communication.ChatThreadCreated", subject, &data);
     }
 
     fn thread_deleted(&mut self, thread: &ThreadSnapshot, by: &str, at: u64) {
@@ -297,7 +308,11 @@ impl Events {
                 version: version(at),
             };
             let subject = format!("{subject}/recipient/{}", recipient.raw_id);
-            self.push("ChatThreadWithUserDeleted", subject, &data);
+            self.push(
+                "Microsoft.Communication.ChatThreadWithUserDeleted",
+                subject,
+                &data,
+            );
         }
         let data = AcsChatThreadDeletedEventData {
             create_time: Some(time(thread.created_at)),
@@ -307,7 +322,7 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(at),
         };
-        self.push("ChatThreadDeleted", subject, &data);
+        self.push("Microsoft.Communication.ChatThreadDeleted", subject, &data);
     }
 
     fn properties_updated(&mut self, thread: &ThreadSnapshot, by: &str, at: u64) {
@@ -325,7 +340,11 @@ impl Events {
                 version: version(at),
             };
             let subject = format!("{subject}/recipient/{}", recipient.raw_id);
-            self.push("ChatThreadPropertiesUpdatedPerUser", subject, &data);
+            self.push(
+                "Microsoft.Communication.ChatThreadPropertiesUpdatedPerUser",
+                subject,
+                &data,
+            );
         }
         let data = AcsChatThreadPropertiesUpdatedEventData {
             create_time: Some(time(thread.created_at)),
@@ -337,7 +356,11 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(at),
         };
-        self.push("ChatThreadPropertiesUpdated", subject, &data);
+        self.push(
+            "Microsoft.Communication.ChatThreadPropertiesUpdated",
+            subject,
+            &data,
+        );
     }
 
     /// Everyone but the sender, with the subject of each delivery.
@@ -374,7 +397,11 @@ impl Events {
                 type_: pascal(&message.kind),
                 version: version(message.version),
             };
-            self.push("ChatMessageReceived", subject, &data);
+            self.push(
+                "Microsoft.Communication.ChatMessageReceived",
+                subject,
+                &data,
+            );
         }
         let data = AcsChatMessageReceivedInThreadEventData {
             compose_time: Some(time(message.created_at)),
@@ -389,7 +416,11 @@ impl Events {
             version: version(message.version),
         };
         let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
-        self.push("ChatMessageReceivedInThread", subject, &data);
+        self.push(
+            "Microsoft.Communication.ChatMessageReceivedInThread",
+            subject,
+            &data,
+        );
     }
 
     fn message_edited(&mut self, thread: &ThreadSnapshot, message: &MessageSnapshot) {
@@ -410,7 +441,7 @@ impl Events {
                 type_: pascal(&message.kind),
                 version: version(message.version),
             };
-            self.push("ChatMessageEdited", subject, &data);
+            self.push("Microsoft.Communication.ChatMessageEdited", subject, &data);
         }
         let data = AcsChatMessageEditedInThreadEventData {
             compose_time: Some(time(message.created_at)),
@@ -426,7 +457,11 @@ impl Events {
             version: version(message.version),
         };
         let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
-        self.push("ChatMessageEditedInThread", subject, &data);
+        self.push(
+            "Microsoft.Communication.ChatMessageEditedInThread",
+            subject,
+            &data,
+        );
     }
 
     fn message_deleted(&mut self, thread: &ThreadSnapshot, message: &MessageSnapshot) {
@@ -444,7 +479,7 @@ impl Events {
                 type_: pascal(&message.kind),
                 version: version(message.version),
             };
-            self.push("ChatMessageDeleted", subject, &data);
+            self.push("Microsoft.Communication.ChatMessageDeleted", subject, &data);
         }
         let data = AcsChatMessageDeletedInThreadEventData {
             compose_time: Some(time(message.created_at)),
@@ -458,7 +493,11 @@ impl Events {
             version: version(message.version),
         };
         let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
-        self.push("ChatMessageDeletedInThread", subject, &data);
+        self.push(
+            "Microsoft.Communication.ChatMessageDeletedInThread",
+            subject,
+            &data,
+        );
     }
 
     fn participant_added(
@@ -481,7 +520,11 @@ impl Events {
                 version: version(at),
             };
             let subject = format!("{subject}/recipient/{}", recipient.raw_id);
-            self.push("ChatParticipantAddedToThreadWithUser", subject, &data);
+            self.push(
+                "Microsoft.Communication.ChatParticipantAddedToThreadWithUser",
+                subject,
+                &data,
+            );
         }
         let data = AcsChatParticipantAddedToThreadEventData {
             added_by_communication_identifier: user_model(by),
@@ -491,7 +534,11 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(at),
         };
-        self.push("ChatThreadParticipantAdded", subject, &data);
+        self.push(
+            "Microsoft.Communication.ChatThreadParticipantAdded",
+            subject,
+            &data,
+        );
     }
 
     fn participant_removed(
@@ -514,7 +561,11 @@ impl Events {
                 version: version(at),
             };
             let subject = format!("{subject}/recipient/{}", recipient.raw_id);
-            self.push("ChatParticipantRemovedFromThreadWithUser", subject, &data);
+            self.push(
+                "Microsoft.Communication.ChatParticipantRemovedFromThreadWithUser",
+                subject,
+                &data,
+            );
         }
         let data = AcsChatParticipantRemovedFromThreadEventData {
             participant_removed: participant(removed),
@@ -524,6 +575,10 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(at),
         };
-        self.push("ChatThreadParticipantRemoved", subject, &data);
+        self.push(
+            "Microsoft.Communication.ChatThreadParticipantRemoved",
+            subject,
+            &data,
+        );
     }
 }

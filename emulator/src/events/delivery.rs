@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{SecondsFormat, Utc};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::envelope::{render_batch, render_one, PendingEvent};
 use super::records::{DeadLetter, DeliveryAttempt, DeliveryRecords};
@@ -44,8 +44,14 @@ pub struct EventDeliveryOptions {
     /// Most events waiting for delivery, over all subscriptions; beyond it,
     /// new events are dead-lettered with reason `QueueFull`.
     pub queue_capacity: usize,
-    /// Most requests in flight per subscription.
+    /// Most requests in flight per subscription (default 16). Events that
+    /// arrive meanwhile wait and go out together, up to the subscription's
+    /// `maxEventsPerBatch`.
     pub max_concurrent_deliveries: usize,
+    /// For subscriptions with `maxEventsPerBatch` above 1: how long a
+    /// request waits for more events to fill its batch (default 5 ms).
+    /// Event Grid batches on a best-effort basis too.
+    pub batch_linger: Duration,
 }
 
 impl Default for EventDeliveryOptions {
@@ -56,7 +62,8 @@ impl Default for EventDeliveryOptions {
             time_to_live: Duration::from_secs(1440 * 60),
             request_timeout: Duration::from_secs(30),
             queue_capacity: 100_000,
-            max_concurrent_deliveries: 32,
+            max_concurrent_deliveries: 16,
+            batch_linger: Duration::from_millis(5),
         }
     }
 }
@@ -141,15 +148,29 @@ fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Drains a subscription's queue until the hub drops its sender.
+/// Drains a subscription's queue until the hub drops its sender. A request
+/// is only formed once a delivery slot is free, so that events queue up
+/// meanwhile and go out in batches of up to `maxEventsPerBatch`.
 pub(crate) async fn dispatch(
     subscription: Arc<Subscription>,
     mut queue: mpsc::Receiver<Arc<PendingEvent>>,
     context: Arc<DeliveryContext>,
 ) {
     let permits = Arc::new(Semaphore::new(context.options.max_concurrent_deliveries));
-    while let Some(first) = queue.recv().await {
+    loop {
+        // Never closed: the semaphore lives as long as this loop.
+        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+            return;
+        };
+        let Some(first) = queue.recv().await else {
+            return;
+        };
         let mut batch = vec![first];
+        if queue.len() + 1 < subscription.max_events_per_batch {
+            // Not enough for a full batch yet: wait once for more, rather
+            // than wake up for every event queued meanwhile.
+            tokio::time::sleep(context.options.batch_linger).await;
+        }
         while batch.len() < subscription.max_events_per_batch {
             match queue.try_recv() {
                 Ok(event) => batch.push(event),
@@ -161,6 +182,7 @@ pub(crate) async fn dispatch(
             batch,
             Arc::clone(&context),
             Arc::clone(&permits),
+            permit,
         ));
     }
 }
@@ -170,14 +192,19 @@ fn is_final_rejection(status: u16) -> bool {
     matches!(status, 400 | 401 | 403 | 413)
 }
 
+/// Sends one batch until it is delivered or dead-lettered. `first_permit`
+/// is the slot the dispatcher took for the first attempt; retries wait
+/// without a slot and take a new one.
 async fn deliver(
     subscription: Arc<Subscription>,
     batch: Vec<Arc<PendingEvent>>,
     context: Arc<DeliveryContext>,
     permits: Arc<Semaphore>,
+    first_permit: OwnedSemaphorePermit,
 ) {
+    let mut permit = Some(first_permit);
     let (content_type, body) = render_batch(&batch, subscription.schema);
-    let event_ids: Vec<String> = batch.iter().map(|e| e.id.clone()).collect();
+    let event_ids: Vec<uuid::Uuid> = batch.iter().map(|e| e.id).collect();
     let started = Instant::now();
     let time_to_live = scale(
         context.options.time_to_live,
@@ -189,9 +216,13 @@ async fn deliver(
             return;
         }
         let outcome = {
-            // Closed only if the hub is gone; then there is nothing to do.
-            let Ok(_permit) = permits.acquire().await else {
-                return;
+            let _slot = match permit.take() {
+                Some(slot) => slot,
+                // Never closed: the dispatcher's loop holds the semaphore.
+                None => match Arc::clone(&permits).acquire_owned().await {
+                    Ok(slot) => slot,
+                    Err(_) => return,
+                },
             };
             context
                 .client

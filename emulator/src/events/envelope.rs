@@ -1,6 +1,8 @@
 //! One event waiting for delivery, and its rendering in either delivery
 //! schema.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -8,68 +10,80 @@ use serde_json::value::RawValue;
 use super::subscription::DeliverySchema;
 
 /// An event as the emulator emits it, schema-neutral. `data` is serialized
-/// once, when the event is made.
+/// once, when the event is made; the events of one action share their time.
 #[derive(Debug)]
 pub(crate) struct PendingEvent {
-    pub(crate) id: String,
+    pub(crate) id: uuid::Uuid,
     /// Full type, `Microsoft.Communication.X`.
-    pub(crate) event_type: String,
+    pub(crate) event_type: &'static str,
     pub(crate) subject: String,
-    pub(crate) time: DateTime<Utc>,
-    pub(crate) topic: std::sync::Arc<str>,
+    /// RFC 3339.
+    pub(crate) time: Arc<str>,
+    pub(crate) topic: Arc<str>,
     pub(crate) data: Box<RawValue>,
+}
+
+/// An event id, written without an intermediate `String`.
+struct EventId(uuid::Uuid);
+
+impl Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut buffer = uuid::Uuid::encode_buffer();
+        serializer.serialize_str(self.0.hyphenated().encode_lower(&mut buffer))
+    }
+}
+
+/// The RFC 3339 form of an event time, as every event of an action shares it.
+pub(crate) fn event_time(time: DateTime<Utc>) -> Arc<str> {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, true).into()
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct EventGridEvent<'a> {
-    id: &'a str,
+    id: EventId,
     topic: &'a str,
     subject: &'a str,
     data: &'a RawValue,
     event_type: &'a str,
     data_version: &'static str,
     metadata_version: &'static str,
-    event_time: String,
+    event_time: &'a str,
 }
 
 #[derive(Serialize)]
 struct CloudEvent<'a> {
-    id: &'a str,
+    id: EventId,
     source: &'a str,
     subject: &'a str,
     data: &'a RawValue,
     #[serde(rename = "type")]
     event_type: &'a str,
-    time: String,
+    time: &'a str,
     specversion: &'static str,
-}
-
-fn time(event: &PendingEvent) -> String {
-    event.time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 fn event_grid(event: &PendingEvent) -> EventGridEvent<'_> {
     EventGridEvent {
-        id: &event.id,
+        id: EventId(event.id),
         topic: &event.topic,
         subject: &event.subject,
         data: &event.data,
-        event_type: &event.event_type,
+        event_type: event.event_type,
         data_version: "1.0",
         metadata_version: "1",
-        event_time: time(event),
+        event_time: &event.time,
     }
 }
 
 fn cloud_event(event: &PendingEvent) -> CloudEvent<'_> {
     CloudEvent {
-        id: &event.id,
+        id: EventId(event.id),
         source: &event.topic,
         subject: &event.subject,
         data: &event.data,
-        event_type: &event.event_type,
-        time: time(event),
+        event_type: event.event_type,
+        time: &event.time,
         specversion: "1.0",
     }
 }

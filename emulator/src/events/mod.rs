@@ -47,7 +47,7 @@ use tokio::sync::mpsc;
 
 pub(crate) use admin::router;
 pub use delivery::{EventDeliveryOptions, RETRY_SCHEDULE_SECONDS};
-pub(crate) use envelope::PendingEvent;
+pub(crate) use envelope::{event_time, PendingEvent};
 pub use records::{
     DeadLetter, DeadLetters, DeliveryAttempt, DeliveryReport, MAX_DEAD_LETTERS, MAX_LOGGED_ATTEMPTS,
 };
@@ -169,6 +169,11 @@ impl EventHub {
             .collect()
     }
 
+    /// Events published and neither delivered nor dead-lettered yet.
+    pub fn pending_events(&self) -> u64 {
+        self.context.pending.load(Ordering::Acquire) as u64
+    }
+
     /// Counters and the latest delivery attempts.
     pub fn delivery_report(&self) -> DeliveryReport {
         self.context.records.report()
@@ -204,7 +209,7 @@ impl EventHub {
         let capacity = self.context.options.queue_capacity;
         for slot in slots.iter() {
             for event in &events {
-                if !slot.subscription.wants(&event.event_type) {
+                if !slot.subscription.wants(event.event_type) {
                     continue;
                 }
                 self.context

@@ -21,7 +21,7 @@ pub struct DeliveryAttempt {
     /// The subscription.
     pub subscription_id: String,
     /// The ids of the events in the request.
-    pub event_ids: Vec<String>,
+    pub event_ids: Vec<uuid::Uuid>,
     /// 1 for the first attempt.
     pub attempt: u32,
     /// The endpoint's status, or none when the request failed.
