@@ -16,6 +16,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use acs_chat_emulator::events::{EventDeliveryOptions, NewEventSubscription};
 use acs_chat_emulator::{Emulator, EmulatorError, FaultConfig, TlsConfig, DEV_ACCESS_KEY};
 use clap::Parser;
 
@@ -65,6 +66,19 @@ struct Args {
     /// '{"rate429":0.1,"retryAfterSeconds":1,"seed":42}'.
     #[arg(long, value_name = "JSON")]
     faults: Option<String>,
+
+    /// Deliver chat events to this webhook (repeatable): Event Grid schema,
+    /// every chat event type, one event per request. The endpoint must
+    /// answer Event Grid's validation handshake at start. A secret can ride
+    /// in the URL's query string. For other schemas, filters or headers use
+    /// POST /admin/eventSubscriptions.
+    #[arg(long, value_name = "URL")]
+    event_subscription: Vec<String>,
+
+    /// Multiplies Event Grid's retry schedule for failed deliveries
+    /// (10 s, 30 s, 1 min, 5 min, ...); e.g. 0.001 turns 10 s into 10 ms.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    event_retry_time_scale: f64,
 }
 
 #[tokio::main]
@@ -109,7 +123,14 @@ async fn main() -> ExitCode {
         .port(args.port)
         .access_key(args.access_key.clone())
         .allow_remote(args.allow_remote)
-        .faults(faults);
+        .faults(faults)
+        .event_delivery(EventDeliveryOptions {
+            retry_time_scale: args.event_retry_time_scale,
+            ..EventDeliveryOptions::default()
+        });
+    for url in &args.event_subscription {
+        builder = builder.event_subscription(NewEventSubscription::webhook(url));
+    }
     if let Some(tls) = tls {
         builder = builder.tls(tls);
     }
@@ -154,6 +175,12 @@ async fn main() -> ExitCode {
     }
     if let Some(path) = emulator.ca_cert_path() {
         eprintln!("Trust this certificate for HTTPS: {}", path.display());
+    }
+    for subscription in emulator.state().events().subscriptions() {
+        eprintln!(
+            "Chat events go to {} ({})",
+            subscription.endpoint_url, subscription.id
+        );
     }
     eprintln!("Press Ctrl-C to stop.");
 
