@@ -60,6 +60,10 @@ enum Endpoint {
     RejectsDeliveries,
     /// Answers every request 404 (fails the handshake).
     Missing,
+    /// Answers the handshake, then 500 to every delivery.
+    AlwaysFails,
+    /// Answers the handshake, then holds every delivery for half a second.
+    Slow,
 }
 
 /// A webhook on a loopback port; its URL carries the secret.
@@ -99,6 +103,11 @@ async fn webhook(endpoint: Endpoint) -> (String, Seen) {
             let n = requests.fetch_add(1, Ordering::SeqCst);
             match endpoint {
                 Endpoint::RejectsDeliveries => StatusCode::BAD_REQUEST.into_response(),
+                Endpoint::AlwaysFails => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                Endpoint::Slow => {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    receiver.oneshot(request).await.into_response()
+                }
                 Endpoint::Honest | Endpoint::Missing => {
                     receiver.oneshot(request).await.into_response()
                 }
@@ -549,5 +558,92 @@ async fn a_thousand_sends_are_each_delivered_and_handled_once_despite_lost_answe
         events.len(),
         seen.requests.load(Ordering::SeqCst),
         report.attempts.iter().filter(|a| a.attempt > 1).count()
+    );
+}
+
+#[tokio::test]
+async fn an_endpoint_that_always_fails_is_dead_lettered_after_the_last_attempt() {
+    let options = EventDeliveryOptions {
+        retry_time_scale: 0.0001,
+        max_attempts: 4,
+        ..Default::default()
+    };
+    let bed = TestBed::with(Emulator::builder().event_delivery(options)).await;
+    let (url, seen) = webhook(Endpoint::AlwaysFails).await;
+    let mut subscription = NewEventSubscription::webhook(&url);
+    subscription.included_event_types = vec!["Microsoft.Communication.ChatThreadCreated".into()];
+    bed.emulator
+        .state()
+        .events()
+        .subscribe(subscription)
+        .await
+        .expect("subscribed");
+    let a = bed.user().await;
+    thread_of(&bed, &a, &[]).await;
+
+    let letters = bed.emulator.state().events().dead_letters().dead_letters;
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].reason, "MaxDeliveryAttemptsExceeded");
+    assert_eq!(
+        (letters[0].attempts, letters[0].last_status),
+        (4, Some(500))
+    );
+    assert_eq!(seen.requests.load(Ordering::SeqCst), 4);
+    let attempts: Vec<u32> = bed
+        .emulator
+        .state()
+        .events()
+        .delivery_report()
+        .attempts
+        .iter()
+        .map(|a| a.attempt)
+        .collect();
+    assert_eq!(attempts, [1, 2, 3, 4]);
+}
+
+#[tokio::test]
+async fn a_full_queue_dead_letters_new_events_and_never_drops_them() {
+    let options = EventDeliveryOptions {
+        retry_time_scale: 0.001,
+        queue_capacity: 2,
+        max_concurrent_deliveries: 1,
+        ..Default::default()
+    };
+    let bed = TestBed::with(Emulator::builder().event_delivery(options)).await;
+    let (url, seen) = webhook(Endpoint::Slow).await;
+    let mut subscription = NewEventSubscription::webhook(&url);
+    subscription.included_event_types =
+        vec!["Microsoft.Communication.ChatMessageReceivedInThread".into()];
+    bed.emulator
+        .state()
+        .events()
+        .subscribe(subscription)
+        .await
+        .expect("subscribed");
+    let (a, b) = (bed.user().await, bed.user().await);
+    let thread = thread_of(&bed, &a, &[&b]).await;
+    for i in 0..5 {
+        a.thread(&thread)
+            .send_message(format!("m{i}"))
+            .await
+            .expect("sent at once, whatever the webhook does");
+    }
+    settled(&bed).await;
+
+    let report = bed.emulator.state().events().delivery_report();
+    let letters = bed.emulator.state().events().dead_letters().dead_letters;
+    assert_eq!(report.published, 5);
+    assert_eq!(
+        report.delivered + report.dead_lettered,
+        5,
+        "every event accounted for"
+    );
+    assert!(report.dead_lettered >= 1, "the queue of 2 overflowed");
+    assert!(letters
+        .iter()
+        .all(|l| l.reason == "QueueFull" && l.attempts == 0));
+    assert_eq!(
+        seen.handler_runs.load(Ordering::SeqCst) as u64,
+        report.delivered
     );
 }
