@@ -1,8 +1,10 @@
 //! Project tasks. `cargo xtask codegen` regenerates `generated/src/` from
 //! `openapi/`; `cargo xtask codegen --check` fails, with a diff, when the
-//! checked-in sources are stale.
+//! checked-in sources are stale; `cargo xtask msrv` checks the declared
+//! minimum Rust version.
 
 mod codegen;
+mod msrv;
 mod normalize;
 #[allow(dead_code)]
 mod spec_hash;
@@ -15,7 +17,9 @@ const USAGE: &str = "usage: cargo xtask codegen [--check]
 
   codegen           regenerate generated/src/{generated,mock}.rs from openapi/chat.json
                     and openapi/events.json
-  codegen --check   exit non-zero, with a diff, when generated/ is stale";
+  codegen --check   exit non-zero, with a diff, when generated/ is stale
+  msrv              check that no locked dependency needs a newer Rust than the
+                    workspace's rust-version, and build with that toolchain if installed";
 
 /// How many diff lines `--check` prints per file before eliding the rest.
 const MAX_DIFF_LINES: usize = 200;
@@ -26,6 +30,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => run_codegen(false),
         ["codegen", "--check"] => run_codegen(true),
+        ["msrv"] => msrv::run(&workspace_root()),
         ["--help"] | ["-h"] | ["help"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
