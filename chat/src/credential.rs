@@ -494,15 +494,18 @@ async fn proactive_refresh_loop(
             .ok()
             .filter(|remaining| !remaining.is_zero())
         {
-            tokio::select! {
-                () = tokio::time::sleep(remaining.min(MAX_NAP)) => {}
-                changed = token_changed.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                    last_attempt_failed = false;
-                    continue 'schedule;
+            // futures' select rather than tokio's macro: the library needs no
+            // tokio `macros` feature.
+            let nap = std::pin::pin!(tokio::time::sleep(remaining.min(MAX_NAP)));
+            let changed = std::pin::pin!(token_changed.changed());
+            if let futures::future::Either::Right((changed, _)) =
+                futures::future::select(nap, changed).await
+            {
+                if changed.is_err() {
+                    return;
                 }
+                last_attempt_failed = false;
+                continue 'schedule;
             }
         }
 

@@ -22,49 +22,52 @@ use clap::Parser;
 
 /// In-memory Azure Communication Services (Chat + Identity) emulator.
 ///
-/// Serves the ACS Identity API (HMAC-signed, like the real service), and
-/// emulator-only admin routes under /admin/ on loopback binds.
+/// Serves the ACS Identity API (HMAC-signed, like the real service), the
+/// Chat API (threads, messages, participants, read receipts, typing; bearer
+/// tokens it issued), chat events to webhooks (as Event Grid delivers them),
+/// and emulator-only admin routes under /admin/ on loopback binds. Every
+/// option can also be set through the environment variable shown with it.
 #[derive(Debug, Parser)]
 #[command(name = "acs-chat-emulator", version)]
 struct Args {
     /// Address to listen on. Non-loopback addresses need --allow-remote.
-    #[arg(long, default_value = "127.0.0.1")]
+    #[arg(long, env = "ACS_EMULATOR_HOST", default_value = "127.0.0.1")]
     host: IpAddr,
 
     /// Port to listen on (0 picks a free port).
-    #[arg(long, default_value_t = 8080)]
+    #[arg(long, env = "ACS_EMULATOR_PORT", default_value_t = 8080)]
     port: u16,
 
     /// Serve HTTPS with a freshly generated development CA and certificate
     /// (for localhost, 127.0.0.1, ::1); the CA's PEM path is printed.
-    #[arg(long)]
+    #[arg(long, env = "ACS_EMULATOR_TLS")]
     tls: bool,
 
     /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
-    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    #[arg(long, env = "ACS_EMULATOR_TLS_CERT", value_name = "PATH", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
 
     /// PEM private key for --tls-cert.
-    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    #[arg(long, env = "ACS_EMULATOR_TLS_KEY", value_name = "PATH", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
 
     /// Where to write the generated CA certificate with --tls (default: a
     /// new temporary directory).
-    #[arg(long, value_name = "PATH", conflicts_with = "tls_cert")]
+    #[arg(long, env = "ACS_EMULATOR_CA_CERT_OUT", value_name = "PATH", conflicts_with = "tls_cert")]
     ca_cert_out: Option<PathBuf>,
 
     /// Access key (base64). Default: the public development key.
-    #[arg(long, default_value = DEV_ACCESS_KEY, hide_default_value = true)]
+    #[arg(long, env = "ACS_EMULATOR_ACCESS_KEY", default_value = DEV_ACCESS_KEY, hide_default_value = true, hide_env_values = true)]
     access_key: String,
 
     /// Allow listening on a non-loopback address. The unauthenticated
     /// /admin/ routes are then disabled.
-    #[arg(long)]
+    #[arg(long, env = "ACS_EMULATOR_ALLOW_REMOTE")]
     allow_remote: bool,
 
     /// Initial fault injection settings as JSON, e.g.
     /// '{"rate429":0.1,"retryAfterSeconds":1,"seed":42}'.
-    #[arg(long, value_name = "JSON")]
+    #[arg(long, env = "ACS_EMULATOR_FAULTS", value_name = "JSON")]
     faults: Option<String>,
 
     /// Deliver chat events to this webhook (repeatable): Event Grid schema,
@@ -72,12 +75,12 @@ struct Args {
     /// answer Event Grid's validation handshake at start. A secret can ride
     /// in the URL's query string. For other schemas, filters or headers use
     /// POST /admin/eventSubscriptions.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, env = "ACS_EMULATOR_EVENT_SUBSCRIPTION", value_name = "URL")]
     event_subscription: Vec<String>,
 
     /// Multiplies Event Grid's retry schedule for failed deliveries
     /// (10 s, 30 s, 1 min, 5 min, ...); e.g. 0.001 turns 10 s into 10 ms.
-    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    #[arg(long, env = "ACS_EMULATOR_EVENT_RETRY_TIME_SCALE", value_name = "FACTOR", default_value_t = 1.0)]
     event_retry_time_scale: f64,
 }
 
