@@ -121,6 +121,10 @@ impl Default for EmulatorBuilder {
 
 impl EmulatorBuilder {
     /// Bind address (default `127.0.0.1`).
+    ///
+    /// ```
+    /// let builder = acs_chat_emulator::Emulator::builder().host(std::net::Ipv4Addr::LOCALHOST.into());
+    /// ```
     #[must_use]
     pub fn host(mut self, host: IpAddr) -> Self {
         self.host = host;
@@ -128,6 +132,10 @@ impl EmulatorBuilder {
     }
 
     /// Port (default 0: a free port chosen by the OS).
+    ///
+    /// ```
+    /// let builder = acs_chat_emulator::Emulator::builder().port(8080);
+    /// ```
     #[must_use]
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -135,6 +143,11 @@ impl EmulatorBuilder {
     }
 
     /// Serve HTTPS.
+    ///
+    /// ```
+    /// let builder = acs_chat_emulator::Emulator::builder()
+    ///     .tls(acs_chat_emulator::TlsConfig::SelfSigned { cert_path_out: None });
+    /// ```
     #[must_use]
     pub fn tls(mut self, tls: TlsConfig) -> Self {
         self.tls = Some(tls);
@@ -142,6 +155,12 @@ impl EmulatorBuilder {
     }
 
     /// Initial fault injection settings (default: none).
+    ///
+    /// ```
+    /// let faults: acs_chat_emulator::FaultConfig =
+    ///     serde_json::from_str(r#"{"rate429": 0.1, "retryAfterSeconds": 1, "seed": 42}"#).expect("valid");
+    /// let builder = acs_chat_emulator::Emulator::builder().faults(faults);
+    /// ```
     #[must_use]
     pub fn faults(mut self, faults: FaultConfig) -> Self {
         self.faults = faults;
@@ -149,6 +168,10 @@ impl EmulatorBuilder {
     }
 
     /// Access key, base64 (default [`DEV_ACCESS_KEY`]).
+    ///
+    /// ```
+    /// let builder = acs_chat_emulator::Emulator::builder().access_key(acs_chat_emulator::DEV_ACCESS_KEY);
+    /// ```
     #[must_use]
     pub fn access_key(mut self, key: impl Into<String>) -> Self {
         self.access_key = key.into();
@@ -156,6 +179,12 @@ impl EmulatorBuilder {
     }
 
     /// Allow a non-loopback bind address (admin routes are then disabled).
+    ///
+    /// ```
+    /// let builder = acs_chat_emulator::Emulator::builder()
+    ///     .host("0.0.0.0".parse().expect("an address"))
+    ///     .allow_remote(true);
+    /// ```
     #[must_use]
     pub fn allow_remote(mut self, allow: bool) -> Self {
         self.allow_remote = allow;
@@ -163,6 +192,10 @@ impl EmulatorBuilder {
     }
 
     /// The `resourceLocation` token claim (default `unitedstates`).
+    ///
+    /// ```
+    /// let builder = acs_chat_emulator::Emulator::builder().resource_location("europe");
+    /// ```
     #[must_use]
     pub fn resource_location(mut self, location: impl Into<String>) -> Self {
         self.resource_location = location.into();
@@ -171,6 +204,11 @@ impl EmulatorBuilder {
 
     /// More spec routes, served behind fault injection like the built-in
     /// ones (e.g. Chat routes under development, or test routes).
+    ///
+    /// ```
+    /// let routes = axum::Router::new().route("/custom", axum::routing::get(|| async { "hi" }));
+    /// let builder = acs_chat_emulator::Emulator::builder().extra_routes(routes);
+    /// ```
     #[must_use]
     pub fn extra_routes(mut self, routes: Router<AppState>) -> Self {
         self.extra_routes = Some(routes);
@@ -214,6 +252,13 @@ impl EmulatorBuilder {
     }
 
     /// Binds, prepares TLS if asked, and starts serving in a background task.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// let emulator = acs_chat_emulator::Emulator::builder().port(0).start().await?;
+    /// println!("{}", emulator.endpoint());
+    /// # Ok(()) }
+    /// ```
     pub async fn start(self) -> Result<Emulator, EmulatorError> {
         self.faults
             .validate()
@@ -288,31 +333,70 @@ pub struct Emulator {
 impl Emulator {
     /// Starts an emulator with the defaults: `127.0.0.1`, a free port, plain
     /// HTTP, [`DEV_ACCESS_KEY`], no faults.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// let emulator = acs_chat_emulator::Emulator::builder().port(0).start().await?;
+    /// println!("{}", emulator.endpoint());
+    /// # Ok(()) }
+    /// ```
     pub async fn start() -> Result<Emulator, EmulatorError> {
         Self::builder().start().await
     }
 
     /// A builder for other settings.
+    ///
+    /// ```
+    /// let builder = acs_chat_emulator::Emulator::builder();
+    /// ```
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder::default()
     }
 
     /// The endpoint, with a trailing slash: `http://127.0.0.1:PORT/`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// let emulator = acs_chat_emulator::Emulator::start().await?;
+    /// assert!(emulator.endpoint().ends_with('/'));
+    /// # Ok(()) }
+    /// ```
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
 
     /// `endpoint=<endpoint>;accesskey=<key>`, as the Azure portal shows it.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// let emulator = acs_chat_emulator::Emulator::start().await?;
+    /// let connection_string = emulator.connection_string(); // endpoint=...;accesskey=...
+    /// # Ok(()) }
+    /// ```
     pub fn connection_string(&self) -> String {
         format!("endpoint={};accesskey={}", self.endpoint, self.access_key())
     }
 
     /// The access key (base64).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// let emulator = acs_chat_emulator::Emulator::start().await?;
+    /// assert_eq!(emulator.access_key(), acs_chat_emulator::DEV_ACCESS_KEY);
+    /// # Ok(()) }
+    /// ```
     pub fn access_key(&self) -> &str {
         self.state.keys().access_key()
     }
 
     /// The bound socket address.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// let emulator = acs_chat_emulator::Emulator::start().await?;
+    /// assert!(emulator.local_addr().ip().is_loopback());
+    /// # Ok(()) }
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
@@ -320,17 +404,41 @@ impl Emulator {
     /// With TLS: the PEM file clients should trust (the generated CA, or the
     /// configured certificate chain). A CA generated into a temporary
     /// directory (no `cert_path_out`) is deleted when the emulator stops.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// let emulator = acs_chat_emulator::Emulator::builder()
+    ///     .tls(acs_chat_emulator::TlsConfig::SelfSigned { cert_path_out: None })
+    ///     .start()
+    ///     .await?;
+    /// println!("trust {:?}", emulator.ca_cert_path());
+    /// # Ok(()) }
+    /// ```
     pub fn ca_cert_path(&self) -> Option<&Path> {
         self.ca_cert_path.as_deref()
     }
 
     /// The shared state (to inspect or seed it from tests).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// let emulator = acs_chat_emulator::Emulator::start().await?;
+    /// emulator.state().reset(); // clears users, threads, faults and subscriptions
+    /// # Ok(()) }
+    /// ```
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
     /// Graceful shutdown: stop accepting, let open requests finish (at most
     /// [`SHUTDOWN_GRACE`]), then stop.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// let emulator = acs_chat_emulator::Emulator::start().await?;
+    /// emulator.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn shutdown(mut self) {
         self.state.events().close();
         let _ = self.shutdown_tx.send(true);
