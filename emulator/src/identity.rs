@@ -9,6 +9,7 @@
 //! | `POST /identities/{id}/:issueAccessToken` body `{"scopes": [...], "expiresInMinutes"?: n}` | 200 `{"token", "expiresOn"}` |
 //! | `POST /identities/{id}/:revokeAccessTokens` | 204, tokens issued before now stop working |
 //! | `DELETE /identities/{id}` | 204, the user and its tokens stop working |
+//! | `POST /teamsUser/:exchangeAccessToken` body `{"token", "appId", "userId"}` | 200 `{"token", "expiresOn"}` for the Teams user `8:orgid:<userId>` |
 //!
 //! Validation, as the service: scopes among `chat`, `voip`, `chat.join`,
 //! `chat.join.limited`, `voip.join`; `expiresInMinutes` in 60..=1440, default
@@ -19,6 +20,31 @@
 //! An unknown user id answers 404 `IdentityNotFound` (code guessed). A
 //! `createTokenWithScopes` that is absent or empty creates the identity
 //! without a token.
+//!
+//! # Teams token exchange
+//!
+//! `POST /teamsUser/:exchangeAccessToken` (api-version 2022-06-01 and later,
+//! where the spec has it) trades a Teams user's Microsoft Entra ID token for
+//! an ACS token. The emulator cannot verify Entra tokens, so it **accepts any
+//! well-formed token**: three non-empty base64url parts (a JWT's shape; the
+//! signature and the `appid`/`oid` claims are not checked against `appId` and
+//! `userId`). `appId` and `userId` must be GUIDs. The answer is a token of the
+//! emulator for the Teams user `8:orgid:<userId>` (the raw id of a
+//! `microsoftTeamsUser` identifier in the public cloud; `userId` lower-cased,
+//! hyphenated), with the scope `voip` only: the emulator's Chat does not
+//! serve Teams users and refuses the token for lacking `chat`. Its expiry
+//! matches the Entra token's (as the service's, "a matching expiration
+//! time"): the payload's `exp` claim when it is JSON with one, capped at 24
+//! hours; 60 minutes when it has none. Errors, with the service's codes and
+//! messages (from the JS SDK's recordings):
+//!
+//! | input | answer |
+//! | --- | --- |
+//! | `token` missing, empty, not JWT-shaped, or with an `exp` in the past | 401 `InvalidAccessToken` "Provided access token is not valid." |
+//! | `appId` / `userId` missing or empty | 400 `ValidationError` "AppId: The AppId field is required." (target `AppId`; `UserId` alike) |
+//! | `appId` / `userId` not a GUID | 400 `ValidationError` "Provided AppId has invalid format." (target `appId`; `userId` alike) |
+//!
+//! Required fields are checked first, then formats, then the token.
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{OriginalUri, Path, State};
@@ -32,11 +58,12 @@ use serde::{Deserialize, Serialize};
 use crate::api_version::{check_api_version, with_supported_versions, IDENTITY_API_VERSIONS};
 use crate::error::ApiError;
 use crate::hmac_auth::hmac_middleware;
+use crate::identity_store::TEAMS_USER_ID_PREFIX;
 use crate::json::{json_response, parse_json, parse_optional_json, RawBody};
 use crate::state::AppState;
 use crate::tokens::{
-    issue_token, IssuedToken, Scope, DEFAULT_EXPIRES_IN_MINUTES, MAX_EXPIRES_IN_MINUTES,
-    MIN_EXPIRES_IN_MINUTES,
+    issue_token, unverified_jwt_payload, IssuedToken, Scope, DEFAULT_EXPIRES_IN_MINUTES,
+    MAX_EXPIRES_IN_MINUTES, MIN_EXPIRES_IN_MINUTES,
 };
 
 /// `POST /identities` body.
@@ -58,6 +85,25 @@ pub struct IssueTokenRequest {
     /// Token lifetime in minutes (60..=1440, default 1440).
     pub expires_in_minutes: Option<i64>,
 }
+
+/// `POST /teamsUser/:exchangeAccessToken` body (`TeamsUserExchangeTokenRequest`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamsUserExchangeTokenRequest {
+    /// The Teams user's Entra ID access token.
+    pub token: Option<String>,
+    /// Client id of the Entra application (a GUID).
+    pub app_id: Option<String>,
+    /// Object id of the Teams user (a GUID).
+    pub user_id: Option<String>,
+}
+
+/// The Identity api-versions that have the Teams token exchange.
+pub const TEAMS_EXCHANGE_API_VERSIONS: &[&str] =
+    &["2022-06-01", "2022-10-01", "2023-08-01", "2023-10-01"];
+
+/// Lifetime of an exchanged token whose Entra token has no `exp` claim.
+pub const TEAMS_DEFAULT_EXPIRES_IN_MINUTES: i64 = 60;
 
 /// `CommunicationIdentity`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +148,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/identities", post(create_identity))
         .route("/identities/{id}", delete(delete_identity))
         .route("/identities/{id}/{action}", post(identity_action))
+        .route("/teamsUser/{action}", post(teams_user_action))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             hmac_middleware,
@@ -187,6 +234,83 @@ async fn delete_identity(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+async fn teams_user_action(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let Path(action) = path.map_err(path_error)?;
+    if action != ":exchangeAccessToken" {
+        return Err(ApiError::not_found(
+            "NotFound",
+            format!("The operation '{action}' does not exist."),
+        ));
+    }
+    check_api_version(uri.query(), TEAMS_EXCHANGE_API_VERSIONS)?;
+    let request: TeamsUserExchangeTokenRequest = parse_json(&headers, &body)?;
+    let app_id = required(request.app_id.as_deref(), "AppId")?;
+    let user_id = required(request.user_id.as_deref(), "UserId")?;
+    guid(app_id, "AppId", "appId")?;
+    let object_id = guid(user_id, "UserId", "userId")?;
+    let lifetime = teams_token_lifetime(request.token.as_deref().unwrap_or_default())?;
+    let issued = issue_token(
+        &state,
+        &format!("{TEAMS_USER_ID_PREFIX}{object_id}"),
+        &[Scope::Voip],
+        lifetime,
+    );
+    Ok(json_response(
+        StatusCode::OK,
+        &AccessTokenBody::from(&issued),
+    ))
+}
+
+/// A required field of the Teams exchange, with the service's message.
+fn required<'a>(value: Option<&'a str>, field: &str) -> Result<&'a str, ApiError> {
+    match value {
+        Some(value) if !value.trim().is_empty() => Ok(value),
+        _ => Err(ApiError::validation(
+            field,
+            format!("{field}: The {field} field is required."),
+        )),
+    }
+}
+
+/// A GUID field of the Teams exchange, as the canonical lower-case hyphenated
+/// text, with the service's message.
+fn guid(value: &str, name: &str, target: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(value.trim())
+        .map(|id| id.hyphenated().to_string())
+        .map_err(|_| ApiError::validation(target, format!("Provided {name} has invalid format.")))
+}
+
+/// How long the ACS token for this Entra token lives: until its `exp`
+/// (capped at 24 hours), or 60 minutes without one.
+fn teams_token_lifetime(token: &str) -> Result<chrono::Duration, ApiError> {
+    let payload = unverified_jwt_payload(token.trim()).ok_or_else(invalid_access_token)?;
+    let Some(exp) = payload.get("exp").and_then(serde_json::Value::as_i64) else {
+        return Ok(chrono::Duration::minutes(TEAMS_DEFAULT_EXPIRES_IN_MINUTES));
+    };
+    let remaining = exp.saturating_sub(chrono::Utc::now().timestamp());
+    if remaining <= 0 {
+        return Err(invalid_access_token());
+    }
+    Ok(chrono::Duration::seconds(
+        remaining.min(MAX_EXPIRES_IN_MINUTES * 60),
+    ))
+}
+
+/// The service's answer to an Entra token it does not accept.
+fn invalid_access_token() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "InvalidAccessToken",
+        "Provided access token is not valid.",
+    )
+}
+
 fn require_user(state: &AppState, id: &str) -> Result<(), ApiError> {
     if state.identities().contains(id) {
         Ok(())
@@ -253,6 +377,37 @@ mod tests {
         );
         let bad = parse_scopes(&["Chat".to_owned()], "scopes").err();
         assert_eq!(bad.map(|e| e.code), Some("ValidationError".to_owned()));
+    }
+
+    #[test]
+    fn teams_token_lifetime_follows_the_entra_tokens_exp() {
+        use base64::Engine as _;
+        let b64 = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+        let jwt = |payload: &str| format!("{}.{}.{}", b64("{}"), b64(payload), b64("sig"));
+        let now = chrono::Utc::now().timestamp();
+        let in_90 = teams_token_lifetime(&jwt(&format!(r#"{{"exp":{}}}"#, now + 5400)));
+        assert!(in_90.is_ok_and(|d| (5390..=5400).contains(&d.num_seconds())));
+        let in_2_days = teams_token_lifetime(&jwt(&format!(r#"{{"exp":{}}}"#, now + 172_800)));
+        assert_eq!(in_2_days.ok(), Some(chrono::Duration::hours(24)));
+        assert_eq!(
+            teams_token_lifetime(&jwt("not json")).ok(),
+            Some(chrono::Duration::minutes(60))
+        );
+        let expired = teams_token_lifetime(&jwt(&format!(r#"{{"exp":{}}}"#, now - 1)));
+        assert_eq!(
+            expired.err().map(|e| e.code),
+            Some("InvalidAccessToken".to_owned())
+        );
+        for bad in [
+            "",
+            "a.b",
+            "a..c",
+            "a.b.c.d",
+            "a.b!.c",
+            "AzureActiveDirectoryAccessToken",
+        ] {
+            assert!(teams_token_lifetime(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

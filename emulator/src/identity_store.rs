@@ -21,6 +21,10 @@ use crate::sync::lock;
 /// Prefix of every communication user id.
 pub const USER_ID_PREFIX: &str = "8:acs:";
 
+/// Prefix of a Teams user's id (public cloud): `8:orgid:<Entra object id>`,
+/// the raw id of a `microsoftTeamsUser` identifier.
+pub const TEAMS_USER_ID_PREFIX: &str = "8:orgid:";
+
 /// A strictly increasing point in time (microseconds since the Unix epoch).
 pub type Stamp = u64;
 

@@ -18,8 +18,10 @@
 //!
 //! * **Identity** (spec paths, HMAC-SHA256 signed like the real service):
 //!   `POST /identities`, `POST /identities/{id}/:issueAccessToken`,
-//!   `POST /identities/{id}/:revokeAccessTokens`, `DELETE /identities/{id}`.
-//!   See [`identity`] and [`hmac_auth`].
+//!   `POST /identities/{id}/:revokeAccessTokens`, `DELETE /identities/{id}`,
+//!   and the Teams token exchange `POST /teamsUser/:exchangeAccessToken`
+//!   (any well-formed, JWT-shaped Entra token is accepted: the emulator cannot
+//!   verify it). See [`identity`] and [`hmac_auth`].
 //! * **Chat** (spec paths under `/chat/threads`, bearer tokens issued by the
 //!   emulator): every operation of the Chat API, in memory. See [`chat`].
 //! * **Admin** (emulator-only, unauthenticated, only on loopback binds), under

@@ -31,7 +31,10 @@
 //! a missing or non-Bearer `Authorization`, a malformed token, a bad
 //! signature, an expired token, a user that does not exist (deleted, or the
 //! emulator was reset), a token issued before the user's revocation, and a
-//! token without the `chat` scope. The real Chat service's 401 bodies are not
+//! token without the `chat` scope. Teams users' tokens (`skypeid`
+//! `orgid:<object id>`, from the Teams token exchange of [`crate::identity`])
+//! are not looked up in the identity store; they carry only the `voip` scope,
+//! so Chat routes refuse them as lacking `chat`. The real Chat service's 401 bodies are not
 //! documented (older SDK issues show an empty body); the emulator answers in
 //! the error shape with code `Unauthorized` and a message naming the reason,
 //! plus `WWW-Authenticate: Bearer`.
@@ -47,7 +50,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::identity_store::{Stamp, USER_ID_PREFIX};
+use crate::identity_store::{Stamp, TEAMS_USER_ID_PREFIX, USER_ID_PREFIX};
 use crate::state::AppState;
 
 /// The `scp` claim value of real chat tokens.
@@ -183,9 +186,9 @@ pub fn format_expires_on(time: DateTime<Utc>) -> String {
     )
 }
 
-/// Issues a token for `user_id` (`8:acs:...`) valid for `lifetime` (may be
-/// negative, to mint already-expired tokens for tests). Does not check that
-/// the user exists.
+/// Issues a token for `user_id` (`8:acs:...`, or `8:orgid:<object id>` for a
+/// Teams user) valid for `lifetime` (may be negative, to mint already-expired
+/// tokens for tests). Does not check that the user exists.
 pub fn issue_token(
     state: &AppState,
     user_id: &str,
@@ -217,6 +220,27 @@ pub fn issue_token(
     IssuedToken { token, expires_on }
 }
 
+/// The payload of a token shaped like a JWT: three non-empty base64url parts
+/// (padding tolerated). `None` when the shape is wrong; `Some(Value::Null)`
+/// when the payload is not JSON. The signature is not checked: this is how
+/// the emulator reads a Teams user's Entra ID token, which it cannot verify.
+pub fn unverified_jwt_payload(token: &str) -> Option<serde_json::Value> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let mut decoded = Vec::with_capacity(3);
+    for part in [header, payload, signature] {
+        if part.is_empty() {
+            return None;
+        }
+        decoded.push(B64URL.decode(part).ok()?);
+    }
+    Some(serde_json::from_slice(&decoded[1]).unwrap_or(serde_json::Value::Null))
+}
+
 fn encode(key: &hmac::Key, claims: &TokenClaims) -> String {
     // Serializing a struct of strings and integers cannot fail.
     let payload = serde_json::to_vec(claims).unwrap_or_default();
@@ -228,7 +252,7 @@ fn encode(key: &hmac::Key, claims: &TokenClaims) -> String {
 /// The caller a valid token identifies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedUser {
-    /// The user id (`8:acs:...`).
+    /// The user id (`8:acs:...`, or `8:orgid:<object id>` for a Teams user).
     pub user_id: String,
     /// The token's scopes.
     pub scopes: Vec<Scope>,
@@ -312,18 +336,26 @@ pub fn verify_token(state: &AppState, token: &str) -> Result<VerifiedUser, AuthE
         return Err(AuthError::Expired);
     }
     let user_id = format!("8:{}", claims.skypeid);
-    if !user_id.starts_with(USER_ID_PREFIX) {
-        return Err(AuthError::Malformed);
-    }
-    let record = state
-        .identities()
-        .get(&user_id)
-        .ok_or(AuthError::UnknownUser)?;
-    if record
-        .revoked_before
-        .is_some_and(|mark| claims.issued_stamp < mark)
-    {
-        return Err(AuthError::Revoked);
+    if let Some(object_id) = user_id.strip_prefix(TEAMS_USER_ID_PREFIX) {
+        // A Teams user's token from `/teamsUser/:exchangeAccessToken`: such
+        // users are not in the identity store (nothing to delete or revoke).
+        if uuid::Uuid::parse_str(object_id).is_err() {
+            return Err(AuthError::Malformed);
+        }
+    } else {
+        if !user_id.starts_with(USER_ID_PREFIX) {
+            return Err(AuthError::Malformed);
+        }
+        let record = state
+            .identities()
+            .get(&user_id)
+            .ok_or(AuthError::UnknownUser)?;
+        if record
+            .revoked_before
+            .is_some_and(|mark| claims.issued_stamp < mark)
+        {
+            return Err(AuthError::Revoked);
+        }
     }
     let scopes = if claims.acs_scope.is_empty() {
         Vec::new()
