@@ -633,6 +633,30 @@ impl CommunicationTokenCredential {
     }
 }
 
+impl From<AccessToken> for CommunicationTokenCredential {
+    /// A static credential holding `token` until its
+    /// [`expires_on`](AccessToken::expires_on), like
+    /// [`CommunicationTokenCredential::new`] but without reading the expiry
+    /// from the JWT: the token is used as given (the access token the
+    /// Identity API returns comes with its expiry), so this cannot fail.
+    ///
+    /// ```
+    /// use acs_chat::credential::{AccessToken, CommunicationTokenCredential};
+    /// use chrono::{Duration, Utc};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> acs_chat::Result<()> {
+    /// // E.g. the token and `expiresOn` an identity service handed out.
+    /// let issued = AccessToken::new("<user access token>", Utc::now() + Duration::hours(24));
+    /// let credential = CommunicationTokenCredential::from(issued.clone());
+    /// assert_eq!(credential.get_token().await?, issued);
+    /// # Ok(()) }
+    /// ```
+    fn from(token: AccessToken) -> Self {
+        Self::from_parts(Some(token), None, false, Clock::System)
+    }
+}
+
 impl fmt::Debug for CommunicationTokenCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let expires_on = lock(&self.inner.state)
