@@ -42,9 +42,10 @@ async fn main() -> Result<(), BoxError> {
     // 1. Identities: two users with chat tokens, made with the resource's access key.
     let identity = CommunicationIdentityClient::from_connection_string(&connection_string)?;
     let endpoint = identity.endpoint().to_string();
-    let (alice, alice_token) = identity
+    let created = identity
         .create_user_and_token([CommunicationTokenScope::Chat])
         .await?;
+    let (alice, alice_token) = (created.user, created.access_token);
     let bob = identity.create_user().await?;
     println!("Created users Alice ({}) and Bob ({})", alice.id, bob.id);
     let alice_expiry = alice_token.expires_on();

@@ -117,12 +117,14 @@ async fn main() -> Result<(), BoxError> {
     // 3. Two users: the bot and a customer, each with a chat client.
     let identity = CommunicationIdentityClient::from_connection_string(&connection_string)?;
     let endpoint = identity.endpoint().to_string();
-    let (bot, bot_token) = identity
+    let bot = identity
         .create_user_and_token([CommunicationTokenScope::Chat])
         .await?;
-    let (customer, customer_token) = identity
+    let customer = identity
         .create_user_and_token([CommunicationTokenScope::Chat])
         .await?;
+    let (bot, bot_token) = (bot.user, bot.access_token);
+    let (customer, customer_token) = (customer.user, customer.access_token);
     let bot_chat = ChatClient::new(
         &endpoint,
         CommunicationTokenCredential::new(bot_token.token())?,

@@ -1,22 +1,35 @@
-//! The ACS Identity operations apps use to get chat users and their tokens,
-//! authenticated with the resource's access key (HMAC-SHA256 request signing).
+//! The ACS Identity operations apps use to get chat users and their tokens:
+//! [`CommunicationIdentityClient`].
+//!
+//! It authenticates with the resource's access key (HMAC-SHA256 request
+//! signing; from a connection string or an endpoint and key) or, with the
+//! `entra` feature, with a Microsoft Entra ID credential
+//! (`azure_core::credentials::TokenCredential`, e.g. from `azure_identity`:
+//! managed identity, workload identity, Azure CLI), for resources whose
+//! access keys are disabled.
 //!
 //! Tokens are issued by a trusted service of yours, never by the client app:
-//! the access key grants full control of the resource.
+//! the access key (or the Entra ID role) grants full control of the resource.
 //!
 //! ```no_run
 //! # async fn run() -> acs_chat::Result<()> {
+//! use std::time::Duration;
 //! use acs_chat::identity::{CommunicationIdentityClient, CommunicationTokenScope};
 //!
 //! let identity = CommunicationIdentityClient::from_connection_string(
 //!     "endpoint=https://contoso.communication.azure.com/;accesskey=<base64 key>",
 //! )?;
-//! let (user, token) = identity.create_user_and_token([CommunicationTokenScope::Chat]).await?;
-//! println!("{} gets a token valid until {}", user.id, token.expires_on());
+//! let created = identity
+//!     .create_user_and_token([CommunicationTokenScope::Chat])
+//!     .expires_in(Duration::from_secs(2 * 3600))
+//!     .await?;
+//! println!("{} gets a token valid until {}", created.user.id, created.access_token.expires_on());
 //! # Ok(()) }
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -26,6 +39,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::client::request_future;
 use crate::credential::AccessToken;
 use crate::error::{Error, ErrorKind, Result};
 use crate::identifier::CommunicationUserIdentifier;
@@ -34,6 +48,24 @@ use crate::retry::{self, Idempotency, RetryOptions};
 
 /// The Identity api-version this client speaks.
 pub const IDENTITY_API_VERSION: &str = "2023-10-01";
+
+/// The Microsoft Entra ID scope the identity client asks its
+/// `TokenCredential` for. The double slash is not a typo: it is the scope
+/// every official ACS SDK (.NET, Java, JavaScript, Python) requests, the
+/// resource `https://communication.azure.com/` followed by `/.default`.
+pub const ENTRA_SCOPE: &str = "https://communication.azure.com//.default";
+
+/// The shortest token lifetime the service accepts (60 minutes).
+pub const MIN_TOKEN_EXPIRES_IN: Duration = Duration::from_secs(60 * 60);
+
+/// The longest token lifetime the service accepts, and its default (24 hours).
+pub const MAX_TOKEN_EXPIRES_IN: Duration = Duration::from_secs(1440 * 60);
+
+/// The default time limit of each attempt.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The `User-Agent` product of this crate.
+const USER_AGENT: &str = concat!("acs-chat/", env!("CARGO_PKG_VERSION"));
 
 crate::models::open_enum! {
     /// What an access token allows.
@@ -173,6 +205,12 @@ struct WireAccessToken {
     expires_on: DateTime<Utc>,
 }
 
+impl From<WireAccessToken> for AccessToken {
+    fn from(wire: WireAccessToken) -> Self {
+        AccessToken::new(wire.token, wire.expires_on)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WireIdentityWithToken {
@@ -180,52 +218,480 @@ struct WireIdentityWithToken {
     access_token: Option<WireAccessToken>,
 }
 
-/// Creates ACS users and issues their access tokens.
+/// A new user and its first access token, from
+/// [`CommunicationIdentityClient::create_user_and_token`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CommunicationUserIdentifierAndToken {
+    /// The user.
+    pub user: CommunicationUserIdentifier,
+    /// Its token (the `Debug` output never shows the token's text).
+    pub access_token: AccessToken,
+}
+
+impl CommunicationUserIdentifierAndToken {
+    /// A user and its token (for tests and mocks).
+    ///
+    /// ```
+    /// use acs_chat::identity::CommunicationUserIdentifierAndToken;
+    /// use acs_chat::{AccessToken, CommunicationUserIdentifier};
+    ///
+    /// let created = CommunicationUserIdentifierAndToken::new(
+    ///     CommunicationUserIdentifier::new("8:acs:resource_user"),
+    ///     AccessToken::new("a.b.c", chrono::Utc::now()),
+    /// );
+    /// assert_eq!(created.user.id, "8:acs:resource_user");
+    /// ```
+    pub fn new(user: CommunicationUserIdentifier, access_token: AccessToken) -> Self {
+        Self { user, access_token }
+    }
+}
+
+/// What [`CommunicationIdentityClient::get_token_for_teams_user`] exchanges:
+/// a Teams user's Microsoft Entra ID access token (with the
+/// `https://auth.msft.communication.azure.com/Teams.ManageCalls` and
+/// `Teams.ManageChats` scopes), the client id of the Entra application that
+/// got it, and the user's object id. The service checks the last two against
+/// the token's `appid` and `oid` claims. `Debug` never shows the token.
+///
+/// ```
+/// use acs_chat::identity::GetTokenForTeamsUserOptions;
+///
+/// let options = GetTokenForTeamsUserOptions::new(
+///     "<the Teams user's Entra ID token>",
+///     "2c3e1e83-8fd7-4615-ad2b-b8c1229845ac",
+///     "32c0a5db-05ec-78ea-51ab-3f06b329397e",
+/// );
+/// assert!(!format!("{options:?}").contains("Entra ID token"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct GetTokenForTeamsUserOptions {
+    teams_user_aad_token: String,
+    client_id: String,
+    user_object_id: String,
+}
+
+impl GetTokenForTeamsUserOptions {
+    /// The Teams user's Entra ID token, the Entra application's client id,
+    /// and the user's object id.
+    pub fn new(
+        teams_user_aad_token: impl Into<String>,
+        client_id: impl Into<String>,
+        user_object_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            teams_user_aad_token: teams_user_aad_token.into(),
+            client_id: client_id.into(),
+            user_object_id: user_object_id.into(),
+        }
+    }
+
+    /// The Entra application's client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The Teams user's object id.
+    pub fn user_object_id(&self) -> &str {
+        &self.user_object_id
+    }
+}
+
+impl fmt::Debug for GetTokenForTeamsUserOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetTokenForTeamsUserOptions")
+            .field("teams_user_aad_token", &"REDACTED")
+            .field("client_id", &self.client_id)
+            .field("user_object_id", &self.user_object_id)
+            .finish()
+    }
+}
+
+/// How the client authenticates its requests.
 #[derive(Clone)]
-pub struct CommunicationIdentityClient {
-    connection: ConnectionString,
+enum Auth {
+    /// HMAC-SHA256 with the decoded access key.
+    AccessKey(Arc<[u8]>),
+    /// `Authorization: Bearer` with a Microsoft Entra ID token.
+    #[cfg(feature = "entra")]
+    Entra(Arc<entra::EntraAuth>),
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::AccessKey(_) => f.write_str("AccessKey(REDACTED)"),
+            #[cfg(feature = "entra")]
+            Auth::Entra(_) => f.write_str("EntraIdTokenCredential"),
+        }
+    }
+}
+
+impl Auth {
+    /// The headers that authenticate one request (fresh for every attempt).
+    async fn headers(&self, method: &str, url: &reqwest::Url, body: &[u8]) -> Result<HeaderMap> {
+        match self {
+            Auth::AccessKey(key) => sign_request(key, method, url, body, Utc::now()),
+            #[cfg(feature = "entra")]
+            Auth::Entra(entra) => {
+                let mut headers = HeaderMap::new();
+                headers.insert(reqwest::header::AUTHORIZATION, entra.authorization().await?);
+                Ok(headers)
+            }
+        }
+    }
+}
+
+#[cfg(feature = "entra")]
+mod entra {
+    //! Microsoft Entra ID tokens from an `azure_core` `TokenCredential`,
+    //! cached until five minutes before they expire.
+
+    use std::sync::Arc;
+
+    use azure_core::credentials::TokenCredential;
+    use chrono::{DateTime, Utc};
+    use reqwest::header::HeaderValue;
+
+    use super::ENTRA_SCOPE;
+    use crate::credential::AccessToken;
+    use crate::error::{Error, Result};
+
+    /// A token this close to its expiry is replaced before use.
+    const REFRESH_MARGIN: chrono::Duration = chrono::Duration::seconds(300);
+
+    pub(super) struct EntraAuth {
+        credential: Arc<dyn TokenCredential>,
+        cached: tokio::sync::Mutex<Option<AccessToken>>,
+    }
+
+    impl EntraAuth {
+        pub(super) fn new(credential: Arc<dyn TokenCredential>) -> Self {
+            Self {
+                credential,
+                cached: tokio::sync::Mutex::new(None),
+            }
+        }
+
+        /// `Bearer <token>`, marked sensitive (never logged by the HTTP stack).
+        pub(super) async fn authorization(&self) -> Result<HeaderValue> {
+            let mut cached = self.cached.lock().await;
+            let token = match cached.as_ref() {
+                Some(token) if token.expires_on() - Utc::now() > REFRESH_MARGIN => token.clone(),
+                _ => {
+                    let fresh = self.fetch().await?;
+                    *cached = Some(fresh.clone());
+                    fresh
+                }
+            };
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.token())).map_err(|_| {
+                    Error::credential(
+                        "the Microsoft Entra ID token is not a valid header value",
+                        None,
+                    )
+                })?;
+            value.set_sensitive(true);
+            Ok(value)
+        }
+
+        async fn fetch(&self) -> Result<AccessToken> {
+            let token = self
+                .credential
+                .get_token(&[ENTRA_SCOPE], None)
+                .await
+                .map_err(|e| {
+                    Error::credential(
+                        "the Microsoft Entra ID credential could not get a token",
+                        Some(Box::new(e)),
+                    )
+                })?;
+            let expires_on = DateTime::<Utc>::from_timestamp(token.expires_on.unix_timestamp(), 0)
+                .unwrap_or_else(Utc::now);
+            Ok(AccessToken::new(token.token.secret(), expires_on))
+        }
+    }
+}
+
+/// Options of a [`CommunicationIdentityClient`], finished with its credential.
+///
+/// ```no_run
+/// # fn run() -> acs_chat::Result<()> {
+/// use std::time::Duration;
+/// use acs_chat::identity::CommunicationIdentityClient;
+/// use acs_chat::RetryOptions;
+///
+/// let identity = CommunicationIdentityClient::builder("https://contoso.communication.azure.com")
+///     .timeout(Duration::from_secs(10))
+///     .retry(RetryOptions::default().max_retries(5))
+///     .user_agent("contoso-token-service/1.2")
+///     .build_with_access_key("<base64 access key>")?;
+/// # Ok(()) }
+/// ```
+#[must_use = "finish the builder with build_with_access_key (or build_with_token_credential, or build)"]
+pub struct CommunicationIdentityClientBuilder {
+    endpoint: String,
+    /// The access key of a builder made from a connection string.
+    access_key: Option<Vec<u8>>,
+    retry: RetryOptions,
+    timeout: Duration,
+    user_agent: Option<String>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for CommunicationIdentityClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CommunicationIdentityClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("access_key", &self.access_key.as_ref().map(|_| "REDACTED"))
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CommunicationIdentityClientBuilder {
+    /// How failed requests are retried (default: 3 retries from 0.8 s).
+    pub fn retry(mut self, retry: RetryOptions) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The time limit of each attempt (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// An application id put before this crate's `User-Agent`.
+    pub fn user_agent(mut self, application_id: impl Into<String>) -> Self {
+        self.user_agent = Some(application_id.into());
+        self
+    }
+
+    /// The HTTP client to send with (e.g. one that trusts a local emulator's
+    /// certificate). Its own timeout applies instead of [`timeout`](Self::timeout).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Builds a client that signs its requests with the access key of the
+    /// connection string this builder was made from
+    /// ([`CommunicationIdentityClient::builder_from_connection_string`]). A
+    /// builder made from an endpoint has no key: this is then an
+    /// argument error, use [`build_with_access_key`](Self::build_with_access_key).
+    pub fn build(mut self) -> Result<CommunicationIdentityClient> {
+        let Some(key) = self.access_key.take() else {
+            return Err(Error::invalid_argument(
+                "this builder has no credential: use build_with_access_key, build_with_token_credential \
+                 (feature `entra`), or a builder made from a connection string",
+            ));
+        };
+        self.finish(Auth::AccessKey(key.into()))
+    }
+
+    /// Builds a client that signs its requests (HMAC-SHA256) with the
+    /// resource's access key, as base64 (as the Azure portal shows it).
+    pub fn build_with_access_key(self, access_key: &str) -> Result<CommunicationIdentityClient> {
+        let key = BASE64
+            .decode(access_key.trim().as_bytes())
+            .map_err(|_| Error::invalid_argument("the access key is not valid base64"))?;
+        if key.is_empty() {
+            return Err(Error::invalid_argument("the access key is empty"));
+        }
+        self.finish(Auth::AccessKey(key.into()))
+    }
+
+    /// Builds a client authenticated with Microsoft Entra ID: each request
+    /// carries `Authorization: Bearer <token>`, a token the credential issues
+    /// for [`ENTRA_SCOPE`] (kept until five minutes before it expires). The
+    /// credential's identity needs a role on the resource that allows the
+    /// Identity operations (e.g. `Contributor`).
+    ///
+    /// ```no_run
+    /// # fn run(credential: std::sync::Arc<dyn azure_core::credentials::TokenCredential>) -> acs_chat::Result<()> {
+    /// // e.g. `azure_identity::ManagedIdentityCredential::new(None)?` or
+    /// // `azure_identity::DeveloperToolsCredential::new(None)?`
+    /// use acs_chat::identity::CommunicationIdentityClient;
+    ///
+    /// let identity = CommunicationIdentityClient::builder("https://contoso.communication.azure.com")
+    ///     .build_with_token_credential(credential)?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "entra")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "entra")))]
+    pub fn build_with_token_credential(
+        self,
+        credential: Arc<dyn azure_core::credentials::TokenCredential>,
+    ) -> Result<CommunicationIdentityClient> {
+        self.finish(Auth::Entra(Arc::new(entra::EntraAuth::new(credential))))
+    }
+
+    fn finish(self, auth: Auth) -> Result<CommunicationIdentityClient> {
+        let endpoint = checked_endpoint(&self.endpoint)?;
+        let http = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+                .build()
+                .map_err(|e| {
+                    Error::new(ErrorKind::Refused, "could not build the HTTP client").with_source(e)
+                })?,
+        };
+        let user_agent = match &self.user_agent {
+            Some(app) => format!("{app} {USER_AGENT}"),
+            None => USER_AGENT.to_string(),
+        };
+        let user_agent = HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::invalid_argument("the user agent is not a valid header value"))?;
+        Ok(CommunicationIdentityClient {
+            core: Arc::new(IdentityCore {
+                endpoint,
+                auth,
+                http,
+                retry: self.retry,
+                user_agent,
+            }),
+        })
+    }
+}
+
+/// The endpoint, checked like the chat client's (https, or http to a
+/// loopback host), with a trailing `/` so that paths join below it.
+fn checked_endpoint(endpoint: &str) -> Result<reqwest::Url> {
+    let mut url = reqwest::Url::parse(endpoint.trim())
+        .map_err(|e| Error::invalid_argument(format!("the endpoint is not a valid URL: {e}")))?;
+    if !acs_chat_rest::may_carry_credentials(&url) {
+        return Err(Error::invalid_argument(format!(
+            "the endpoint must use https (got {}://); plain http is allowed only to loopback hosts",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid_argument("the endpoint has no host"));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// What every clone of one client shares.
+struct IdentityCore {
+    endpoint: reqwest::Url,
+    auth: Auth,
     http: reqwest::Client,
     retry: RetryOptions,
+    user_agent: HeaderValue,
+}
+
+/// Creates ACS users, issues and revokes their access tokens, and exchanges
+/// Teams users' Entra ID tokens for ACS tokens. Cheap to clone.
+///
+/// Build it from a connection string
+/// ([`from_connection_string`](Self::from_connection_string), or
+/// [`builder_from_connection_string`](Self::builder_from_connection_string)
+/// to set options), or from an endpoint with [`builder`](Self::builder),
+/// finished with the access key or (feature `entra`) a Microsoft Entra ID
+/// credential.
+#[derive(Clone)]
+pub struct CommunicationIdentityClient {
+    core: Arc<IdentityCore>,
 }
 
 impl fmt::Debug for CommunicationIdentityClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CommunicationIdentityClient")
-            .field("connection", &self.connection)
+            .field("endpoint", &self.core.endpoint.as_str())
+            .field("credential", &self.core.auth)
+            .field("retry", &self.core.retry)
             .finish_non_exhaustive()
     }
 }
 
 impl CommunicationIdentityClient {
-    /// A client for the resource of a connection string.
+    /// A client for the resource of a connection string
+    /// (`endpoint=https://<resource>.communication.azure.com/;accesskey=<base64>`),
+    /// with default options.
+    ///
+    /// ```no_run
+    /// # fn run() -> acs_chat::Result<()> {
+    /// use acs_chat::identity::CommunicationIdentityClient;
+    ///
+    /// let connection_string = std::env::var("ACS_CONNECTION_STRING").unwrap_or_default();
+    /// let identity = CommunicationIdentityClient::from_connection_string(&connection_string)?;
+    /// # Ok(()) }
+    /// ```
     pub fn from_connection_string(connection_string: &str) -> Result<Self> {
-        Ok(Self {
-            connection: ConnectionString::parse(connection_string)?,
-            http: reqwest::Client::new(),
+        Self::builder_from_connection_string(connection_string)?.build()
+    }
+
+    /// A builder for the resource of a connection string: set options, then
+    /// [`build`](CommunicationIdentityClientBuilder::build).
+    ///
+    /// ```no_run
+    /// # fn run(connection_string: &str) -> acs_chat::Result<()> {
+    /// use std::time::Duration;
+    /// use acs_chat::identity::CommunicationIdentityClient;
+    ///
+    /// let identity = CommunicationIdentityClient::builder_from_connection_string(connection_string)?
+    ///     .timeout(Duration::from_secs(10))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn builder_from_connection_string(
+        connection_string: &str,
+    ) -> Result<CommunicationIdentityClientBuilder> {
+        let connection = ConnectionString::parse(connection_string)?;
+        let mut builder = Self::builder(connection.endpoint.as_str());
+        builder.access_key = Some(connection.access_key);
+        Ok(builder)
+    }
+
+    /// A builder for the resource at `endpoint` (e.g.
+    /// `https://<resource>.communication.azure.com`): set options, then finish
+    /// with [`build_with_access_key`](CommunicationIdentityClientBuilder::build_with_access_key)
+    /// or (feature `entra`) `build_with_token_credential`.
+    ///
+    /// ```no_run
+    /// # fn run() -> acs_chat::Result<()> {
+    /// use acs_chat::identity::CommunicationIdentityClient;
+    ///
+    /// let identity = CommunicationIdentityClient::builder("https://contoso.communication.azure.com")
+    ///     .build_with_access_key("<base64 access key>")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn builder(endpoint: impl Into<String>) -> CommunicationIdentityClientBuilder {
+        CommunicationIdentityClientBuilder {
+            endpoint: endpoint.into(),
+            access_key: None,
             retry: RetryOptions::default(),
-        })
+            timeout: DEFAULT_TIMEOUT,
+            user_agent: None,
+            http_client: None,
+        }
     }
 
-    /// Sends with this HTTP client (e.g. one trusting an emulator's certificate).
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = client;
-        self
-    }
-
-    /// Retries failed requests this way.
-    pub fn with_retry(mut self, retry: RetryOptions) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// The resource's endpoint.
+    /// The resource's endpoint (ending with `/`).
     pub fn endpoint(&self) -> &str {
-        self.connection.endpoint()
+        self.core.endpoint.as_str()
     }
 
-    /// A new user.
+    /// A new user, without a token.
+    ///
+    /// ```no_run
+    /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient) -> acs_chat::Result<()> {
+    /// let user = identity.create_user().await?;
+    /// println!("created {}", user.id);
+    /// # Ok(()) }
+    /// ```
     pub async fn create_user(&self) -> Result<CommunicationUserIdentifier> {
         let created: WireIdentityWithToken = self
+            .core
             .send(
                 "create_user",
                 reqwest::Method::POST,
@@ -237,18 +703,181 @@ impl CommunicationIdentityClient {
         Ok(CommunicationUserIdentifier::new(created.identity.id))
     }
 
-    /// A new user and a token for it, valid for 24 hours.
-    pub async fn create_user_and_token(
+    /// A new user and a token for it with these scopes, valid for 24 hours
+    /// unless [`expires_in`](CreateUserAndToken::expires_in) says otherwise.
+    /// `.await` it (or call [`send`](CreateUserAndToken::send)).
+    ///
+    /// ```no_run
+    /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient) -> acs_chat::Result<()> {
+    /// use std::time::Duration;
+    /// use acs_chat::identity::CommunicationTokenScope;
+    ///
+    /// let created = identity
+    ///     .create_user_and_token([CommunicationTokenScope::Chat, CommunicationTokenScope::Voip])
+    ///     .expires_in(Duration::from_secs(60 * 60))
+    ///     .await?;
+    /// println!("{} until {}", created.user.id, created.access_token.expires_on());
+    /// # Ok(()) }
+    /// ```
+    pub fn create_user_and_token(
         &self,
         scopes: impl IntoIterator<Item = CommunicationTokenScope>,
-    ) -> Result<(CommunicationUserIdentifier, AccessToken)> {
-        let scopes = scope_list(scopes)?;
+    ) -> CreateUserAndToken {
+        CreateUserAndToken {
+            core: self.core.clone(),
+            scopes: scopes.into_iter().collect(),
+            expires_in: None,
+        }
+    }
+
+    /// A token with these scopes for an existing user, valid for 24 hours
+    /// unless [`expires_in`](GetToken::expires_in) says otherwise. `.await` it
+    /// (or call [`send`](GetToken::send)).
+    ///
+    /// ```no_run
+    /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient, user: acs_chat::CommunicationUserIdentifier) -> acs_chat::Result<()> {
+    /// use std::time::Duration;
+    /// use acs_chat::identity::CommunicationTokenScope;
+    ///
+    /// let token = identity
+    ///     .get_token(&user, [CommunicationTokenScope::Chat])
+    ///     .expires_in(Duration::from_secs(8 * 3600))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn get_token(
+        &self,
+        user: &CommunicationUserIdentifier,
+        scopes: impl IntoIterator<Item = CommunicationTokenScope>,
+    ) -> GetToken {
+        GetToken {
+            core: self.core.clone(),
+            user_id: user.id.clone(),
+            scopes: scopes.into_iter().collect(),
+            expires_in: None,
+        }
+    }
+
+    /// Revokes every token issued to the user so far.
+    ///
+    /// ```no_run
+    /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient, user: acs_chat::CommunicationUserIdentifier) -> acs_chat::Result<()> {
+    /// identity.revoke_tokens(&user).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn revoke_tokens(&self, user: &CommunicationUserIdentifier) -> Result<()> {
+        let path = format!("identities/{}/:revokeAccessTokens", user_segment(&user.id)?);
+        self.core
+            .send_empty(
+                "revoke_tokens",
+                reqwest::Method::POST,
+                &path,
+                Some(serde_json::json!({})),
+            )
+            .await
+    }
+
+    /// Deletes the user and revokes its tokens.
+    ///
+    /// ```no_run
+    /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient, user: acs_chat::CommunicationUserIdentifier) -> acs_chat::Result<()> {
+    /// identity.delete_user(&user).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_user(&self, user: &CommunicationUserIdentifier) -> Result<()> {
+        let path = format!("identities/{}", user_segment(&user.id)?);
+        self.core
+            .send_empty("delete_user", reqwest::Method::DELETE, &path, None)
+            .await
+    }
+
+    /// Exchanges a Teams user's Microsoft Entra ID token for an ACS access
+    /// token of that Teams user, expiring when the Entra ID token does
+    /// (`POST /teamsUser/:exchangeAccessToken`). Empty values are argument
+    /// errors; the service checks the rest (an invalid or expired Entra ID
+    /// token is its 401 `InvalidAccessToken`).
+    ///
+    /// ```no_run
+    /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient, entra_token: String) -> acs_chat::Result<()> {
+    /// use acs_chat::identity::GetTokenForTeamsUserOptions;
+    ///
+    /// let token = identity
+    ///     .get_token_for_teams_user(&GetTokenForTeamsUserOptions::new(
+    ///         entra_token,
+    ///         "2c3e1e83-8fd7-4615-ad2b-b8c1229845ac", // the Entra application's client id
+    ///         "32c0a5db-05ec-78ea-51ab-3f06b329397e", // the Teams user's object id
+    ///     ))
+    ///     .await?;
+    /// println!("valid until {}", token.expires_on());
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_token_for_teams_user(
+        &self,
+        options: &GetTokenForTeamsUserOptions,
+    ) -> Result<AccessToken> {
+        for (value, what) in [
+            (
+                &options.teams_user_aad_token,
+                "the Teams user's Entra ID token",
+            ),
+            (&options.client_id, "the client id"),
+            (&options.user_object_id, "the user object id"),
+        ] {
+            if value.trim().is_empty() {
+                return Err(Error::invalid_argument(format!("{what} must not be empty")));
+            }
+        }
+        let body = serde_json::json!({
+            "token": options.teams_user_aad_token,
+            "appId": options.client_id,
+            "userId": options.user_object_id,
+        });
+        let token: WireAccessToken = self
+            .core
+            .send(
+                "get_token_for_teams_user",
+                reqwest::Method::POST,
+                "teamsUser/:exchangeAccessToken",
+                Some(body),
+                200,
+            )
+            .await?;
+        Ok(token.into())
+    }
+}
+
+/// A pending [`CommunicationIdentityClient::create_user_and_token`]: set the
+/// token's lifetime, then `.await` (or [`send`](Self::send)).
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CreateUserAndToken {
+    core: Arc<IdentityCore>,
+    scopes: Vec<CommunicationTokenScope>,
+    expires_in: Option<Duration>,
+}
+
+impl CreateUserAndToken {
+    /// How long the token is valid: 60 minutes to 24 hours, in whole minutes
+    /// (a fraction of a minute is dropped, as the official SDKs do). Outside
+    /// that range the request fails with an argument error before it is sent.
+    /// Default 24 hours.
+    pub fn expires_in(mut self, expires_in: Duration) -> Self {
+        self.expires_in = Some(expires_in);
+        self
+    }
+
+    /// Sends the request (what `.await` does).
+    pub async fn send(self) -> Result<CommunicationUserIdentifierAndToken> {
+        let mut body = serde_json::json!({ "createTokenWithScopes": scope_list(self.scopes)? });
+        if let Some(minutes) = expires_in_minutes(self.expires_in)? {
+            body["expiresInMinutes"] = minutes.into();
+        }
         let created: WireIdentityWithToken = self
+            .core
             .send(
                 "create_user_and_token",
                 reqwest::Method::POST,
                 "identities",
-                Some(serde_json::json!({ "createTokenWithScopes": scopes })),
+                Some(body),
                 201,
             )
             .await?;
@@ -258,51 +887,56 @@ impl CommunicationIdentityClient {
                 "the service created the user but returned no token",
             )
         })?;
-        Ok((
+        Ok(CommunicationUserIdentifierAndToken::new(
             CommunicationUserIdentifier::new(created.identity.id),
-            AccessToken::new(token.token, token.expires_on),
+            token.into(),
         ))
     }
+}
 
-    /// A token for an existing user, valid for 24 hours.
-    pub async fn get_token(
-        &self,
-        user: &CommunicationUserIdentifier,
-        scopes: impl IntoIterator<Item = CommunicationTokenScope>,
-    ) -> Result<AccessToken> {
-        let scopes = scope_list(scopes)?;
-        let path = format!("identities/{}/:issueAccessToken", user_segment(user)?);
+request_future!(CreateUserAndToken => CommunicationUserIdentifierAndToken);
+
+/// A pending [`CommunicationIdentityClient::get_token`]: set the token's
+/// lifetime, then `.await` (or [`send`](Self::send)).
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetToken {
+    core: Arc<IdentityCore>,
+    user_id: String,
+    scopes: Vec<CommunicationTokenScope>,
+    expires_in: Option<Duration>,
+}
+
+impl GetToken {
+    /// How long the token is valid: 60 minutes to 24 hours, in whole minutes
+    /// (a fraction of a minute is dropped, as the official SDKs do). Outside
+    /// that range the request fails with an argument error before it is sent.
+    /// Default 24 hours.
+    pub fn expires_in(mut self, expires_in: Duration) -> Self {
+        self.expires_in = Some(expires_in);
+        self
+    }
+
+    /// Sends the request (what `.await` does).
+    pub async fn send(self) -> Result<AccessToken> {
+        let path = format!(
+            "identities/{}/:issueAccessToken",
+            user_segment(&self.user_id)?
+        );
+        let mut body = serde_json::json!({ "scopes": scope_list(self.scopes)? });
+        if let Some(minutes) = expires_in_minutes(self.expires_in)? {
+            body["expiresInMinutes"] = minutes.into();
+        }
         let token: WireAccessToken = self
-            .send(
-                "get_token",
-                reqwest::Method::POST,
-                &path,
-                Some(serde_json::json!({ "scopes": scopes })),
-                200,
-            )
+            .core
+            .send("get_token", reqwest::Method::POST, &path, Some(body), 200)
             .await?;
-        Ok(AccessToken::new(token.token, token.expires_on))
+        Ok(token.into())
     }
+}
 
-    /// Revokes every token issued to the user so far.
-    pub async fn revoke_tokens(&self, user: &CommunicationUserIdentifier) -> Result<()> {
-        let path = format!("identities/{}/:revokeAccessTokens", user_segment(user)?);
-        self.send_empty(
-            "revoke_tokens",
-            reqwest::Method::POST,
-            &path,
-            Some(serde_json::json!({})),
-        )
-        .await
-    }
+request_future!(GetToken => AccessToken);
 
-    /// Deletes the user and revokes its tokens.
-    pub async fn delete_user(&self, user: &CommunicationUserIdentifier) -> Result<()> {
-        let path = format!("identities/{}", user_segment(user)?);
-        self.send_empty("delete_user", reqwest::Method::DELETE, &path, None)
-            .await
-    }
-
+impl IdentityCore {
     async fn send<T: serde::de::DeserializeOwned>(
         &self,
         operation: &'static str,
@@ -339,7 +973,6 @@ impl CommunicationIdentityClient {
         expected_status: u16,
     ) -> Result<bytes::Bytes> {
         let mut url = self
-            .connection
             .endpoint
             .join(path)
             .map_err(|e| Error::invalid_argument(format!("invalid request path: {e}")))?;
@@ -357,29 +990,25 @@ impl CommunicationIdentityClient {
             Idempotency::Idempotent,
             || async {
                 let request_id = uuid::Uuid::new_v4().to_string();
-                let signed = sign_request(
-                    &self.connection.access_key,
-                    method.as_str(),
-                    &url,
-                    &body,
-                    Utc::now(),
-                )?;
+                let auth = self.auth.headers(method.as_str(), &url, &body).await?;
                 let mut request = self
                     .http
                     .request(method.clone(), url.clone())
-                    .headers(signed)
+                    .headers(auth)
                     .header("x-ms-client-request-id", &request_id)
-                    .header(
-                        reqwest::header::USER_AGENT,
-                        concat!("acs-chat/", env!("CARGO_PKG_VERSION")),
-                    );
+                    .header(reqwest::header::USER_AGENT, self.user_agent.clone());
                 if !body.is_empty() {
                     request = request
                         .header(reqwest::header::CONTENT_TYPE, "application/json")
                         .body(body.clone());
                 }
+                // The attempt's span (`acs_chat.request`) carries the request id
+                // and status, as the chat client's do.
+                let span = tracing::Span::current();
+                span.record("request_id", request_id.as_str());
                 let response = request.send().await.map_err(from_transport)?;
                 let status = response.status().as_u16();
+                span.record("status", status);
                 let headers = response.headers().clone();
                 let bytes = response.bytes().await.map_err(from_transport)?;
                 if status != expected_status {
@@ -393,8 +1022,26 @@ impl CommunicationIdentityClient {
     }
 }
 
-fn scope_list(scopes: impl IntoIterator<Item = CommunicationTokenScope>) -> Result<Vec<String>> {
-    let scopes: Vec<String> = scopes.into_iter().map(|s| s.as_str().to_string()).collect();
+/// `expiresInMinutes` for a lifetime: whole minutes in 60..=1440.
+fn expires_in_minutes(expires_in: Option<Duration>) -> Result<Option<u64>> {
+    let Some(expires_in) = expires_in else {
+        return Ok(None);
+    };
+    let minutes = expires_in.as_secs() / 60;
+    let (min, max) = (
+        MIN_TOKEN_EXPIRES_IN.as_secs() / 60,
+        MAX_TOKEN_EXPIRES_IN.as_secs() / 60,
+    );
+    if !(min..=max).contains(&minutes) {
+        return Err(Error::invalid_argument(format!(
+            "a token's lifetime must be between {min} and {max} minutes (1 to 24 hours); got {minutes} minute(s)"
+        )));
+    }
+    Ok(Some(minutes))
+}
+
+fn scope_list(scopes: Vec<CommunicationTokenScope>) -> Result<Vec<String>> {
+    let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
     if scopes.is_empty() {
         return Err(Error::invalid_argument(
             "at least one token scope is needed",
@@ -403,13 +1050,12 @@ fn scope_list(scopes: impl IntoIterator<Item = CommunicationTokenScope>) -> Resu
     Ok(scopes)
 }
 
-fn user_segment(user: &CommunicationUserIdentifier) -> Result<String> {
-    if user.id.trim().is_empty() {
+fn user_segment(user_id: &str) -> Result<String> {
+    if user_id.trim().is_empty() {
         return Err(Error::invalid_argument("the user id must not be empty"));
     }
     // Ids hold `:` but never `/`; encoding keeps any odd id inside one segment.
-    Ok(user
-        .id
+    Ok(user_id
         .replace('%', "%25")
         .replace('/', "%2F")
         .replace('?', "%3F")

@@ -52,12 +52,13 @@ impl TestBed {
     }
 
     pub async fn user_with(&self, retry: RetryOptions) -> TestUser {
-        let (user, token) = self
+        let created = self
             .identity
             .create_user_and_token([CommunicationTokenScope::Chat])
             .await
             .expect("user and token");
-        let token = token.token().to_string();
+        let user = created.user;
+        let token = created.access_token.token().to_string();
         let credential = CommunicationTokenCredential::new(token.clone()).expect("token parses");
         let chat = ChatClient::builder(self.emulator.endpoint(), credential)
             .retry(retry)
