@@ -183,11 +183,12 @@ async fn main() -> Result<(), BoxError> {
         "Added Carol; {} participant(s) could not be added:",
         failed.len()
     );
-    for (participant, error) in &failed {
+    for failed in &failed {
         println!(
-            "  {} ({}): {error}",
-            participant.display_name.as_deref().unwrap_or("?"),
-            participant.identifier
+            "  {} ({}): {}",
+            failed.participant.display_name.as_deref().unwrap_or("?"),
+            failed.participant.identifier,
+            failed.error
         );
     }
     let participants: Vec<_> = thread.list_participants().try_collect().await?;

@@ -140,7 +140,7 @@ impl ClientCore {
         F: for<'a> Fn(
                 &'a ClientCore,
                 &'a str,
-                &'a crate::pager::ListOptions,
+                &'a crate::pager::WireListOptions,
             ) -> BoxFuture<'a, Result<C>>
             + Send
             + Sync
@@ -156,6 +156,7 @@ impl ClientCore {
                 let thread = thread_id.as_deref();
                 let collection = match request {
                     PageRequest::First(options) => {
+                        let options = options.check()?;
                         core.with_retries(operation, thread, Idempotency::Idempotent, || {
                             first(&core, thread.unwrap_or(""), &options)
                         })
@@ -434,7 +435,18 @@ impl CreateChatThread {
         self
     }
 
-    async fn send(self) -> Result<CreateChatThreadResult> {
+    /// Sends the request; the same as `.await`ing the builder, for code that
+    /// prefers a named call (or needs a future to store or spawn).
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient) -> acs_chat::Result<()> {
+    /// let request = client.create_chat_thread("Launch plan").idempotency_token("launch-1");
+    /// let handle = tokio::spawn(request.send());
+    /// let created = handle.await.expect("the task ran")?;
+    /// println!("created {}", created.chat_thread.id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(self) -> Result<CreateChatThreadResult> {
         if self.topic.trim().is_empty() {
             return Err(Error::invalid_argument("the topic must not be empty"));
         }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use acs_chat_rest::types::{CommunicationError, CommunicationErrorResponse};
 use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
 
 /// `Result` with [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -13,10 +14,21 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// An error the service reported about one item: the whole request, one
 /// participant that could not be added, and so on.
+///
+/// Serializes as the service's error object (`code`, `message`, `target`,
+/// `details`, `innerError`).
+///
+/// ```
+/// use acs_chat::ChatError;
+///
+/// let error = ChatError::new("Forbidden", "not a member").target("8:acs:r_bob");
+/// assert_eq!(error.to_string(), "Forbidden: not a member (target 8:acs:r_bob)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ChatError {
     /// The service's error code, e.g. `Forbidden`.
     pub code: String,
@@ -31,6 +43,37 @@ pub struct ChatError {
     /// A more specific error, when the service gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inner_error: Option<Box<ChatError>>,
+}
+
+impl ChatError {
+    /// An error with a code and a message, and no target, details or inner error.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            target: None,
+            details: Vec::new(),
+            inner_error: None,
+        }
+    }
+
+    /// Sets what the error is about.
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// Sets the errors that led to this one.
+    pub fn details(mut self, details: impl IntoIterator<Item = ChatError>) -> Self {
+        self.details = details.into_iter().collect();
+        self
+    }
+
+    /// Sets the more specific error.
+    pub fn inner_error(mut self, inner: ChatError) -> Self {
+        self.inner_error = Some(Box::new(inner));
+        self
+    }
 }
 
 impl From<CommunicationError> for ChatError {
@@ -58,7 +101,13 @@ impl fmt::Display for ChatError {
 }
 
 /// What kind of failure an [`Error`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// `Display` writes a short lower-case description:
+///
+/// ```
+/// assert_eq!(acs_chat::ErrorKind::InvalidArgument.to_string(), "invalid argument");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// An argument was rejected before any request was sent.
@@ -85,6 +134,22 @@ pub enum ErrorKind {
     Refused,
 }
 
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::InvalidArgument => "invalid argument",
+            Self::Credential => "credential error",
+            Self::Service => "service error",
+            Self::Connection => "connection failed",
+            Self::Transport => "transport error",
+            Self::OutcomeUnknown => "outcome unknown",
+            Self::Decode => "undecodable response",
+            Self::UntrustedNextLink => "untrusted nextLink",
+            Self::Refused => "request refused",
+        })
+    }
+}
+
 /// Any failure of this crate: its [`kind`](Error::kind), the HTTP status and the
 /// service's error when there was a response, and the request ids a support
 /// ticket needs. Never contains an access token.
@@ -94,7 +159,7 @@ pub struct Error(Box<ErrorInner>);
 struct ErrorInner {
     kind: ErrorKind,
     message: String,
-    status: Option<u16>,
+    status: Option<StatusCode>,
     service_error: Option<ChatError>,
     client_request_id: Option<String>,
     ms_cv: Option<String>,
@@ -178,7 +243,7 @@ impl Error {
             message: service_error
                 .as_ref()
                 .map_or(fallback_message, |e| e.message.clone()),
-            status: Some(status),
+            status: StatusCode::from_u16(status).ok(),
             service_error,
             client_request_id: header("x-ms-client-request-id"),
             ms_cv: header("ms-cv"),
@@ -210,8 +275,76 @@ impl Error {
     }
 
     /// The HTTP status, when the service answered.
-    pub fn status(&self) -> Option<u16> {
+    ///
+    /// The type is the `http` crate's `StatusCode`, re-exported by reqwest and
+    /// by this crate as [`acs_chat::StatusCode`](crate::StatusCode).
+    ///
+    /// ```
+    /// # fn show(error: &acs_chat::Error) {
+    /// use acs_chat::StatusCode;
+    /// if error.status() == Some(StatusCode::FORBIDDEN) {
+    ///     eprintln!("not a member of the thread");
+    /// }
+    /// # }
+    /// ```
+    pub fn status(&self) -> Option<StatusCode> {
         self.0.status
+    }
+
+    /// Whether the service answered 404 Not Found (no such thread or message,
+    /// or not visible to the user).
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// match thread.get_message("1714557600000").await {
+    ///     Ok(message) => println!("{:?}", message.text()),
+    ///     Err(error) if error.is_not_found() => println!("no such message"),
+    ///     Err(error) => return Err(error),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_not_found(&self) -> bool {
+        self.has_status(StatusCode::NOT_FOUND)
+    }
+
+    /// Whether the service answered 429 Too Many Requests, after the
+    /// client's retries; [`retry_after`](Self::retry_after) says how long it
+    /// asked to wait.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// if let Err(error) = thread.send_message("hello").await {
+    ///     if error.is_throttled() {
+    ///         let wait = error.retry_after().unwrap_or(std::time::Duration::from_secs(5));
+    ///         eprintln!("throttled; try again in {wait:?}");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_throttled(&self) -> bool {
+        self.has_status(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// Whether the service answered 401 Unauthorized: it refused the access
+    /// token (expired, revoked, or for another resource). A token that could
+    /// not be obtained at all is a [`ErrorKind::Credential`] error instead
+    /// (see [`is_credential`](Self::is_credential)).
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient) -> acs_chat::Result<()> {
+    /// if let Err(error) = client.create_chat_thread("Launch").await {
+    ///     if error.is_unauthorized() {
+    ///         eprintln!("sign in again: {error}");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_unauthorized(&self) -> bool {
+        self.has_status(StatusCode::UNAUTHORIZED)
+    }
+
+    fn has_status(&self, status: StatusCode) -> bool {
+        self.0.kind == ErrorKind::Service && self.0.status == Some(status)
     }
 
     /// The service's error code (e.g. `Forbidden`), when it sent one.
@@ -248,7 +381,10 @@ impl Error {
     /// 408, 502, 503, 504, and failed connections.
     pub fn is_retryable(&self) -> bool {
         match self.0.kind {
-            ErrorKind::Service => self.0.status.is_some_and(crate::retry::is_retryable_status),
+            ErrorKind::Service => self
+                .0
+                .status
+                .is_some_and(|status| crate::retry::is_retryable_status(status.as_u16())),
             ErrorKind::Connection | ErrorKind::Transport => true,
             _ => false,
         }
@@ -281,7 +417,7 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.0.status, self.code()) {
+        match (self.0.status.map(|s| s.as_u16()), self.code()) {
             (Some(status), Some(code)) => write!(f, "{status} {code}: {}", self.0.message)?,
             (Some(status), None) => write!(f, "{status}: {}", self.0.message)?,
             _ => f.write_str(&self.0.message)?,
@@ -323,7 +459,9 @@ mod tests {
             "details":[{"code":"D","message":"d"}],"innererror":{"code":"I","message":"i"}}}"#;
         let error = Error::from_response(429, &headers, body);
         assert_eq!(error.kind(), ErrorKind::Service);
-        assert_eq!(error.status(), Some(429));
+        assert_eq!(error.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+        assert!(error.is_throttled());
+        assert!(!error.is_not_found() && !error.is_unauthorized());
         assert_eq!(error.code(), Some("TooManyRequests"));
         assert_eq!(error.message(), "slow down");
         assert_eq!(error.ms_cv(), Some("abc.0"));

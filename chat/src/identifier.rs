@@ -63,8 +63,11 @@ const SPOOL_USER_PREFIX: &str = "8:spool:";
 /// assert_eq!(CommunicationCloudEnvironment::Gcch.as_str(), "gcch");
 /// let future = CommunicationCloudEnvironment::from("sovereign-2");
 /// assert_eq!(future.as_str(), "sovereign-2");
+/// // Serialized as its wire name.
+/// assert_eq!(serde_json::to_string(&CommunicationCloudEnvironment::Dod).unwrap(), r#""dod""#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum CommunicationCloudEnvironment {
     /// The public (commercial) cloud; the default.
     #[default]
@@ -123,10 +126,25 @@ impl fmt::Display for CommunicationCloudEnvironment {
     }
 }
 
+impl serde::Serialize for CommunicationCloudEnvironment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CommunicationCloudEnvironment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Self::from(<String as serde::Deserialize>::deserialize(
+            deserializer,
+        )?))
+    }
+}
+
 /// A user of Azure Communication Services, as issued by the Identity service.
 ///
 /// The id is itself the raw id (for example `8:acs:<resource>_<user>`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct CommunicationUserIdentifier {
     /// The full id of the user as returned by the Identity service.
     pub id: String,
@@ -167,6 +185,7 @@ impl CommunicationUserIdentifier {
 /// assert!(!leg.is_anonymous);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct PhoneNumberIdentifier {
     /// The phone number, normally in E.164 format. When parsed from a raw id
     /// this is everything after `4:`, asserted id included.
@@ -239,6 +258,7 @@ fn phone_number_details(number: &str) -> (bool, Option<String>) {
 /// assert_eq!(MicrosoftTeamsUserIdentifier::anonymous("guest-1").raw_id(), "8:teamsvisitor:guest-1");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct MicrosoftTeamsUserIdentifier {
     /// The Entra ID object id of the user, or the guest id of an anonymous user.
     pub user_id: String,
@@ -311,6 +331,7 @@ impl MicrosoftTeamsUserIdentifier {
 /// assert_eq!(MicrosoftTeamsAppIdentifier::new("01234567").raw_id(), "28:orgid:01234567");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct MicrosoftTeamsAppIdentifier {
     /// The Teams app id.
     pub app_id: String,
@@ -374,6 +395,7 @@ impl MicrosoftTeamsAppIdentifier {
 /// assert_eq!(user.raw_id(), "8:acs:resource_tenant_user");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TeamsExtensionUserIdentifier {
     /// The Entra ID object id of the user.
     pub user_id: String,
@@ -444,6 +466,7 @@ impl TeamsExtensionUserIdentifier {
 /// Rely on its raw id rather than on its kind: an id that is unknown today
 /// may get a kind of its own in a later version.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UnknownIdentifier {
     /// The raw id.
     pub id: String,
@@ -483,6 +506,30 @@ impl UnknownIdentifier {
 /// let odd = CommunicationIdentifier::from_raw_id("48:45ab2481");
 /// assert_eq!(odd.kind(), "unknown");
 /// assert_eq!(odd.to_string(), "48:45ab2481");
+/// ```
+///
+/// An identifier compares with its concrete kinds (both ways), and serializes
+/// as the REST API's identifier object (`rawId`, `kind` and the kind's own
+/// object), which reads back into the same value. The concrete kinds
+/// serialize the same way, and print their raw id.
+///
+/// ```
+/// use acs_chat::identifier::{CommunicationIdentifier, CommunicationUserIdentifier};
+/// use serde_json::json;
+///
+/// let bob = CommunicationUserIdentifier::new("8:acs:r_bob");
+/// let id = CommunicationIdentifier::from_raw_id("8:acs:r_bob");
+/// assert_eq!(id, bob);
+/// assert_eq!(bob, id);
+/// assert_eq!(bob.to_string(), "8:acs:r_bob");
+///
+/// let value = serde_json::to_value(&id).unwrap();
+/// assert_eq!(value, json!({
+///     "rawId": "8:acs:r_bob",
+///     "kind": "communicationUser",
+///     "communicationUser": {"id": "8:acs:r_bob"}
+/// }));
+/// assert_eq!(serde_json::from_value::<CommunicationIdentifier>(value).unwrap(), id);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -645,23 +692,114 @@ impl FromStr for CommunicationIdentifier {
     }
 }
 
-macro_rules! impl_from_variant {
-    ($($variant:ident($ty:ty)),* $(,)?) => {$(
+impl serde::Serialize for CommunicationIdentifier {
+    /// Writes the REST API's identifier object: `rawId`, `kind`, and the
+    /// kind's own object (`communicationUser`, `phoneNumber`, ...).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::wire::identifier_to_wire(self).serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CommunicationIdentifier {
+    /// Reads the REST API's identifier object (as the service sends it, or as
+    /// written by `Serialize`). The kind's own object wins when there is one,
+    /// with the `rawId` kept as the explicit raw id only when it differs from
+    /// the one computed from that object (so an explicit raw id equal to the
+    /// computed one reads back as none, which changes nothing but `==`);
+    /// otherwise the `rawId` is parsed, unless `kind` is `unknown`.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let model = acs_chat_rest::types::CommunicationIdentifierModel::deserialize(deserializer)?;
+        Ok(crate::wire::identifier_from_serialized(model))
+    }
+}
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for CommunicationIdentifier {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <acs_chat_rest::types::CommunicationIdentifierModel as schemars::JsonSchema>::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <acs_chat_rest::types::CommunicationIdentifierModel as schemars::JsonSchema>::json_schema(
+            generator,
+        )
+    }
+}
+
+/// For each concrete kind: `From` it into [`CommunicationIdentifier`],
+/// `Display` as the raw id, `PartialEq` with [`CommunicationIdentifier`] both
+/// ways, and serde in the same wire shape as [`CommunicationIdentifier`].
+macro_rules! impl_kind {
+    ($($variant:ident($ty:ident) = $kind:literal),* $(,)?) => {$(
         impl From<$ty> for CommunicationIdentifier {
             fn from(identifier: $ty) -> Self {
                 Self::$variant(identifier)
             }
         }
+
+        impl fmt::Display for $ty {
+            /// Writes the raw id.
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.raw_id())
+            }
+        }
+
+        impl PartialEq<$ty> for CommunicationIdentifier {
+            /// Whether this is the same kind with equal fields.
+            fn eq(&self, other: &$ty) -> bool {
+                matches!(self, Self::$variant(inner) if inner == other)
+            }
+        }
+
+        impl PartialEq<CommunicationIdentifier> for $ty {
+            /// Whether `other` is this kind with equal fields.
+            fn eq(&self, other: &CommunicationIdentifier) -> bool {
+                other == self
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            /// Writes the same object as [`CommunicationIdentifier`] does.
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                crate::wire::identifier_to_wire(&CommunicationIdentifier::$variant(self.clone()))
+                    .serialize(serializer)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            /// Reads an identifier object as [`CommunicationIdentifier`] does,
+            /// and fails unless it is of this kind.
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                match <CommunicationIdentifier as serde::Deserialize>::deserialize(deserializer)? {
+                    CommunicationIdentifier::$variant(identifier) => Ok(identifier),
+                    other => Err(<D::Error as serde::de::Error>::custom(format_args!(
+                        "expected a {} identifier, found a {} one ({})",
+                        $kind,
+                        other.kind(),
+                        other.raw_id()
+                    ))),
+                }
+            }
+        }
+
+        #[cfg(feature = "schemars")]
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                <CommunicationIdentifier as schemars::JsonSchema>::schema_name()
+            }
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                <CommunicationIdentifier as schemars::JsonSchema>::json_schema(generator)
+            }
+        }
     )*};
 }
 
-impl_from_variant!(
-    CommunicationUser(CommunicationUserIdentifier),
-    PhoneNumber(PhoneNumberIdentifier),
-    MicrosoftTeamsUser(MicrosoftTeamsUserIdentifier),
-    MicrosoftTeamsApp(MicrosoftTeamsAppIdentifier),
-    TeamsExtensionUser(TeamsExtensionUserIdentifier),
-    Unknown(UnknownIdentifier),
+impl_kind!(
+    CommunicationUser(CommunicationUserIdentifier) = "communicationUser",
+    PhoneNumber(PhoneNumberIdentifier) = "phoneNumber",
+    MicrosoftTeamsUser(MicrosoftTeamsUserIdentifier) = "microsoftTeamsUser",
+    MicrosoftTeamsApp(MicrosoftTeamsAppIdentifier) = "microsoftTeamsApp",
+    TeamsExtensionUser(TeamsExtensionUserIdentifier) = "teamsExtensionUser",
+    Unknown(UnknownIdentifier) = "unknown",
 );
 
 #[cfg(test)]

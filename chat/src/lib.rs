@@ -20,8 +20,8 @@
 //!     .create_chat_thread("Launch plan")
 //!     .participants([ChatParticipant::new(bob).display_name("Bob")])
 //!     .await?;
-//! for (participant, error) in &created.errors {
-//!     eprintln!("{} was not added: {error}", participant.identifier);
+//! for failed in &created.errors {
+//!     eprintln!("{} was not added: {}", failed.participant.identifier, failed.error);
 //! }
 //!
 //! let thread = client.get_chat_thread_client(&created.chat_thread.id);
@@ -64,9 +64,12 @@ pub use identifier::{
 pub use models::{
     ChatAttachment, ChatAttachmentType, ChatMessage, ChatMessageContent, ChatMessageReadReceipt,
     ChatMessageType, ChatParticipant, ChatRetentionPolicy, ChatThreadItem, ChatThreadProperties,
-    CreateChatThreadResult, Metadata, SendChatMessageResult,
+    CreateChatThreadResult, FailedParticipant, Metadata, SendChatMessageResult,
 };
-pub use pager::{Page, Pager};
+pub use pager::{Page, Pager, MAX_PAGE_SIZE};
+/// The HTTP status type of [`Error::status`] (the `http` crate's, as
+/// re-exported by reqwest).
+pub use reqwest::StatusCode;
 pub use retry::RetryOptions;
 pub use thread::{
     ChatThreadClient, SendMessage, SendTypingNotification, UpdateMessage, UpdateProperties,

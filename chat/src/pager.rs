@@ -14,23 +14,97 @@ use futures::stream::{BoxStream, Stream, StreamExt};
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// The most items a page may hold: the service's limit on `maxPageSize`.
+pub const MAX_PAGE_SIZE: u32 = 200;
+
 /// One page of results.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serializes as `{"items": [...], "continuationToken": "..."}`.
+///
+/// ```
+/// use acs_chat::{ChatThreadItem, Page};
+///
+/// let page = Page::new(vec![ChatThreadItem::new("19:a@thread.v2", "Launch")])
+///     .continuation_token("https://contoso.communication.azure.com/chat/threads?syncState=1");
+/// let json = serde_json::to_value(&page).unwrap();
+/// assert_eq!(json["items"][0]["topic"], "Launch");
+/// assert!(json["continuationToken"].is_string());
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The page's items.
     pub items: Vec<T>,
     /// Where the next page starts; `None` on the last page. Pass it to the list
     /// call's `continuation_token` to resume later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continuation_token: Option<String>,
 }
 
-/// The options of a list request.
+impl<T> Page<T> {
+    /// The last page (no continuation token), holding `items`.
+    pub fn new(items: Vec<T>) -> Self {
+        Self {
+            items,
+            continuation_token: None,
+        }
+    }
+
+    /// Sets where the next page starts.
+    #[must_use]
+    pub fn continuation_token(mut self, token: impl Into<String>) -> Self {
+        self.continuation_token = Some(token.into());
+        self
+    }
+}
+
+/// The options of a list request, as the caller gave them; [`ListOptions::check`]
+/// turns them into what goes on the wire.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct ListOptions {
+    pub(crate) max_page_size: Option<u32>,
+    pub(crate) start_time: Option<DateTime<Utc>>,
+    pub(crate) skip: Option<u32>,
+    pub(crate) continuation_token: Option<String>,
+}
+
+/// Checked list options, in the wire's types.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct WireListOptions {
     pub(crate) max_page_size: Option<i32>,
     pub(crate) start_time: Option<DateTime<Utc>>,
     pub(crate) skip: Option<i32>,
-    pub(crate) continuation_token: Option<String>,
+}
+
+impl ListOptions {
+    /// The options in the wire's types, or an argument error for a page size
+    /// outside `1..=200` or a `skip` above `i32::MAX` (the wire's `int32`).
+    pub(crate) fn check(&self) -> Result<WireListOptions> {
+        let max_page_size = match self.max_page_size {
+            Some(size @ 1..=MAX_PAGE_SIZE) => Some(size as i32),
+            Some(size) => {
+                return Err(Error::invalid_argument(format!(
+                    "results_per_page must be between 1 and {MAX_PAGE_SIZE}, not {size}"
+                )))
+            }
+            None => None,
+        };
+        let skip = match self.skip {
+            Some(skip) => Some(i32::try_from(skip).map_err(|_| {
+                Error::invalid_argument(format!(
+                    "skip must be at most {} (the service's int32), not {skip}",
+                    i32::MAX
+                ))
+            })?),
+            None => None,
+        };
+        Ok(WireListOptions {
+            max_page_size,
+            start_time: self.start_time,
+            skip,
+        })
+    }
 }
 
 /// Fetches one page: the first (from the options) or the one at a `nextLink`.
@@ -44,6 +118,13 @@ pub(crate) enum PageRequest {
     First(ListOptions),
     /// The page at this `nextLink`.
     Next(String),
+}
+
+impl PageRequest {
+    /// A first request with its options checked.
+    pub(crate) fn first(options: &ListOptions) -> Result<Self> {
+        options.check().map(|_| Self::First(options.clone()))
+    }
 }
 
 /// Results of a list call, as a [`Stream`] of items (or of pages, with
@@ -75,8 +156,21 @@ impl<T: Send + 'static> Pager<T> {
         }
     }
 
-    /// The most items per page the service should return.
-    pub fn results_per_page(mut self, count: i32) -> Self {
+    /// The most items per page the service should return: 1 to
+    /// [`MAX_PAGE_SIZE`] (200). Another value fails the first poll with an
+    /// [`ErrorKind::InvalidArgument`] error, before any request is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let newest: Vec<_> = thread.list_messages().results_per_page(20).try_collect().await?;
+    ///
+    /// let error = thread.list_messages().results_per_page(0).try_collect::<Vec<_>>().await.unwrap_err();
+    /// assert!(error.is_invalid_argument());
+    /// # Ok(()) }
+    /// ```
+    pub fn results_per_page(mut self, count: u32) -> Self {
         self.options.max_page_size = Some(count);
         self
     }
@@ -107,7 +201,7 @@ impl<T: Send + 'static> Pager<T> {
         self
     }
 
-    pub(crate) fn with_skip(mut self, skip: i32) -> Self {
+    pub(crate) fn with_skip(mut self, skip: u32) -> Self {
         self.options.skip = Some(skip);
         self
     }
@@ -117,17 +211,24 @@ fn pages<T: Send + 'static>(
     fetch: PageFetcher<T>,
     options: ListOptions,
 ) -> impl Stream<Item = Result<Page<T>>> + Send + 'static {
+    // Bad options fail the first poll, before any request.
     let first = match options.continuation_token.clone() {
-        Some(token) => PageRequest::Next(token),
-        None => PageRequest::First(options),
+        Some(token) => options.check().map(|_| PageRequest::Next(token)),
+        None => PageRequest::first(&options),
     };
     futures::stream::unfold(Some(first), move |next| {
         let fetch = fetch.clone();
         async move {
-            let request = next?;
+            let request = match next? {
+                Ok(request) => request,
+                Err(error) => return Some((Err(error), None)),
+            };
             match fetch(request).await {
                 Ok(page) => {
-                    let following = page.continuation_token.clone().map(PageRequest::Next);
+                    let following = page
+                        .continuation_token
+                        .clone()
+                        .map(|link| Ok(PageRequest::Next(link)));
                     Some((Ok(page), following))
                 }
                 // An error ends the stream: the caller may resume from the

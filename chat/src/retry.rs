@@ -125,7 +125,7 @@ enum Verdict {
 fn verdict(error: &Error, idempotency: Idempotency) -> Verdict {
     let provably_not_processed = match error.kind() {
         ErrorKind::Connection => true,
-        ErrorKind::Service => matches!(error.status(), Some(429 | 503)),
+        ErrorKind::Service => matches!(error.status().map(|s| s.as_u16()), Some(429 | 503)),
         _ => false,
     };
     if provably_not_processed {

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use acs_chat_rest::types as wire;
 
 use crate::client::{check_id, request_future, ClientCore};
-use crate::error::{ChatError, Error, Result};
+use crate::error::{Error, Result};
 use crate::identifier::CommunicationIdentifier;
 use crate::models::{
     ChatMessage, ChatMessageReadReceipt, ChatMessageType, ChatParticipant, ChatRetentionPolicy,
-    ChatThreadProperties, Metadata, SendChatMessageResult,
+    ChatThreadProperties, FailedParticipant, Metadata, SendChatMessageResult,
 };
 use crate::pager::Pager;
 use crate::policy::call;
@@ -191,10 +191,21 @@ impl ChatThreadClient {
 
     /// Adds participants. Returns only the ones that could not be added, each
     /// with the service's reason; an empty list means all were added.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use acs_chat::{ChatParticipant, CommunicationUserIdentifier};
+    ///
+    /// let carol = ChatParticipant::new(CommunicationUserIdentifier::new("8:acs:r_carol"));
+    /// for failed in thread.add_participants([carol.display_name("Carol")]).await? {
+    ///     eprintln!("{} was not added: {}", failed.participant.identifier, failed.error);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn add_participants(
         &self,
         participants: impl IntoIterator<Item = ChatParticipant>,
-    ) -> Result<Vec<(ChatParticipant, ChatError)>> {
+    ) -> Result<Vec<FailedParticipant>> {
         let thread_id = self.checked_thread_id()?;
         let participants: Vec<ChatParticipant> = participants.into_iter().collect();
         if participants.is_empty() {
@@ -296,15 +307,37 @@ impl Pager<ChatMessage> {
 }
 
 impl Pager<ChatParticipant> {
-    /// Skips this many participants.
-    pub fn skip(self, count: i32) -> Self {
+    /// Skips this many participants. The service takes at most `i32::MAX`;
+    /// a larger value fails the first poll with an
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument)
+    /// error, before any request is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let rest: Vec<_> = thread.list_participants().skip(10).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn skip(self, count: u32) -> Self {
         self.with_skip(count)
     }
 }
 
 impl Pager<ChatMessageReadReceipt> {
-    /// Skips this many receipts.
-    pub fn skip(self, count: i32) -> Self {
+    /// Skips this many receipts. The service takes at most `i32::MAX`; a
+    /// larger value fails the first poll with an
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument)
+    /// error, before any request is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let receipts: Vec<_> = thread.list_read_receipts().skip(5).results_per_page(50).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn skip(self, count: u32) -> Self {
         self.with_skip(count)
     }
 }
@@ -337,7 +370,14 @@ impl UpdateProperties {
         self
     }
 
-    async fn send(self) -> Result<()> {
+    /// Sends the request; the same as `.await`ing the builder.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// thread.update_properties().topic("Launch plan (v2)").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(self) -> Result<()> {
         let thread_id = self.thread.checked_thread_id()?;
         if self.topic.as_deref().is_some_and(|t| t.trim().is_empty()) {
             return Err(Error::invalid_argument("the topic must not be empty"));
@@ -397,11 +437,18 @@ impl SendMessage {
         self
     }
 
-    /// Sends it. The service has no idempotency key for messages, so the
-    /// request is retried only when it provably did not reach the service;
-    /// after an ambiguous failure the error's kind is
-    /// [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
-    async fn send(self) -> Result<SendChatMessageResult> {
+    /// Sends it; the same as `.await`ing the builder. The service has no
+    /// idempotency key for messages, so the request is retried only when it
+    /// provably did not reach the service; after an ambiguous failure the
+    /// error's kind is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// let sent = thread.send_message("Hello!").sender_display_name("Alice").send().await?;
+    /// println!("sent {}", sent.id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(self) -> Result<SendChatMessageResult> {
         let thread_id = self.thread.checked_thread_id()?;
         if self.content.trim().is_empty() {
             return Err(Error::invalid_argument(
@@ -466,7 +513,14 @@ impl UpdateMessage {
         self
     }
 
-    async fn send(self) -> Result<()> {
+    /// Sends the request; the same as `.await`ing the builder.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// thread.update_message("1714557600000").content("Hello, everyone!").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(self) -> Result<()> {
         let thread_id = self.thread.checked_thread_id()?;
         check_id("the message id", &self.message_id)?;
         if self.content.as_deref().is_some_and(|c| c.trim().is_empty()) {
@@ -511,7 +565,14 @@ impl SendTypingNotification {
         self
     }
 
-    async fn send(self) -> Result<()> {
+    /// Sends the notification; the same as `.await`ing the builder.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// thread.send_typing_notification().sender_display_name("Alice").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(self) -> Result<()> {
         let thread_id = self.thread.checked_thread_id()?;
         let body = wire::SendTypingNotificationRequest {
             sender_display_name: self.sender_display_name,

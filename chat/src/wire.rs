@@ -12,6 +12,7 @@ use crate::identifier::{
 use crate::models::{
     ChatAttachment, ChatAttachmentType, ChatMessage, ChatMessageContent, ChatMessageReadReceipt,
     ChatMessageType, ChatParticipant, ChatRetentionPolicy, ChatThreadItem, ChatThreadProperties,
+    FailedParticipant,
 };
 
 fn cloud_to_wire(
@@ -82,11 +83,21 @@ pub(crate) fn identifier_to_wire(
 }
 
 /// An identifier from its wire model. The kind-specific part wins when it is
-/// there (with the raw id kept as sent); otherwise the raw id is parsed.
+/// there (with the raw id kept as sent, when it differs from the one computed
+/// from that part); otherwise the raw id is parsed.
 pub(crate) fn identifier_from_wire(
     model: wire::CommunicationIdentifierModel,
 ) -> CommunicationIdentifier {
     let raw_id = model.raw_id;
+    // An explicit raw id equal to the computed one adds nothing, and leaving
+    // it out makes a decoded identifier equal to the one built from its parts.
+    macro_rules! keep_differing_raw_id {
+        ($identifier:ident) => {
+            if raw_id.as_deref() != Some($identifier.raw_id().as_str()) {
+                $identifier.raw_id = raw_id;
+            }
+        };
+    }
     if let Some(user) = model.communication_user {
         return CommunicationIdentifier::CommunicationUser(CommunicationUserIdentifier::new(
             user.id,
@@ -94,35 +105,59 @@ pub(crate) fn identifier_from_wire(
     }
     if let Some(phone) = model.phone_number {
         let mut identifier = PhoneNumberIdentifier::new(phone.value);
-        identifier.raw_id = raw_id;
         identifier.is_anonymous = phone.is_anonymous.unwrap_or(false);
         identifier.asserted_id = phone.asserted_id;
+        keep_differing_raw_id!(identifier);
         return CommunicationIdentifier::PhoneNumber(identifier);
     }
     if let Some(user) = model.microsoft_teams_user {
         let mut identifier = MicrosoftTeamsUserIdentifier::new(user.user_id);
         identifier.is_anonymous = user.is_anonymous.unwrap_or(false);
         identifier.cloud = cloud_from_wire(user.cloud);
-        identifier.raw_id = raw_id;
+        keep_differing_raw_id!(identifier);
         return CommunicationIdentifier::MicrosoftTeamsUser(identifier);
     }
     if let Some(app) = model.microsoft_teams_app {
         let mut identifier = MicrosoftTeamsAppIdentifier::new(app.app_id);
         identifier.cloud = cloud_from_wire(app.cloud);
-        identifier.raw_id = raw_id;
+        keep_differing_raw_id!(identifier);
         return CommunicationIdentifier::MicrosoftTeamsApp(identifier);
     }
     if let Some(user) = model.teams_extension_user {
         let mut identifier =
             TeamsExtensionUserIdentifier::new(user.user_id, user.tenant_id, user.resource_id);
         identifier.cloud = cloud_from_wire(user.cloud);
-        identifier.raw_id = raw_id;
+        keep_differing_raw_id!(identifier);
         return CommunicationIdentifier::TeamsExtensionUser(identifier);
     }
     match raw_id {
         Some(raw_id) => CommunicationIdentifier::from_raw_id(&raw_id),
         None => CommunicationIdentifier::Unknown(UnknownIdentifier::new(String::new())),
     }
+}
+
+/// An identifier read back from JSON (the `Deserialize` impls): as
+/// [`identifier_from_wire`], except that an object whose `kind` is
+/// `unknown` and that has no kind-specific part stays unknown, so that
+/// serializing an [`UnknownIdentifier`] and reading it back is lossless.
+pub(crate) fn identifier_from_serialized(
+    model: wire::CommunicationIdentifierModel,
+) -> CommunicationIdentifier {
+    let only_raw_id = model.communication_user.is_none()
+        && model.phone_number.is_none()
+        && model.microsoft_teams_user.is_none()
+        && model.microsoft_teams_app.is_none()
+        && model.teams_extension_user.is_none();
+    let says_unknown = model
+        .kind
+        .as_ref()
+        .is_some_and(|kind| kind.as_str() == "unknown");
+    if only_raw_id && says_unknown {
+        return CommunicationIdentifier::Unknown(UnknownIdentifier::new(
+            model.raw_id.unwrap_or_default(),
+        ));
+    }
+    identifier_from_wire(model)
 }
 
 pub(crate) fn retention_to_wire(policy: &ChatRetentionPolicy) -> wire::ChatRetentionPolicy {
@@ -256,7 +291,7 @@ pub(crate) fn read_receipt_from_wire(
 pub(crate) fn pair_participant_errors(
     participants: &[ChatParticipant],
     errors: Vec<wire::CommunicationError>,
-) -> Vec<(ChatParticipant, ChatError)> {
+) -> Vec<FailedParticipant> {
     errors
         .into_iter()
         .map(|error| {
@@ -269,7 +304,7 @@ pub(crate) fn pair_participant_errors(
                 .unwrap_or_else(|| {
                     ChatParticipant::new(CommunicationIdentifier::from_raw_id(&target))
                 });
-            (participant, error)
+            FailedParticipant::new(participant, error)
         })
         .collect()
 }

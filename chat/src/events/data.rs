@@ -4,10 +4,11 @@
 //! is converted here, once.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::identifier::CommunicationIdentifier;
-use crate::models::{ChatMessageType, Metadata};
+use crate::models::{setters, ChatMessageType, Metadata};
 
 use super::error::EventParseError;
 
@@ -22,14 +23,18 @@ pub const EVENT_TYPE_PREFIX: &str = "Microsoft.Communication.";
 /// let p = ChatEventParticipant::new(CommunicationIdentifier::from_raw_id("8:acs:r_u"));
 /// assert_eq!(p.display_name, None);
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChatEventParticipant {
     /// Who the participant is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<CommunicationIdentifier>,
     /// The participant's display name in the thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The participant's metadata.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
 }
 
@@ -41,14 +46,21 @@ impl ChatEventParticipant {
     /// let p = ChatEventParticipant::new(CommunicationIdentifier::from_raw_id("8:acs:r_u"));
     /// assert!(p.metadata.is_empty());
     /// ```
-    pub fn new(identifier: CommunicationIdentifier) -> Self {
+    pub fn new(identifier: impl Into<CommunicationIdentifier>) -> Self {
         Self {
-            identifier: Some(identifier),
+            identifier: Some(identifier.into()),
             display_name: None,
             metadata: Metadata::new(),
         }
     }
 }
+
+setters!(ChatEventParticipant {
+    /// Sets the display name.
+    some display_name: String;
+    /// Sets the participant's metadata.
+    set metadata: Metadata;
+});
 
 /// A message was received, edited or deleted: the data of
 /// `ChatMessage{Received,Edited,Deleted}` (one per recipient) and of
@@ -59,36 +71,106 @@ impl ChatEventParticipant {
 /// println!("{} in {}: {:?}", data.message_id, data.thread_id, data.message_body);
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChatMessageEventData {
     /// Who this delivery is for (user-level events only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<CommunicationIdentifier>,
     /// The thread.
     pub thread_id: String,
     /// The service's transaction id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// The message's id.
     pub message_id: String,
     /// Who sent the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<CommunicationIdentifier>,
     /// The sender's display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_display_name: Option<String>,
     /// When the message was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compose_time: Option<DateTime<Utc>>,
     /// The message's type (text, html, ...).
     pub message_type: ChatMessageType,
     /// The message's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
     /// The content (absent on deletes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_body: Option<String>,
     /// The message's metadata.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     /// When the message was edited (edit events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edit_time: Option<DateTime<Utc>>,
     /// When the message was deleted (delete events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_time: Option<DateTime<Utc>>,
 }
+
+impl ChatMessageEventData {
+    /// The data of a text message event in `thread_id`, with nothing else set.
+    ///
+    /// ```
+    /// use acs_chat::events::{ChatEvent, ChatMessageEventData};
+    /// use acs_chat::CommunicationUserIdentifier;
+    ///
+    /// // An event to feed a handler under test.
+    /// let event = ChatEvent::ChatMessageReceived(
+    ///     ChatMessageEventData::new("19:a@thread.v2", "1714557600000")
+    ///         .sender(CommunicationUserIdentifier::new("8:acs:r_alice"))
+    ///         .message_body("Hello"),
+    /// );
+    /// assert_eq!(event.thread_id(), Some("19:a@thread.v2"));
+    /// ```
+    pub fn new(thread_id: impl Into<String>, message_id: impl Into<String>) -> Self {
+        Self {
+            recipient: None,
+            thread_id: thread_id.into(),
+            transaction_id: None,
+            message_id: message_id.into(),
+            sender: None,
+            sender_display_name: None,
+            compose_time: None,
+            message_type: ChatMessageType::Text,
+            version: None,
+            message_body: None,
+            metadata: Metadata::new(),
+            edit_time: None,
+            delete_time: None,
+        }
+    }
+}
+
+setters!(ChatMessageEventData {
+    /// Sets who this delivery is for.
+    some recipient: CommunicationIdentifier;
+    /// Sets the service's transaction id.
+    some transaction_id: String;
+    /// Sets who sent the message.
+    some sender: CommunicationIdentifier;
+    /// Sets the sender's display name.
+    some sender_display_name: String;
+    /// Sets when the message was sent.
+    some compose_time: DateTime<Utc>;
+    /// Sets the message's type (text by default).
+    set message_type: ChatMessageType;
+    /// Sets the message's version.
+    some_exact version: i64;
+    /// Sets the content.
+    some message_body: String;
+    /// Sets the message's metadata.
+    set metadata: Metadata;
+    /// Sets when the message was edited.
+    some edit_time: DateTime<Utc>;
+    /// Sets when the message was deleted.
+    some delete_time: DateTime<Utc>;
+});
 
 /// A thread was created: the data of `ChatThreadCreatedWithUser` (one per
 /// participant) and `ChatThreadCreated` (once).
@@ -98,28 +180,90 @@ pub struct ChatMessageEventData {
 /// println!("{} created with {} participants", data.thread_id, data.participants.len());
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChatThreadCreatedEventData {
     /// Who this delivery is for (user-level events only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<CommunicationIdentifier>,
     /// The thread.
     pub thread_id: String,
     /// The service's transaction id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// When the thread was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<DateTime<Utc>>,
     /// The thread's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
     /// Who created the thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<CommunicationIdentifier>,
     /// The thread's properties (e.g. `topic`), as the service sent them.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub properties: serde_json::Map<String, Value>,
     /// The thread's metadata.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     /// The participants the thread was created with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub participants: Vec<ChatEventParticipant>,
 }
+
+impl ChatThreadCreatedEventData {
+    /// The data of a thread-created event for `thread_id`, with nothing else set.
+    ///
+    /// ```
+    /// use acs_chat::events::{ChatEventParticipant, ChatThreadCreatedEventData};
+    /// use acs_chat::CommunicationUserIdentifier;
+    ///
+    /// let data = ChatThreadCreatedEventData::new("19:a@thread.v2")
+    ///     .participants([ChatEventParticipant::new(CommunicationUserIdentifier::new("8:acs:r_bob"))]);
+    /// assert_eq!(data.participants.len(), 1);
+    /// ```
+    pub fn new(thread_id: impl Into<String>) -> Self {
+        Self {
+            recipient: None,
+            thread_id: thread_id.into(),
+            transaction_id: None,
+            create_time: None,
+            version: None,
+            created_by: None,
+            properties: serde_json::Map::new(),
+            metadata: Metadata::new(),
+            participants: Vec::new(),
+        }
+    }
+
+    /// Sets the participants the thread was created with.
+    #[must_use]
+    pub fn participants(
+        mut self,
+        participants: impl IntoIterator<Item = ChatEventParticipant>,
+    ) -> Self {
+        self.participants = participants.into_iter().collect();
+        self
+    }
+}
+
+setters!(ChatThreadCreatedEventData {
+    /// Sets who this delivery is for.
+    some recipient: CommunicationIdentifier;
+    /// Sets the service's transaction id.
+    some transaction_id: String;
+    /// Sets when the thread was created.
+    some create_time: DateTime<Utc>;
+    /// Sets the thread's version.
+    some_exact version: i64;
+    /// Sets who created the thread.
+    some created_by: CommunicationIdentifier;
+    /// Sets the thread's properties (e.g. `topic`).
+    set properties: serde_json::Map<String, Value>;
+    /// Sets the thread's metadata.
+    set metadata: Metadata;
+});
 
 /// A thread was deleted: the data of `ChatThreadWithUserDeleted` (one per
 /// participant) and `ChatThreadDeleted` (once).
@@ -129,24 +273,67 @@ pub struct ChatThreadCreatedEventData {
 /// println!("{} deleted at {:?}", data.thread_id, data.delete_time);
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChatThreadDeletedEventData {
     /// Who this delivery is for (user-level events only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<CommunicationIdentifier>,
     /// The thread.
     pub thread_id: String,
     /// The service's transaction id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// When the thread was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<DateTime<Utc>>,
     /// The thread's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
     /// Who deleted the thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_by: Option<CommunicationIdentifier>,
     /// When the thread was deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_time: Option<DateTime<Utc>>,
 }
+
+impl ChatThreadDeletedEventData {
+    /// The data of a thread-deleted event for `thread_id`, with nothing else set.
+    ///
+    /// ```
+    /// use acs_chat::events::ChatThreadDeletedEventData;
+    /// let data = ChatThreadDeletedEventData::new("19:a@thread.v2").version(7);
+    /// assert_eq!(data.version, Some(7));
+    /// ```
+    pub fn new(thread_id: impl Into<String>) -> Self {
+        Self {
+            recipient: None,
+            thread_id: thread_id.into(),
+            transaction_id: None,
+            create_time: None,
+            version: None,
+            deleted_by: None,
+            delete_time: None,
+        }
+    }
+}
+
+setters!(ChatThreadDeletedEventData {
+    /// Sets who this delivery is for.
+    some recipient: CommunicationIdentifier;
+    /// Sets the service's transaction id.
+    some transaction_id: String;
+    /// Sets when the thread was created.
+    some create_time: DateTime<Utc>;
+    /// Sets the thread's version.
+    some_exact version: i64;
+    /// Sets who deleted the thread.
+    some deleted_by: CommunicationIdentifier;
+    /// Sets when the thread was deleted.
+    some delete_time: DateTime<Utc>;
+});
 
 /// A thread's properties changed: the data of
 /// `ChatThreadPropertiesUpdatedPerUser` (one per participant) and
@@ -157,28 +344,82 @@ pub struct ChatThreadDeletedEventData {
 /// println!("new topic: {:?}", data.properties.get("topic"));
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChatThreadPropertiesUpdatedEventData {
     /// Who this delivery is for (user-level events only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<CommunicationIdentifier>,
     /// The thread.
     pub thread_id: String,
     /// The service's transaction id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// When the thread was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<DateTime<Utc>>,
     /// The thread's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
     /// Who changed the properties.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_by: Option<CommunicationIdentifier>,
     /// When they were changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edit_time: Option<DateTime<Utc>>,
     /// The thread's properties (e.g. `topic`), as the service sent them.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub properties: serde_json::Map<String, Value>,
     /// The thread's metadata.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
 }
+
+impl ChatThreadPropertiesUpdatedEventData {
+    /// The data of a properties-updated event for `thread_id`, with nothing
+    /// else set.
+    ///
+    /// ```
+    /// use acs_chat::events::ChatThreadPropertiesUpdatedEventData;
+    /// let mut properties = serde_json::Map::new();
+    /// properties.insert("topic".into(), "Launch (v2)".into());
+    /// let data = ChatThreadPropertiesUpdatedEventData::new("19:a@thread.v2").properties(properties);
+    /// assert_eq!(data.properties["topic"], "Launch (v2)");
+    /// ```
+    pub fn new(thread_id: impl Into<String>) -> Self {
+        Self {
+            recipient: None,
+            thread_id: thread_id.into(),
+            transaction_id: None,
+            create_time: None,
+            version: None,
+            edited_by: None,
+            edit_time: None,
+            properties: serde_json::Map::new(),
+            metadata: Metadata::new(),
+        }
+    }
+}
+
+setters!(ChatThreadPropertiesUpdatedEventData {
+    /// Sets who this delivery is for.
+    some recipient: CommunicationIdentifier;
+    /// Sets the service's transaction id.
+    some transaction_id: String;
+    /// Sets when the thread was created.
+    some create_time: DateTime<Utc>;
+    /// Sets the thread's version.
+    some_exact version: i64;
+    /// Sets who changed the properties.
+    some edited_by: CommunicationIdentifier;
+    /// Sets when they were changed.
+    some edit_time: DateTime<Utc>;
+    /// Sets the thread's properties (e.g. `topic`).
+    set properties: serde_json::Map<String, Value>;
+    /// Sets the thread's metadata.
+    set metadata: Metadata;
+});
 
 /// A participant was added to or removed from a thread: the data of
 /// `ChatParticipantAddedToThreadWithUser` / `ChatParticipantRemovedFromThreadWithUser`
@@ -190,27 +431,79 @@ pub struct ChatThreadPropertiesUpdatedEventData {
 /// println!("{:?} by {:?}", data.participant, data.changed_by);
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChatParticipantEventData {
     /// Who this delivery is for (user-level events only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<CommunicationIdentifier>,
     /// The thread.
     pub thread_id: String,
     /// The service's transaction id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// When the thread was created (user-level events only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<DateTime<Utc>>,
     /// The thread's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
     /// When the participant was added or removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<DateTime<Utc>>,
     /// Who added or removed the participant
     /// (`addedByCommunicationIdentifier` / `removedByCommunicationIdentifier`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed_by: Option<CommunicationIdentifier>,
     /// The participant added or removed (`participantAdded` / `participantRemoved`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant: Option<ChatEventParticipant>,
 }
+
+impl ChatParticipantEventData {
+    /// The data of a participant added/removed event for `thread_id`, with
+    /// nothing else set.
+    ///
+    /// ```
+    /// use acs_chat::events::{ChatEventParticipant, ChatParticipantEventData};
+    /// use acs_chat::CommunicationUserIdentifier;
+    ///
+    /// let data = ChatParticipantEventData::new("19:a@thread.v2")
+    ///     .participant(ChatEventParticipant::new(CommunicationUserIdentifier::new("8:acs:r_bob")))
+    ///     .changed_by(CommunicationUserIdentifier::new("8:acs:r_alice"));
+    /// assert!(data.participant.is_some());
+    /// ```
+    pub fn new(thread_id: impl Into<String>) -> Self {
+        Self {
+            recipient: None,
+            thread_id: thread_id.into(),
+            transaction_id: None,
+            create_time: None,
+            version: None,
+            time: None,
+            changed_by: None,
+            participant: None,
+        }
+    }
+}
+
+setters!(ChatParticipantEventData {
+    /// Sets who this delivery is for.
+    some recipient: CommunicationIdentifier;
+    /// Sets the service's transaction id.
+    some transaction_id: String;
+    /// Sets when the thread was created.
+    some create_time: DateTime<Utc>;
+    /// Sets the thread's version.
+    some_exact version: i64;
+    /// Sets when the participant was added or removed.
+    some time: DateTime<Utc>;
+    /// Sets who added or removed the participant.
+    some changed_by: CommunicationIdentifier;
+    /// Sets the participant added or removed.
+    some participant: ChatEventParticipant;
+});
 
 /// A chat event, typed by its event type.
 ///
@@ -224,7 +517,23 @@ pub struct ChatParticipantEventData {
 ///     event.thread_id()
 /// }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Events serialize (to store or forward them) in this crate's own shape:
+/// `{"type": "<variant>", "data": {...}}` with the data's fields in
+/// camelCase, and read back losslessly. That is not Event Grid's delivery
+/// format: read deliveries with [`parse_events`](crate::events::parse_events).
+///
+/// ```
+/// use acs_chat::events::{ChatEvent, ChatThreadDeletedEventData};
+///
+/// let event = ChatEvent::ChatThreadDeleted(ChatThreadDeletedEventData::new("19:a@thread.v2"));
+/// let json = serde_json::to_value(&event).unwrap();
+/// assert_eq!(json["type"], "ChatThreadDeleted");
+/// assert_eq!(json["data"]["threadId"], "19:a@thread.v2");
+/// assert_eq!(serde_json::from_value::<ChatEvent>(json).unwrap(), event);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
 #[non_exhaustive]
 pub enum ChatEvent {
     /// A message arrived for the recipient (not sent to its sender).
@@ -267,6 +576,7 @@ pub enum ChatEvent {
     /// its data as sent.
     Unknown {
         /// The full event type.
+        #[serde(rename = "eventType")]
         event_type: String,
         /// The event's data.
         data: Value,
@@ -274,6 +584,35 @@ pub enum ChatEvent {
 }
 
 impl ChatEvent {
+    /// The full event type of this event, e.g.
+    /// `Microsoft.Communication.ChatMessageReceived`.
+    pub(crate) fn event_type(&self) -> String {
+        let name = match self {
+            Self::ChatMessageReceived(_) => "ChatMessageReceived",
+            Self::ChatMessageEdited(_) => "ChatMessageEdited",
+            Self::ChatMessageDeleted(_) => "ChatMessageDeleted",
+            Self::ChatThreadCreatedWithUser(_) => "ChatThreadCreatedWithUser",
+            Self::ChatThreadWithUserDeleted(_) => "ChatThreadWithUserDeleted",
+            Self::ChatThreadPropertiesUpdatedPerUser(_) => "ChatThreadPropertiesUpdatedPerUser",
+            Self::ChatParticipantAddedToThreadWithUser(_) => "ChatParticipantAddedToThreadWithUser",
+            Self::ChatParticipantRemovedFromThreadWithUser(_) => {
+                "ChatParticipantRemovedFromThreadWithUser"
+            }
+            Self::ChatThreadCreated(_) => "ChatThreadCreated",
+            Self::ChatThreadDeleted(_) => "ChatThreadDeleted",
+            Self::ChatThreadPropertiesUpdated(_) => "ChatThreadPropertiesUpdated",
+            Self::ChatThreadParticipantAdded(_) => "ChatThreadParticipantAdded",
+            Self::ChatThreadParticipantRemoved(_) => "ChatThreadParticipantRemoved",
+            Self::ChatMessageReceivedInThread(_) => "ChatMessageReceivedInThread",
+            Self::ChatMessageEditedInThread(_) => "ChatMessageEditedInThread",
+            Self::ChatMessageDeletedInThread(_) => "ChatMessageDeletedInThread",
+            Self::ChatAzureBotCommandReceivedInThread(_) => "ChatAzureBotCommandReceivedInThread",
+            Self::ChatTypingIndicatorReceivedInThread(_) => "ChatTypingIndicatorReceivedInThread",
+            Self::Unknown { event_type, .. } => return event_type.clone(),
+        };
+        format!("{EVENT_TYPE_PREFIX}{name}")
+    }
+
     /// The thread the event is about (`None` for unknown events).
     ///
     /// ```

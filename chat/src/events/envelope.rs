@@ -4,7 +4,7 @@
 //! [`super::data`].
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::data::{decode_event, ChatEvent};
@@ -13,8 +13,10 @@ use super::error::EventParseError;
 /// The event type of Event Grid's subscription validation handshake.
 pub const SUBSCRIPTION_VALIDATION_EVENT: &str = "Microsoft.EventGrid.SubscriptionValidationEvent";
 
-/// Which delivery schema an event came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Which delivery schema an event came in. Serializes as `"eventGrid"` or
+/// `"cloudEvents"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum EventSchema {
     /// The Event Grid event schema (`eventType`, `eventTime`, `topic`, ...).
@@ -35,7 +37,12 @@ pub enum EventSchema {
 /// assert!(matches!(events[0].event, acs_chat::events::ChatEvent::ChatThreadDeleted(_)));
 /// # Ok::<(), acs_chat::events::EventParseError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+///
+/// It serializes (e.g. to queue an event for later) with camelCase field
+/// names and the event as [`ChatEvent`] does, and reads back losslessly;
+/// that is this crate's shape, not Event Grid's delivery format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChatEventEnvelope {
     /// The event's id; the same for every delivery of one event, which makes
@@ -44,19 +51,65 @@ pub struct ChatEventEnvelope {
     /// The full event type, e.g. `Microsoft.Communication.ChatMessageReceived`.
     pub event_type: String,
     /// What the event is about, e.g. `thread/{threadId}/sender/{rawId}/recipient/{rawId}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// When the event happened (`eventTime` or `time`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_time: Option<DateTime<Utc>>,
     /// The resource that emitted it (`topic` in the Event Grid schema,
     /// `source` in CloudEvents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// The version of the data's schema (`dataVersion`; CloudEvents has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_version: Option<String>,
     /// The schema the event came in.
     pub schema: EventSchema,
     /// The typed event.
     pub event: ChatEvent,
 }
+
+impl ChatEventEnvelope {
+    /// An envelope for `event` with this id, in the Event Grid schema, with
+    /// its event type taken from the event and no subject, time, source or
+    /// data version; for tests of code that handles events.
+    ///
+    /// ```
+    /// use acs_chat::events::{ChatEvent, ChatEventEnvelope, ChatMessageEventData};
+    ///
+    /// let envelope = ChatEventEnvelope::new(
+    ///     "c13afb5f-d975-4296-a8ef-348c8fc496ee",
+    ///     ChatEvent::ChatMessageReceived(ChatMessageEventData::new("19:a@thread.v2", "1")),
+    /// )
+    /// .subject("thread/19:a@thread.v2");
+    /// assert_eq!(envelope.event_type, "Microsoft.Communication.ChatMessageReceived");
+    /// ```
+    pub fn new(id: impl Into<String>, event: ChatEvent) -> Self {
+        Self {
+            id: id.into(),
+            event_type: event.event_type(),
+            subject: None,
+            event_time: None,
+            source: None,
+            data_version: None,
+            schema: EventSchema::EventGrid,
+            event,
+        }
+    }
+}
+
+crate::models::setters!(ChatEventEnvelope {
+    /// Sets what the event is about.
+    some subject: String;
+    /// Sets when the event happened.
+    some event_time: DateTime<Utc>;
+    /// Sets the resource that emitted it.
+    some source: String;
+    /// Sets the version of the data's schema.
+    some data_version: String;
+    /// Sets the schema the event came in.
+    set schema: EventSchema;
+});
 
 /// An Event Grid schema event as delivered, before its data is typed.
 #[derive(Deserialize)]

@@ -388,3 +388,140 @@ fn http_to_a_loopback_host_is_accepted() {
         ChatClient::new(endpoint, credential()).expect(endpoint);
     }
 }
+
+/// Every list call, as a closure over a thread client, with its name.
+type ListCall = (
+    &'static str,
+    fn(&acs_chat::ChatThreadClient, &ChatClient, Option<u32>, Option<u32>) -> BoxedFirst,
+);
+type BoxedFirst = std::pin::Pin<Box<dyn Future<Output = Result<usize>> + Send>>;
+
+/// The number of items on the first page of `pager` (or its error).
+fn first_page_len<T: Send + 'static>(pager: acs_chat::Pager<T>) -> BoxedFirst {
+    Box::pin(async move {
+        let mut pages = Box::pin(pager.by_page());
+        match pages.next().await {
+            Some(page) => page.map(|page| page.items.len()),
+            None => Ok(0),
+        }
+    })
+}
+
+fn list_calls() -> Vec<ListCall> {
+    vec![
+        ("list_chat_threads", |_, client, size, _| {
+            let mut pager = client.list_chat_threads();
+            if let Some(size) = size {
+                pager = pager.results_per_page(size);
+            }
+            first_page_len(pager)
+        }),
+        ("list_messages", |thread, _, size, _| {
+            let mut pager = thread.list_messages();
+            if let Some(size) = size {
+                pager = pager.results_per_page(size);
+            }
+            first_page_len(pager)
+        }),
+        ("list_participants", |thread, _, size, skip| {
+            let mut pager = thread.list_participants();
+            if let Some(size) = size {
+                pager = pager.results_per_page(size);
+            }
+            if let Some(skip) = skip {
+                pager = pager.skip(skip);
+            }
+            first_page_len(pager)
+        }),
+        ("list_read_receipts", |thread, _, size, skip| {
+            let mut pager = thread.list_read_receipts();
+            if let Some(size) = size {
+                pager = pager.results_per_page(size);
+            }
+            if let Some(skip) = skip {
+                pager = pager.skip(skip);
+            }
+            first_page_len(pager)
+        }),
+    ]
+}
+
+#[tokio::test]
+async fn page_sizes_outside_1_to_200_are_refused_before_any_request() {
+    let (_server, client, requests) = catch_all().await;
+    let thread = client.get_chat_thread_client(THREAD);
+    for (name, call) in list_calls() {
+        for size in [0, acs_chat::MAX_PAGE_SIZE + 1, 1000, u32::MAX] {
+            let what = format!("{name} with results_per_page({size})");
+            expect_invalid(&requests, &what, call(&thread, &client, Some(size), None)).await;
+        }
+    }
+    // Also when resuming from a continuation token.
+    expect_invalid(
+        &requests,
+        "results_per_page(0) with a continuation token",
+        first_page_len(
+            thread
+                .list_messages()
+                .results_per_page(0)
+                .continuation_token("/chat/threads?syncState=1"),
+        ),
+    )
+    .await;
+    // The stream of items reports it the same way, as its first item.
+    let mut items = thread.list_messages().results_per_page(0);
+    let error = items.next().await.expect("an item").expect_err("refused");
+    assert!(error.is_invalid_argument(), "{error}");
+    assert!(
+        items.next().await.is_none(),
+        "the stream ends after the error"
+    );
+    assert!(requests.all().is_empty());
+}
+
+#[tokio::test]
+async fn a_skip_beyond_the_wires_int32_is_refused_before_any_request() {
+    let (_server, client, requests) = catch_all().await;
+    let thread = client.get_chat_thread_client(THREAD);
+    for (name, call) in list_calls() {
+        if !name.contains("participants") && !name.contains("receipts") {
+            continue;
+        }
+        for skip in [i32::MAX as u32 + 1, u32::MAX] {
+            let what = format!("{name} with skip({skip})");
+            expect_invalid(&requests, &what, call(&thread, &client, None, Some(skip))).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn page_sizes_of_1_and_200_and_the_largest_skip_are_sent() {
+    let server = MockServer::start_async().await;
+    let recorder = Recorder::new();
+    server
+        .mock_async(|when, then| {
+            when.method(GET).is_true(recorder.hook());
+            then.status(200).json_body(serde_json::json!({"value": []}));
+        })
+        .await;
+    let (client, _) = client(&server);
+    let thread = client.get_chat_thread_client(THREAD);
+    for (name, call) in list_calls() {
+        for size in [1, acs_chat::MAX_PAGE_SIZE] {
+            let skip = name.contains("participants").then_some(i32::MAX as u32);
+            let count = call(&thread, &client, Some(size), skip)
+                .await
+                .unwrap_or_else(|e| panic!("{name} with {size}: {e}"));
+            assert_eq!(count, 0);
+        }
+    }
+    let sent = recorder.all();
+    assert_eq!(sent.len(), 8, "{sent:#?}");
+    let sizes: Vec<Option<&str>> = sent.iter().map(|r| r.query("maxPageSize")).collect();
+    assert_eq!(sizes, [Some("1"), Some("200")].repeat(4));
+    let skips = sent
+        .iter()
+        .filter_map(|r| r.query("skip"))
+        .collect::<Vec<_>>();
+    assert_eq!(skips, ["2147483647"; 2]);
+}

@@ -35,7 +35,11 @@ async fn assert_service_error(status: u16, code: &str, retryable: bool) {
 
     assert_eq!(mock.calls_async().await, 1);
     assert_eq!(error.kind(), ErrorKind::Service, "{error}");
-    assert_eq!(error.status(), Some(status));
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
+    // The status predicates answer for exactly their status.
+    assert_eq!(error.is_not_found(), status == 404, "{error}");
+    assert_eq!(error.is_throttled(), status == 429, "{error}");
+    assert_eq!(error.is_unauthorized(), status == 401, "{error}");
     assert_eq!(error.code(), Some(code));
     assert_eq!(error.message(), format!("{code} happened"));
     let service = error.service_error().expect("the service's error is kept");
@@ -133,7 +137,7 @@ async fn a_502_with_an_html_body_is_still_a_service_error_with_status_502() {
         .unwrap_err();
 
     assert_eq!(error.kind(), ErrorKind::Service, "{error:?}");
-    assert_eq!(error.status(), Some(502));
+    assert_eq!(error.status(), Some(acs_chat::StatusCode::BAD_GATEWAY));
     assert_eq!(error.code(), None);
     assert!(error.service_error().is_none());
     assert!(
@@ -163,7 +167,7 @@ async fn an_error_status_with_an_empty_body_is_a_service_error() {
     let error = client.delete_chat_thread(THREAD).await.unwrap_err();
 
     assert_eq!(error.kind(), ErrorKind::Service, "{error:?}");
-    assert_eq!(error.status(), Some(403));
+    assert_eq!(error.status(), Some(acs_chat::StatusCode::FORBIDDEN));
     assert_eq!(error.code(), None);
     assert!(!error.is_retryable());
 }
@@ -186,7 +190,7 @@ async fn errors_of_operations_without_a_response_body_carry_the_service_error() 
         .await
         .unwrap_err();
 
-    assert_eq!(error.status(), Some(404));
+    assert_eq!(error.status(), Some(acs_chat::StatusCode::NOT_FOUND));
     assert_eq!(error.code(), Some("MessageNotFound"));
     assert_eq!(error.message(), "no such message");
 }

@@ -882,9 +882,9 @@ async fn add_participants_sends_them_and_returns_only_the_failures() {
         }]})
     );
     assert_eq!(failures.len(), 1);
-    assert_eq!(failures[0].0, carol);
-    assert_eq!(failures[0].1.code, "403");
-    assert_eq!(failures[0].1.message, "Permissions check failed");
+    assert_eq!(failures[0].participant, carol);
+    assert_eq!(failures[0].error.code, "403");
+    assert_eq!(failures[0].error.message, "Permissions check failed");
 }
 
 #[tokio::test]

@@ -500,7 +500,7 @@ async fn an_error_on_a_later_page_is_yielded_after_the_earlier_items_and_ends_th
     assert_eq!(results.len(), 2, "{results:?}");
     assert_eq!(results[0].as_ref().unwrap().id, "2");
     let error = results[1].as_ref().unwrap_err();
-    assert_eq!(error.status(), Some(404));
+    assert_eq!(error.status(), Some(acs_chat::StatusCode::NOT_FOUND));
     assert_eq!(error.code(), Some("NotFound"));
     assert_eq!(gone.calls_async().await, 1, "a 404 is not retried");
 }

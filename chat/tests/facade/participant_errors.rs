@@ -3,7 +3,7 @@
 //! participant it is about, for every kind of identifier, and loses none.
 
 use acs_chat::{
-    ChatError, ChatParticipant, CommunicationIdentifier, CommunicationUserIdentifier,
+    ChatParticipant, CommunicationIdentifier, CommunicationUserIdentifier, FailedParticipant,
     MicrosoftTeamsAppIdentifier, MicrosoftTeamsUserIdentifier, PhoneNumberIdentifier,
     TeamsExtensionUserIdentifier,
 };
@@ -61,14 +61,17 @@ fn invalid_participants() -> Value {
     Value::Array(errors)
 }
 
-fn assert_paired(errors: &[(ChatParticipant, ChatError)]) {
+fn assert_paired(errors: &[FailedParticipant]) {
     let sent = everyone();
     assert_eq!(
         errors.len(),
         sent.len() + 1,
         "no error is lost: {errors:#?}"
     );
-    for (participant, error) in errors {
+    for FailedParticipant {
+        participant, error, ..
+    } in errors
+    {
         let target = error.target.as_deref().expect("every error has its target");
         if target == STRANGER {
             continue;
@@ -82,16 +85,19 @@ fn assert_paired(errors: &[(ChatParticipant, ChatError)]) {
     }
     // Every participant we sent is reported once.
     for participant in &sent {
-        let count = errors.iter().filter(|(p, _)| p == participant).count();
+        let count = errors
+            .iter()
+            .filter(|f| &f.participant == participant)
+            .count();
         assert_eq!(count, 1, "{participant:?}");
     }
-    let (stranger, error) = errors
+    let stranger = errors
         .iter()
-        .find(|(_, e)| e.target.as_deref() == Some(STRANGER))
+        .find(|f| f.error.target.as_deref() == Some(STRANGER))
         .expect("the error about an unknown participant is still returned");
-    assert_eq!(stranger.identifier.raw_id(), STRANGER);
-    assert_eq!(stranger.display_name, None);
-    assert_eq!(error.code, "404");
+    assert_eq!(stranger.participant.identifier.raw_id(), STRANGER);
+    assert_eq!(stranger.participant.display_name, None);
+    assert_eq!(stranger.error.code, "404");
 }
 
 #[test]
@@ -170,8 +176,8 @@ async fn an_error_without_a_target_is_still_returned() {
         .unwrap();
 
     assert_eq!(failures.len(), 1);
-    assert_eq!(failures[0].1.message, "something failed");
-    assert_eq!(failures[0].1.target, None);
+    assert_eq!(failures[0].error.message, "something failed");
+    assert_eq!(failures[0].error.target, None);
 }
 
 #[tokio::test]
@@ -198,5 +204,5 @@ async fn a_participant_with_an_explicit_raw_id_is_paired_by_that_raw_id() {
         .unwrap();
 
     assert_eq!(failures.len(), 1);
-    assert_eq!(failures[0].0, phone);
+    assert_eq!(failures[0].participant, phone);
 }

@@ -257,11 +257,11 @@ fn retention_of(value: &Value) -> Option<ChatRetentionPolicy> {
     }
 }
 
-fn page_size(exchange: &Exchange) -> Option<i32> {
+fn page_size(exchange: &Exchange) -> Option<u32> {
     exchange.query("maxPageSize").map(|v| v.parse().unwrap())
 }
 
-fn skip(exchange: &Exchange) -> Option<i32> {
+fn skip(exchange: &Exchange) -> Option<u32> {
     exchange.query("skip").map(|v| v.parse().unwrap())
 }
 

@@ -112,7 +112,7 @@ async fn a_retry_after_longer_than_max_delay_is_not_waited_for() {
         .await
         .unwrap_err();
 
-    assert_eq!(error.status(), Some(429));
+    assert_eq!(error.status(), Some(acs_chat::StatusCode::TOO_MANY_REQUESTS));
     assert_eq!(error.retry_after(), Some(Duration::from_secs(120)));
     assert_eq!(attempts.all().len(), 1);
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -269,7 +269,7 @@ async fn retries_stop_after_max_retries() {
         .unwrap_err();
 
     assert_eq!(mock.calls_async().await, 3, "1 attempt + 2 retries");
-    assert_eq!(error.status(), Some(503));
+    assert_eq!(error.status(), Some(acs_chat::StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(error.code(), Some("ServiceUnavailable"));
 }
 
@@ -312,7 +312,7 @@ async fn a_400_is_not_retried() {
         .unwrap_err();
 
     assert_eq!(mock.calls_async().await, 1);
-    assert_eq!(error.status(), Some(400));
+    assert_eq!(error.status(), Some(acs_chat::StatusCode::BAD_REQUEST));
 }
 
 /// A client whose attempts time out after 200 ms.
@@ -401,7 +401,7 @@ async fn send_message_after_a_502_is_not_retried_and_its_outcome_is_unknown() {
         .unwrap_err();
 
     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error:?}");
-    assert_eq!(error.status(), Some(502));
+    assert_eq!(error.status(), Some(acs_chat::StatusCode::BAD_GATEWAY));
     assert_eq!(mock.calls_async().await, 1);
 }
 
