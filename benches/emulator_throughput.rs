@@ -384,7 +384,6 @@ async fn events(client: &reqwest::Client) {
         .await
         .expect("subscribe")
         .id;
-    let client = client;
     let (sender, mut arrived) = tokio::sync::mpsc::unbounded_channel();
     *arrivals.lock().expect("lock") = Some(sender);
     let mut early: HashMap<String, Instant> = HashMap::new();

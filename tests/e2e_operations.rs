@@ -244,7 +244,7 @@ async fn every_thread_operation_round_trips_through_the_emulator() {
         .await
         .expect("receipts");
     assert!(receipts.iter().any(|r| r.chat_message_id == text.id
-        && r.sender == CommunicationIdentifier::from(bob.user.clone())));
+        && r.sender == bob.user));
 
     // Thread list, then deletion.
     let threads: Vec<_> = alice

@@ -8,6 +8,9 @@
 //! runs against that Azure Communication Services resource. Otherwise it
 //! starts the local emulator in-process and runs against it: no Azure account
 //! needed.
+//!
+//! `RUST_LOG=acs_chat=debug` prints each operation's span and its requests
+//! on stderr.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -23,6 +26,15 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
+    // `RUST_LOG=acs_chat=debug` shows every operation and request (span
+    // fields: operation, thread id, attempt, status, request id, outcome).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     // Keep the emulator (if any) alive until the end.
     let (connection_string, _emulator) = match std::env::var("ACS_CONNECTION_STRING") {
         Ok(cs) if !cs.trim().is_empty() => {

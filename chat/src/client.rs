@@ -383,8 +383,24 @@ impl ChatClient {
             .await
     }
 
-    /// The generated REST client, with this client's credential and policies,
-    /// for anything the facade does not cover.
+    /// The generated REST client ([`crate::rest`]), for anything the facade
+    /// does not cover.
+    ///
+    /// A raw call gets what every request of this client gets from the
+    /// request policy: a valid bearer token from the credential (refreshed
+    /// as needed), `api-version=2025-03-15`, the user agent, an
+    /// `x-ms-client-request-id`, and the check that its path is the
+    /// operation's route under the endpoint. It does not get the facade's
+    /// retries, its `acs_chat.operation` / `acs_chat.request` tracing spans,
+    /// nor its conversions: it returns the raw crate's wire types and its
+    /// `acs_chat::rest::Error`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// let properties = client.raw().get_chat_thread_properties("19:abc@thread.v2").await?;
+    /// let topic: &str = &properties.topic;
+    /// # let _ = topic; Ok(()) }
+    /// ```
     pub fn raw(&self) -> &acs_chat_rest::Client {
         &self.core.raw
     }

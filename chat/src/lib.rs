@@ -51,6 +51,11 @@ mod thread;
 pub mod webhook;
 mod wire;
 
+/// The raw REST client (the `acs-chat-rest` crate), as [`ChatClient::raw`]
+/// returns it: its wire types and `Error` need no extra dependency.
+pub use acs_chat_rest as rest;
+/// `chrono`, whose `DateTime<Utc>` the models use.
+pub use chrono;
 pub use client::{ChatClient, ChatClientBuilder, CreateChatThread};
 pub use credential::{
     AccessToken, CommunicationTokenCredential, CommunicationTokenCredentialBuilder,

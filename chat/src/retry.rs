@@ -140,15 +140,45 @@ fn verdict(error: &Error, idempotency: Idempotency) -> Verdict {
     }
 }
 
-/// Runs `attempt` until it succeeds, fails for good, or the retries run out.
-/// Each attempt is a fresh call (a new request, signed again) inside its own
-/// tracing span and attempt scope.
+/// Runs `attempt` until it succeeds, fails for good, or the retries run out,
+/// inside one `acs_chat.operation` span (operation, thread id, attempts,
+/// outcome). Each attempt is a fresh call (a new request, signed again)
+/// inside its own `acs_chat.request` span, a child of the operation's.
 pub(crate) async fn run<T, F, Fut>(
     options: &RetryOptions,
     operation: &'static str,
     thread_id: Option<&str>,
     idempotency: Idempotency,
+    attempt: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let span = tracing::info_span!(
+        "acs_chat.operation",
+        operation,
+        thread_id = thread_id.unwrap_or(""),
+        attempts = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+    );
+    let result = run_attempts(options, operation, thread_id, idempotency, attempt, &span)
+        .instrument(span.clone())
+        .await;
+    match &result {
+        Ok(_) => span.record("outcome", "ok"),
+        Err(error) => span.record("outcome", tracing::field::display(error.kind())),
+    };
+    result
+}
+
+async fn run_attempts<T, F, Fut>(
+    options: &RetryOptions,
+    operation: &'static str,
+    thread_id: Option<&str>,
+    idempotency: Idempotency,
     mut attempt: F,
+    operation_span: &tracing::Span,
 ) -> Result<T>
 where
     F: FnMut() -> Fut,
@@ -156,7 +186,9 @@ where
 {
     let mut retry = 0u32;
     loop {
+        operation_span.record("attempts", retry + 1);
         let span = tracing::info_span!(
+            parent: operation_span,
             "acs_chat.request",
             operation,
             thread_id = thread_id.unwrap_or(""),
@@ -165,6 +197,7 @@ where
             request_id = tracing::field::Empty,
         );
         let scope = AttemptScope::new();
+        let started = std::time::Instant::now();
         let outcome = scope.run(attempt()).instrument(span.clone()).await;
         if let Some(id) = scope.client_request_id() {
             span.record("request_id", id.as_str());
@@ -172,6 +205,14 @@ where
         if let Some(status) = scope.status() {
             span.record("status", status);
         }
+        // One event per attempt, so that `RUST_LOG=acs_chat=debug` lists the
+        // requests (the span's fields say which).
+        tracing::debug!(
+            parent: &span,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            ok = outcome.is_ok(),
+            "request done"
+        );
         let error = match outcome {
             Ok(value) => return Ok(value),
             Err(error) => error.with_client_request_id(scope.client_request_id()),
