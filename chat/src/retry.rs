@@ -44,17 +44,53 @@ impl Default for RetryOptions {
 
 impl RetryOptions {
     /// No retries at all.
+    ///
+    /// ```
+    /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
+    /// use acs_chat::{ChatClient, RetryOptions};
+    ///
+    /// // A test against a local emulator that injects faults and wants to see each one.
+    /// let client = ChatClient::builder("http://127.0.0.1:8080", credential)
+    ///     .retry(RetryOptions::disabled())
+    ///     .build()?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn disabled() -> Self {
         Self::default().max_retries(0)
     }
 
     /// How many times a failed request is tried again.
+    ///
+    /// ```
+    /// use acs_chat::identity::CommunicationIdentityClient;
+    /// use acs_chat::RetryOptions;
+    ///
+    /// # let connection_string = "endpoint=https://contoso.communication.azure.com/;accesskey=c2VjcmV0";
+    /// // A nightly job that would rather wait than fail.
+    /// let identity = CommunicationIdentityClient::builder_from_connection_string(connection_string)?
+    ///     .retry(RetryOptions::default().max_retries(8))
+    ///     .build()?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
     }
 
     /// The first backoff delay; each further one doubles it.
+    ///
+    /// ```
+    /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
+    /// use std::time::Duration;
+    /// use acs_chat::{ChatClient, RetryOptions};
+    ///
+    /// // Waits of about 0.2 s, 0.4 s and 0.8 s (±20%) before the three retries.
+    /// let quick = RetryOptions::default().initial_delay(Duration::from_millis(200));
+    /// let client = ChatClient::builder("https://contoso.communication.azure.com", credential)
+    ///     .retry(quick)
+    ///     .build()?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn initial_delay(mut self, delay: Duration) -> Self {
         self.initial_delay = delay;
         self
@@ -62,6 +98,19 @@ impl RetryOptions {
 
     /// The longest single wait. A `Retry-After` longer than this is not waited
     /// for: the error is returned instead.
+    ///
+    /// ```
+    /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
+    /// use std::time::Duration;
+    /// use acs_chat::{ChatClient, RetryOptions};
+    ///
+    /// // An interactive app: fail rather than honour a `Retry-After` over 5 s.
+    /// let interactive = RetryOptions::default().max_delay(Duration::from_secs(5));
+    /// let client = ChatClient::builder("https://contoso.communication.azure.com", credential)
+    ///     .retry(interactive)
+    ///     .build()?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
@@ -71,7 +120,11 @@ impl RetryOptions {
     fn backoff(&self, retry: u32) -> Duration {
         let exponent = retry.saturating_sub(1).min(30);
         let base = self.initial_delay.saturating_mul(1u32 << exponent);
-        let jittered = base.mul_f64(0.8 + 0.4 * fastrand::f64());
+        // `Duration::mul_f64` panics on overflow; a user may configure
+        // delays near `Duration::MAX`.
+        let jittered =
+            Duration::try_from_secs_f64(base.as_secs_f64() * (0.8 + 0.4 * fastrand::f64()))
+                .unwrap_or(Duration::MAX);
         jittered.min(self.max_delay)
     }
 }
@@ -88,7 +141,9 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
         if let Some(ms) = header(name).and_then(|v| v.trim().parse::<f64>().ok()) {
             if ms.is_finite() && ms >= 0.0 {
-                return Some(Duration::from_secs_f64(ms / 1000.0));
+                // Too large for a `Duration` (`1e300`): as long as possible;
+                // the retry loop gives up on waits beyond `max_delay`.
+                return Some(Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX));
             }
         }
     }
@@ -267,6 +322,47 @@ mod tests {
         let mut junk = HeaderMap::new();
         junk.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&junk), None);
+    }
+
+    #[test]
+    fn hostile_retry_after_values_never_panic() {
+        let cases = [
+            ("retry-after-ms", "1e300", Some(Duration::MAX)),
+            ("x-ms-retry-after-ms", "1e300", Some(Duration::MAX)),
+            ("retry-after-ms", "1e23", Some(Duration::MAX)),
+            ("retry-after-ms", "-5", None),
+            ("retry-after-ms", "NaN", None),
+            ("retry-after-ms", "inf", None),
+            ("retry-after-ms", "0x10", None),
+            ("retry-after", "-1", None),
+            ("retry-after", "1e300", None),
+            ("retry-after", "99999999999999999999999", None),
+            (
+                "retry-after",
+                "18446744073709551615",
+                Some(Duration::from_secs(u64::MAX)),
+            ),
+            ("retry-after", "Thu, 99 Foo 2026 99:99:99 GMT", None),
+        ];
+        for (name, value, expected) in cases {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, value.parse().unwrap());
+            assert_eq!(retry_after(&headers), expected, "{name}: {value}");
+        }
+    }
+
+    #[test]
+    fn backoff_with_huge_configured_delays_never_panics() {
+        let options = RetryOptions::default()
+            .initial_delay(Duration::MAX)
+            .max_delay(Duration::MAX);
+        for retry in [1, 2, 31, 1000, u32::MAX] {
+            assert!(options.backoff(retry) > Duration::from_secs(1));
+        }
+        let capped = RetryOptions::default()
+            .initial_delay(Duration::from_secs(u64::MAX / 2))
+            .max_delay(Duration::from_secs(60));
+        assert_eq!(capped.backoff(40), Duration::from_secs(60));
     }
 
     #[test]

@@ -112,7 +112,10 @@ async fn a_retry_after_longer_than_max_delay_is_not_waited_for() {
         .await
         .unwrap_err();
 
-    assert_eq!(error.status(), Some(acs_chat::StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(
+        error.status(),
+        Some(acs_chat::StatusCode::TOO_MANY_REQUESTS)
+    );
     assert_eq!(error.retry_after(), Some(Duration::from_secs(120)));
     assert_eq!(attempts.all().len(), 1);
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -269,7 +272,10 @@ async fn retries_stop_after_max_retries() {
         .unwrap_err();
 
     assert_eq!(mock.calls_async().await, 3, "1 attempt + 2 retries");
-    assert_eq!(error.status(), Some(acs_chat::StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(
+        error.status(),
+        Some(acs_chat::StatusCode::SERVICE_UNAVAILABLE)
+    );
     assert_eq!(error.code(), Some("ServiceUnavailable"));
 }
 
@@ -493,4 +499,26 @@ async fn send_message_over_a_refused_connection_is_a_connection_error_not_an_unk
         .unwrap_err();
 
     assert_eq!(error.kind(), ErrorKind::Connection, "{error:?}");
+}
+
+#[tokio::test]
+async fn a_429_asking_for_an_absurd_wait_is_an_error_not_a_panic() {
+    for (name, value) in [
+        ("retry-after-ms", "1e300"),
+        ("x-ms-retry-after-ms", "1e300"),
+        ("retry-after", "18446744073709551615"),
+    ] {
+        let server = MockServer::start_async().await;
+        let attempts = flaky_get(&server, 1, 429, &[(name, value)]).await;
+        let (client, _) = client_with(&server, RetryOptions::default());
+        let started = Instant::now();
+        let error = client
+            .get_chat_thread_client(THREAD)
+            .get_properties()
+            .await
+            .expect_err("the wait is beyond max_delay");
+        assert!(error.is_throttled(), "{name}: {error}");
+        assert_eq!(attempts.all().len(), 1, "{name}: not retried");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
 }
