@@ -208,18 +208,52 @@ pub struct ChatClientBuilder {
 
 impl ChatClientBuilder {
     /// How failed requests are retried (default: 3 retries from 0.8 s).
+    ///
+    /// ```
+    /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
+    /// use std::time::Duration;
+    /// use acs_chat::{ChatClient, RetryOptions};
+    ///
+    /// // A batch job that would rather wait than fail.
+    /// let client = ChatClient::builder("https://contoso.communication.azure.com", credential)
+    ///     .retry(RetryOptions::default().max_retries(6).max_delay(Duration::from_secs(30)))
+    ///     .build()?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn retry(mut self, retry: RetryOptions) -> Self {
         self.retry = retry;
         self
     }
 
     /// The time limit of each attempt (default 30 s).
+    ///
+    /// ```
+    /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
+    /// use std::time::Duration;
+    /// use acs_chat::ChatClient;
+    ///
+    /// let client = ChatClient::builder("https://contoso.communication.azure.com", credential)
+    ///     .timeout(Duration::from_secs(10))
+    ///     .build()?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// An application id put before this crate's `User-Agent`.
+    ///
+    /// ```
+    /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
+    /// use acs_chat::ChatClient;
+    ///
+    /// // Requests carry `User-Agent: contoso-support/2.1 acs-chat/<version>`.
+    /// let client = ChatClient::builder("https://contoso.communication.azure.com", credential)
+    ///     .user_agent("contoso-support/2.1")
+    ///     .build()?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn user_agent(mut self, application_id: impl Into<String>) -> Self {
         self.user_agent = Some(application_id.into());
         self
@@ -227,6 +261,25 @@ impl ChatClientBuilder {
 
     /// The HTTP client to send with (e.g. one that trusts a local emulator's
     /// certificate). Its own timeout applies instead of [`timeout`](Self::timeout).
+    ///
+    /// The client this builder makes otherwise follows no redirects (the
+    /// service never redirects; a 3xx is an error) and, for a plain-http
+    /// loopback endpoint, uses no proxy, so that tokens never pass a proxy in
+    /// clear. Give yours `redirect(reqwest::redirect::Policy::none())` too.
+    ///
+    /// ```
+    /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
+    /// use acs_chat::ChatClient;
+    ///
+    /// // E.g. one that goes through a corporate proxy.
+    /// let http = reqwest::Client::builder()
+    ///     .proxy(reqwest::Proxy::all("http://proxy.contoso.com:3128")?)
+    ///     .build()?;
+    /// let client = ChatClient::builder("https://contoso.communication.azure.com", credential)
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -234,6 +287,17 @@ impl ChatClientBuilder {
 
     /// Checks the endpoint and builds the client. The endpoint must be https,
     /// or http to a loopback host (a local emulator).
+    ///
+    /// ```
+    /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
+    /// use acs_chat::ChatClient;
+    ///
+    /// let client = ChatClient::builder("https://contoso.communication.azure.com", credential.clone()).build()?;
+    /// // Plain http goes only to a loopback host, such as a local emulator.
+    /// let refused = ChatClient::builder("http://contoso.communication.azure.com", credential).build();
+    /// assert!(refused.unwrap_err().is_invalid_argument());
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn build(self) -> Result<ChatClient> {
         let endpoint = reqwest::Url::parse(self.endpoint.trim()).map_err(|e| {
             Error::invalid_argument(format!("the endpoint is not a valid URL: {e}"))
@@ -249,13 +313,7 @@ impl ChatClientBuilder {
         }
         let http = match self.http_client {
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-                .build()
-                .map_err(|e| {
-                    Error::new(ErrorKind::Refused, "could not build the HTTP client").with_source(e)
-                })?,
+            None => crate::transport::default_http_client(&endpoint, self.timeout)?,
         };
         let user_agent = match &self.user_agent {
             Some(app) => format!("{app} {USER_AGENT}"),
@@ -308,6 +366,16 @@ impl std::fmt::Debug for ChatClient {
 impl ChatClient {
     /// A client of the ACS resource at `endpoint` (e.g.
     /// `https://<resource>.communication.azure.com`) with default options.
+    ///
+    /// ```
+    /// use acs_chat::{ChatClient, CommunicationTokenCredential};
+    ///
+    /// # let user_token = "eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl";
+    /// // `user_token`: the user's access token, from your own token service.
+    /// let credential = CommunicationTokenCredential::new(user_token)?;
+    /// let client = ChatClient::new("https://contoso.communication.azure.com", credential)?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn new(
         endpoint: impl Into<String>,
         credential: CommunicationTokenCredential,
@@ -316,6 +384,18 @@ impl ChatClient {
     }
 
     /// A builder, to set options before building the client.
+    ///
+    /// ```
+    /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
+    /// use std::time::Duration;
+    /// use acs_chat::ChatClient;
+    ///
+    /// let client = ChatClient::builder("https://contoso.communication.azure.com", credential)
+    ///     .timeout(Duration::from_secs(10))
+    ///     .user_agent("contoso-support/2.1")
+    ///     .build()?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn builder(
         endpoint: impl Into<String>,
         credential: CommunicationTokenCredential,
@@ -331,18 +411,46 @@ impl ChatClient {
     }
 
     /// The endpoint requests go to.
+    ///
+    /// ```
+    /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
+    /// let client = acs_chat::ChatClient::new("https://contoso.communication.azure.com", credential)?;
+    /// assert_eq!(client.endpoint(), "https://contoso.communication.azure.com/");
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn endpoint(&self) -> &str {
         self.core.endpoint.as_str()
     }
 
     /// A client for one thread's messages, participants and receipts. The id
     /// is checked when a request is made.
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient, thread_id: String) -> acs_chat::Result<()> {
+    /// // `thread_id`: saved when the thread was created, or from a chat event.
+    /// let thread = client.get_chat_thread_client(&thread_id);
+    /// thread.send_message("I'm back online").await?;
+    /// # Ok(()) }
+    /// ```
     pub fn get_chat_thread_client(&self, thread_id: impl AsRef<str>) -> ChatThreadClient {
         ChatThreadClient::new(self.core.clone(), thread_id.as_ref().to_string())
     }
 
     /// Creates a thread; set its participants and options on the returned
     /// builder, then `.await` it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient) -> acs_chat::Result<()> {
+    /// use acs_chat::{ChatParticipant, CommunicationIdentifier};
+    ///
+    /// let bob = CommunicationIdentifier::from_raw_id("8:acs:r_bob");
+    /// let created = client
+    ///     .create_chat_thread("Support case 4711")
+    ///     .participants([ChatParticipant::new(bob).display_name("Bob")])
+    ///     .await?;
+    /// let thread = client.get_chat_thread_client(&created.chat_thread.id);
+    /// # Ok(()) }
+    /// ```
     pub fn create_chat_thread(&self, topic: impl Into<String>) -> CreateChatThread {
         CreateChatThread {
             core: self.core.clone(),
@@ -355,6 +463,17 @@ impl ChatClient {
     }
 
     /// The threads the user is in, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient) -> acs_chat::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut threads = client.list_chat_threads();
+    /// while let Some(thread) = threads.try_next().await? {
+    ///     println!("{}: {}", thread.id, thread.topic);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn list_chat_threads(&self) -> Pager<ChatThreadItem> {
         self.core.pager(
             "list_chat_threads",
@@ -370,6 +489,18 @@ impl ChatClient {
     }
 
     /// Deletes a thread.
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient) -> acs_chat::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// // Clean up the threads a test run left behind.
+    /// let threads: Vec<_> = client.list_chat_threads().try_collect().await?;
+    /// for thread in threads.iter().filter(|t| t.topic.starts_with("[test]")) {
+    ///     client.delete_chat_thread(&thread.id).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_chat_thread(&self, thread_id: impl AsRef<str>) -> Result<()> {
         let thread_id = thread_id.as_ref();
         check_id("the thread id", thread_id)?;
@@ -408,6 +539,17 @@ impl ChatClient {
 
 impl Pager<ChatThreadItem> {
     /// Only threads changed at or after this time.
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient) -> acs_chat::Result<()> {
+    /// use acs_chat::chrono::{Duration, Utc};
+    /// use futures::TryStreamExt;
+    ///
+    /// let since = Utc::now() - Duration::days(7);
+    /// let recent: Vec<_> = client.list_chat_threads().start_time(since).try_collect().await?;
+    /// println!("{} threads changed this week", recent.len());
+    /// # Ok(()) }
+    /// ```
     pub fn start_time(self, time: chrono::DateTime<chrono::Utc>) -> Self {
         self.with_start_time(time)
     }
@@ -426,6 +568,19 @@ pub struct CreateChatThread {
 
 impl CreateChatThread {
     /// The thread's first participants (the creator is added by the service).
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient) -> acs_chat::Result<()> {
+    /// use acs_chat::{ChatParticipant, CommunicationUserIdentifier};
+    ///
+    /// let team = ["8:acs:r_bob", "8:acs:r_carol"]
+    ///     .map(|id| ChatParticipant::new(CommunicationUserIdentifier::new(id)));
+    /// let created = client.create_chat_thread("Team standup").participants(team).await?;
+    /// for failed in &created.errors {
+    ///     eprintln!("{} was not added: {}", failed.participant.identifier, failed.error);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn participants(mut self, participants: impl IntoIterator<Item = ChatParticipant>) -> Self {
         self.participants.extend(participants);
         self
@@ -434,18 +589,49 @@ impl CreateChatThread {
     /// A key that makes the request idempotent (the `repeatability-request-id`
     /// header): repeating it returns the same thread. A UUID is used when none
     /// is given, and the same one is sent on every retry.
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient, order_id: u64) -> acs_chat::Result<()> {
+    /// // Derived from the order: a repeated web request finds the same thread.
+    /// let created = client
+    ///     .create_chat_thread(format!("Order {order_id}"))
+    ///     .idempotency_token(format!("order-{order_id}-chat"))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn idempotency_token(mut self, token: impl Into<String>) -> Self {
         self.idempotency_token = Some(token.into());
         self
     }
 
     /// The thread's metadata.
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient) -> acs_chat::Result<()> {
+    /// use acs_chat::Metadata;
+    ///
+    /// let metadata = Metadata::from([("caseId".to_string(), "4711".to_string())]);
+    /// let created = client.create_chat_thread("Support case 4711").metadata(metadata).await?;
+    /// println!("{:?}", created.chat_thread.metadata.get("caseId"));
+    /// # Ok(()) }
+    /// ```
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = metadata;
         self
     }
 
     /// When the service deletes the thread on its own.
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat::ChatClient) -> acs_chat::Result<()> {
+    /// use acs_chat::ChatRetentionPolicy;
+    ///
+    /// let created = client
+    ///     .create_chat_thread("Temporary support chat")
+    ///     .retention_policy(ChatRetentionPolicy::ThreadCreationDate { delete_thread_after_days: 30 })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn retention_policy(mut self, policy: ChatRetentionPolicy) -> Self {
         self.retention_policy = Some(policy);
         self

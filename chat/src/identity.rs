@@ -93,6 +93,16 @@ pub struct ConnectionString {
 impl ConnectionString {
     /// Parses `endpoint=https://<resource>.communication.azure.com/;accesskey=<base64>`
     /// (keys in any case, in any order).
+    ///
+    /// ```
+    /// use acs_chat::identity::ConnectionString;
+    ///
+    /// let connection = ConnectionString::parse("endpoint=https://contoso.communication.azure.com/;accesskey=c2VjcmV0")?;
+    /// assert_eq!(connection.endpoint(), "https://contoso.communication.azure.com/");
+    /// assert!(!format!("{connection:?}").contains("c2VjcmV0")); // the key is never shown
+    /// assert!(ConnectionString::parse("endpoint=https://contoso.communication.azure.com/").is_err());
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn parse(connection_string: &str) -> Result<Self> {
         let mut endpoint = None;
         let mut access_key = None;
@@ -137,6 +147,18 @@ impl ConnectionString {
     }
 
     /// The resource's endpoint.
+    ///
+    /// ```
+    /// use acs_chat::identity::ConnectionString;
+    /// use acs_chat::{ChatClient, CommunicationTokenCredential};
+    ///
+    /// # let user_token = "eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl";
+    /// let connection = ConnectionString::parse("endpoint=https://contoso.communication.azure.com/;accesskey=c2VjcmV0")?;
+    /// // A chat client of the same resource, with a user's token.
+    /// let credential = CommunicationTokenCredential::new(user_token)?;
+    /// let chat = ChatClient::new(connection.endpoint(), credential)?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn endpoint(&self) -> &str {
         self.endpoint.as_str()
     }
@@ -154,6 +176,18 @@ impl fmt::Debug for ConnectionString {
 /// Signs a request the way ACS expects: `x-ms-date`, `x-ms-content-sha256`
 /// and an `Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=...`
 /// header over `METHOD\npath?query\ndate;host;content-hash`.
+///
+/// ```
+/// use acs_chat::chrono::Utc;
+/// use acs_chat::identity::sign_request;
+///
+/// // E.g. for an operation of the resource this crate does not cover.
+/// let url = reqwest::Url::parse("https://contoso.communication.azure.com/identities?api-version=2023-10-01")?;
+/// let headers = sign_request(b"<decoded access key>", "POST", &url, b"{}", Utc::now())?;
+/// assert!(headers["authorization"].to_str()?.starts_with("HMAC-SHA256 SignedHeaders="));
+/// assert!(headers.contains_key("x-ms-date") && headers.contains_key("x-ms-content-sha256"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn sign_request(
     access_key: &[u8],
     method: &str,
@@ -274,6 +308,20 @@ pub struct GetTokenForTeamsUserOptions {
 impl GetTokenForTeamsUserOptions {
     /// The Teams user's Entra ID token, the Entra application's client id,
     /// and the user's object id.
+    ///
+    /// ```no_run
+    /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient, entra_token: String) -> acs_chat::Result<()> {
+    /// use acs_chat::identity::GetTokenForTeamsUserOptions;
+    ///
+    /// // `entra_token`: the Teams user signed in to your Entra application (e.g. with MSAL).
+    /// let options = GetTokenForTeamsUserOptions::new(
+    ///     entra_token,
+    ///     "2c3e1e83-8fd7-4615-ad2b-b8c1229845ac", // the application's client id
+    ///     "32c0a5db-05ec-78ea-51ab-3f06b329397e", // the user's object id
+    /// );
+    /// let token = identity.get_token_for_teams_user(&options).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn new(
         teams_user_aad_token: impl Into<String>,
         client_id: impl Into<String>,
@@ -287,11 +335,35 @@ impl GetTokenForTeamsUserOptions {
     }
 
     /// The Entra application's client id.
+    ///
+    /// ```
+    /// use acs_chat::identity::GetTokenForTeamsUserOptions;
+    ///
+    /// let options = GetTokenForTeamsUserOptions::new(
+    ///     "<the Teams user's Entra ID token>",
+    ///     "2c3e1e83-8fd7-4615-ad2b-b8c1229845ac",
+    ///     "32c0a5db-05ec-78ea-51ab-3f06b329397e",
+    /// );
+    /// assert_eq!(options.client_id(), "2c3e1e83-8fd7-4615-ad2b-b8c1229845ac");
+    /// ```
     pub fn client_id(&self) -> &str {
         &self.client_id
     }
 
     /// The Teams user's object id.
+    ///
+    /// ```
+    /// use acs_chat::identity::GetTokenForTeamsUserOptions;
+    ///
+    /// let options = GetTokenForTeamsUserOptions::new(
+    ///     "<the Teams user's Entra ID token>",
+    ///     "2c3e1e83-8fd7-4615-ad2b-b8c1229845ac",
+    ///     "32c0a5db-05ec-78ea-51ab-3f06b329397e",
+    /// );
+    /// // Safe to log, unlike the token.
+    /// println!("exchanging a token for Teams user {}", options.user_object_id());
+    /// # assert_eq!(options.user_object_id(), "32c0a5db-05ec-78ea-51ab-3f06b329397e");
+    /// ```
     pub fn user_object_id(&self) -> &str {
         &self.user_object_id
     }
@@ -453,18 +525,51 @@ impl fmt::Debug for CommunicationIdentityClientBuilder {
 
 impl CommunicationIdentityClientBuilder {
     /// How failed requests are retried (default: 3 retries from 0.8 s).
+    ///
+    /// ```
+    /// use acs_chat::identity::CommunicationIdentityClient;
+    /// use acs_chat::RetryOptions;
+    ///
+    /// # let access_key = "c2VjcmV0";
+    /// let identity = CommunicationIdentityClient::builder("https://contoso.communication.azure.com")
+    ///     .retry(RetryOptions::default().max_retries(5))
+    ///     .build_with_access_key(access_key)?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn retry(mut self, retry: RetryOptions) -> Self {
         self.retry = retry;
         self
     }
 
     /// The time limit of each attempt (default 30 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use acs_chat::identity::CommunicationIdentityClient;
+    ///
+    /// # let access_key = "c2VjcmV0";
+    /// let identity = CommunicationIdentityClient::builder("https://contoso.communication.azure.com")
+    ///     .timeout(Duration::from_secs(10))
+    ///     .build_with_access_key(access_key)?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// An application id put before this crate's `User-Agent`.
+    ///
+    /// ```
+    /// use acs_chat::identity::CommunicationIdentityClient;
+    ///
+    /// # let access_key = "c2VjcmV0";
+    /// // Requests carry `User-Agent: contoso-token-service/1.2 acs-chat/<version>`.
+    /// let identity = CommunicationIdentityClient::builder("https://contoso.communication.azure.com")
+    ///     .user_agent("contoso-token-service/1.2")
+    ///     .build_with_access_key(access_key)?;
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn user_agent(mut self, application_id: impl Into<String>) -> Self {
         self.user_agent = Some(application_id.into());
         self
@@ -472,6 +577,20 @@ impl CommunicationIdentityClientBuilder {
 
     /// The HTTP client to send with (e.g. one that trusts a local emulator's
     /// certificate). Its own timeout applies instead of [`timeout`](Self::timeout).
+    ///
+    /// ```
+    /// use acs_chat::identity::CommunicationIdentityClient;
+    ///
+    /// # let access_key = "c2VjcmV0";
+    /// // E.g. one that goes through a corporate proxy.
+    /// let http = reqwest::Client::builder()
+    ///     .proxy(reqwest::Proxy::all("http://proxy.contoso.com:3128")?)
+    ///     .build()?;
+    /// let identity = CommunicationIdentityClient::builder("https://contoso.communication.azure.com")
+    ///     .http_client(http)
+    ///     .build_with_access_key(access_key)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -482,6 +601,19 @@ impl CommunicationIdentityClientBuilder {
     /// ([`CommunicationIdentityClient::builder_from_connection_string`]). A
     /// builder made from an endpoint has no key: this is then an
     /// argument error, use [`build_with_access_key`](Self::build_with_access_key).
+    ///
+    /// ```
+    /// use acs_chat::identity::CommunicationIdentityClient;
+    ///
+    /// # let connection_string = "endpoint=https://contoso.communication.azure.com/;accesskey=c2VjcmV0";
+    /// let identity = CommunicationIdentityClient::builder_from_connection_string(connection_string)?
+    ///     .user_agent("contoso-token-service/1.2")
+    ///     .build()?;
+    /// // A builder made from an endpoint has no key to build with.
+    /// let keyless = CommunicationIdentityClient::builder("https://contoso.communication.azure.com").build();
+    /// assert!(keyless.unwrap_err().is_invalid_argument());
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn build(mut self) -> Result<CommunicationIdentityClient> {
         let Some(key) = self.access_key.take() else {
             return Err(Error::invalid_argument(
@@ -494,6 +626,19 @@ impl CommunicationIdentityClientBuilder {
 
     /// Builds a client that signs its requests (HMAC-SHA256) with the
     /// resource's access key, as base64 (as the Azure portal shows it).
+    ///
+    /// ```
+    /// use acs_chat::identity::CommunicationIdentityClient;
+    ///
+    /// # let access_key = "c2VjcmV0";
+    /// // `access_key`: as the Azure portal shows it (the resource's Keys, base64).
+    /// let identity = CommunicationIdentityClient::builder("https://contoso.communication.azure.com")
+    ///     .build_with_access_key(access_key)?;
+    /// let refused = CommunicationIdentityClient::builder("https://contoso.communication.azure.com")
+    ///     .build_with_access_key("not base64!");
+    /// assert!(refused.unwrap_err().is_invalid_argument());
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn build_with_access_key(self, access_key: &str) -> Result<CommunicationIdentityClient> {
         let key = BASE64
             .decode(access_key.trim().as_bytes())
@@ -533,13 +678,7 @@ impl CommunicationIdentityClientBuilder {
         let endpoint = checked_endpoint(&self.endpoint)?;
         let http = match self.http_client {
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-                .build()
-                .map_err(|e| {
-                    Error::new(ErrorKind::Refused, "could not build the HTTP client").with_source(e)
-                })?,
+            None => crate::transport::default_http_client(&endpoint, self.timeout)?,
         };
         let user_agent = match &self.user_agent {
             Some(app) => format!("{app} {USER_AGENT}"),
@@ -677,6 +816,18 @@ impl CommunicationIdentityClient {
     }
 
     /// The resource's endpoint (ending with `/`).
+    ///
+    /// ```no_run
+    /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient) -> acs_chat::Result<()> {
+    /// use acs_chat::identity::CommunicationTokenScope;
+    /// use acs_chat::{ChatClient, CommunicationTokenCredential};
+    ///
+    /// // A chat client of the same resource, for a new user.
+    /// let created = identity.create_user_and_token([CommunicationTokenScope::Chat]).await?;
+    /// let credential = CommunicationTokenCredential::from(created.access_token);
+    /// let chat = ChatClient::new(identity.endpoint(), credential)?;
+    /// # Ok(()) }
+    /// ```
     pub fn endpoint(&self) -> &str {
         self.core.endpoint.as_str()
     }
@@ -860,12 +1011,37 @@ impl CreateUserAndToken {
     /// (a fraction of a minute is dropped, as the official SDKs do). Outside
     /// that range the request fails with an argument error before it is sent.
     /// Default 24 hours.
+    ///
+    /// ```no_run
+    /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient) -> acs_chat::Result<()> {
+    /// use std::time::Duration;
+    /// use acs_chat::identity::CommunicationTokenScope;
+    ///
+    /// // A guest in a one-hour support session.
+    /// let guest = identity
+    ///     .create_user_and_token([CommunicationTokenScope::Chat])
+    ///     .expires_in(Duration::from_secs(60 * 60))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn expires_in(mut self, expires_in: Duration) -> Self {
         self.expires_in = Some(expires_in);
         self
     }
 
     /// Sends the request (what `.await` does).
+    ///
+    /// ```no_run
+    /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient) -> acs_chat::Result<()> {
+    /// use acs_chat::identity::CommunicationTokenScope;
+    ///
+    /// // Three users for a test, created concurrently.
+    /// let users = futures::future::try_join_all(
+    ///     (0..3).map(|_| identity.create_user_and_token([CommunicationTokenScope::Chat]).send()),
+    /// )
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn send(self) -> Result<CommunicationUserIdentifierAndToken> {
         let mut body = serde_json::json!({ "createTokenWithScopes": scope_list(self.scopes)? });
         if let Some(minutes) = expires_in_minutes(self.expires_in)? {
@@ -911,12 +1087,42 @@ impl GetToken {
     /// (a fraction of a minute is dropped, as the official SDKs do). Outside
     /// that range the request fails with an argument error before it is sent.
     /// Default 24 hours.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use acs_chat::identity::{CommunicationIdentityClient, CommunicationTokenScope};
+    /// use acs_chat::CommunicationUserIdentifier;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> acs_chat::Result<()> {
+    /// # let identity = CommunicationIdentityClient::from_connection_string("endpoint=https://contoso.communication.azure.com/;accesskey=c2VjcmV0")?;
+    /// let user = CommunicationUserIdentifier::new("8:acs:r_alice");
+    /// // The service takes 60 minutes to 24 hours: anything else fails before sending.
+    /// let request = identity.get_token(&user, [CommunicationTokenScope::Chat]);
+    /// let too_short = request.expires_in(Duration::from_secs(10 * 60)).await;
+    /// assert!(too_short.unwrap_err().is_invalid_argument());
+    /// # Ok(()) }
+    /// ```
     pub fn expires_in(mut self, expires_in: Duration) -> Self {
         self.expires_in = Some(expires_in);
         self
     }
 
     /// Sends the request (what `.await` does).
+    ///
+    /// ```no_run
+    /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient, user: acs_chat::CommunicationUserIdentifier) -> acs_chat::Result<()> {
+    /// use acs_chat::identity::CommunicationTokenScope;
+    /// use acs_chat::CommunicationTokenCredential;
+    ///
+    /// // In a trusted service: a credential that gets a new token whenever it needs one.
+    /// let credential = CommunicationTokenCredential::with_refresher(move || {
+    ///     let request = identity.get_token(&user, [CommunicationTokenScope::Chat]);
+    ///     async move { request.send().await.map(|token| token.token().to_owned()) }
+    /// })
+    /// .build()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn send(self) -> Result<AccessToken> {
         let path = format!(
             "identities/{}/:issueAccessToken",

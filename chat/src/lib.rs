@@ -46,6 +46,7 @@ mod policy;
 mod retry;
 mod sync;
 mod thread;
+mod transport;
 #[cfg(feature = "webhook")]
 #[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
 pub mod webhook;

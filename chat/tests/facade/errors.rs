@@ -231,3 +231,43 @@ async fn a_created_thread_missing_from_the_response_is_a_decode_error() {
 
     assert_eq!(error.kind(), ErrorKind::Decode, "{error:?}");
 }
+
+#[tokio::test]
+async fn a_redirect_is_an_error_and_is_never_followed_with_the_token() {
+    let server = MockServer::start_async().await;
+    let elsewhere = MockServer::start_async().await;
+    let same_origin_target = server
+        .mock_async(|when, then| {
+            when.path("/somewhere/else");
+            then.status(200).json_body(serde_json::json!({}));
+        })
+        .await;
+    let cross_origin_target = elsewhere
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(serde_json::json!({}));
+        })
+        .await;
+    for (status, location) in [
+        (302, format!("{}/somewhere/else", server.base_url())),
+        (307, format!("{}/steal", elsewhere.base_url())),
+        (301, "/somewhere/else".to_string()),
+    ] {
+        let redirect = server
+            .mock_async(|when, then| {
+                when.method(httpmock::Method::GET).path(thread_path(""));
+                then.status(status).header("location", location.as_str());
+            })
+            .await;
+        let (client, _) = client(&server);
+        let error = client
+            .get_chat_thread_client(THREAD)
+            .get_properties()
+            .await
+            .expect_err("a redirect is not followed");
+        assert_eq!(error.status().map(u16::from), Some(status), "{error}");
+        redirect.delete_async().await;
+    }
+    assert_eq!(same_origin_target.hits_async().await, 0);
+    assert_eq!(cross_origin_target.hits_async().await, 0);
+}
