@@ -243,8 +243,9 @@ async fn every_thread_operation_round_trips_through_the_emulator() {
         .try_collect()
         .await
         .expect("receipts");
-    assert!(receipts.iter().any(|r| r.chat_message_id == text.id
-        && r.sender == bob.user));
+    assert!(receipts
+        .iter()
+        .any(|r| r.chat_message_id == text.id && r.sender == bob.user));
 
     // Thread list, then deletion.
     let threads: Vec<_> = alice

@@ -44,16 +44,31 @@ struct Args {
     tls: bool,
 
     /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
-    #[arg(long, env = "ACS_EMULATOR_TLS_CERT", value_name = "PATH", requires = "tls_key")]
+    #[arg(
+        long,
+        env = "ACS_EMULATOR_TLS_CERT",
+        value_name = "PATH",
+        requires = "tls_key"
+    )]
     tls_cert: Option<PathBuf>,
 
     /// PEM private key for --tls-cert.
-    #[arg(long, env = "ACS_EMULATOR_TLS_KEY", value_name = "PATH", requires = "tls_cert")]
+    #[arg(
+        long,
+        env = "ACS_EMULATOR_TLS_KEY",
+        value_name = "PATH",
+        requires = "tls_cert"
+    )]
     tls_key: Option<PathBuf>,
 
     /// Where to write the generated CA certificate with --tls (default: a
     /// new temporary directory).
-    #[arg(long, env = "ACS_EMULATOR_CA_CERT_OUT", value_name = "PATH", conflicts_with = "tls_cert")]
+    #[arg(
+        long,
+        env = "ACS_EMULATOR_CA_CERT_OUT",
+        value_name = "PATH",
+        conflicts_with = "tls_cert"
+    )]
     ca_cert_out: Option<PathBuf>,
 
     /// Access key (base64). Default: the public development key.
@@ -80,7 +95,12 @@ struct Args {
 
     /// Multiplies Event Grid's retry schedule for failed deliveries
     /// (10 s, 30 s, 1 min, 5 min, ...); e.g. 0.001 turns 10 s into 10 ms.
-    #[arg(long, env = "ACS_EMULATOR_EVENT_RETRY_TIME_SCALE", value_name = "FACTOR", default_value_t = 1.0)]
+    #[arg(
+        long,
+        env = "ACS_EMULATOR_EVENT_RETRY_TIME_SCALE",
+        value_name = "FACTOR",
+        default_value_t = 1.0
+    )]
     event_retry_time_scale: f64,
 }
 
