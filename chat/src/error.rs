@@ -100,6 +100,33 @@ impl fmt::Display for ChatError {
     }
 }
 
+/// `text` with every run shaped like a JWT (three or more dot-separated
+/// base64url parts, 32 characters or more in all) replaced by `[REDACTED]`.
+fn redact_jwts(text: &str) -> String {
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let looks_like_jwt = |run: &str| {
+        let parts: Vec<&str> = run.split('.').collect();
+        run.len() >= 32 && parts.len() >= 3 && parts.iter().all(|p| p.len() >= 4)
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if is_token_char(c) {
+            run.push(c);
+            continue;
+        }
+        if looks_like_jwt(&run) {
+            out.push_str("[REDACTED]");
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        out.push(c);
+    }
+    out.pop(); // the sentinel space
+    out
+}
+
 /// What kind of failure an [`Error`] is.
 ///
 /// `Display` writes a short lower-case description:
@@ -211,17 +238,17 @@ impl Error {
         let service_error = serde_json::from_slice::<CommunicationErrorResponse>(body)
             .ok()
             .map(|response| ChatError::from(response.error));
-        let fallback = format!(
-            "the service answered {status}{}",
-            if body.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ": {}",
-                    String::from_utf8_lossy(&body[..body.len().min(512)])
-                )
-            }
-        );
+        // A successful status's body is never quoted: it may be an identity
+        // response holding an access token. An error body is quoted (its
+        // first 512 bytes) with anything shaped like a JWT redacted.
+        let fallback = if body.is_empty() || (200..300).contains(&status) {
+            format!("the service answered {status}")
+        } else {
+            format!(
+                "the service answered {status}: {}",
+                redact_jwts(&String::from_utf8_lossy(&body[..body.len().min(512)]))
+            )
+        };
         Self::from_service(status, headers, service_error, fallback)
     }
 
@@ -447,6 +474,44 @@ impl std::error::Error for Error {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn error_text_never_quotes_a_success_body_or_a_jwt() {
+        let jwt =
+            "eyJhbGciOiJIUzI1NiJ9.eyJza3lwZWlkIjoiYWNzOnUiLCJleHAiOjF9.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
+        let identity_body =
+            format!(r#"{{"identity":{{"id":"8:acs:r_u"}},"accessToken":{{"token":"{jwt}"}}}}"#);
+        let unexpected_success = super::Error::from_response(
+            200,
+            &reqwest::header::HeaderMap::new(),
+            identity_body.as_bytes(),
+        );
+        assert!(!unexpected_success.to_string().contains(&jwt[..20]));
+        assert!(!format!("{unexpected_success:?}").contains(&jwt[..20]));
+
+        let proxy_error = format!("<html>upstream said: bad token {jwt}, retry</html>");
+        let error = super::Error::from_response(
+            502,
+            &reqwest::header::HeaderMap::new(),
+            proxy_error.as_bytes(),
+        );
+        let text = error.to_string();
+        assert!(
+            text.contains("upstream said: bad token [REDACTED], retry"),
+            "{text}"
+        );
+        assert!(!text.contains(&jwt[..20]));
+    }
+
+    #[test]
+    fn redaction_keeps_ordinary_text() {
+        assert_eq!(
+            super::redact_jwts("version 1.2.3 of api 2025-03-15"),
+            "version 1.2.3 of api 2025-03-15"
+        );
+        assert_eq!(super::redact_jwts("a.b.c"), "a.b.c");
+        assert_eq!(super::redact_jwts(""), "");
+    }
+
     use super::*;
 
     #[test]
