@@ -504,12 +504,19 @@ impl ChatClient {
     pub async fn delete_chat_thread(&self, thread_id: impl AsRef<str>) -> Result<()> {
         let thread_id = thread_id.as_ref();
         check_id("the thread id", thread_id)?;
+        let mut attempts = 0u32;
         self.core
             .with_retries(
                 "delete_chat_thread",
                 Some(thread_id),
                 Idempotency::Idempotent,
-                || call(self.core.raw.delete_chat_thread(thread_id)),
+                || {
+                    attempts += 1;
+                    retry::already_deleted_is_success(
+                        attempts > 1,
+                        call(self.core.raw.delete_chat_thread(thread_id)),
+                    )
+                },
             )
             .await
     }

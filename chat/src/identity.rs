@@ -1189,12 +1189,22 @@ impl IdentityCore {
                 .map_err(|e| Error::invalid_argument(format!("unserializable body: {e}")))?,
             None => Vec::new(),
         };
-        retry::run(
-            &self.retry,
-            operation,
-            None,
-            Idempotency::Idempotent,
-            || async {
+        // `POST /identities` creates a user each time it is processed: it is
+        // retried only when the request provably was not sent. A delete that
+        // is answered 404 on a retry was done by an earlier attempt.
+        let creates_a_user = method == reqwest::Method::POST && path == "identities";
+        let is_delete = method == reqwest::Method::DELETE;
+        let idempotency = if creates_a_user {
+            Idempotency::NotIdempotent
+        } else {
+            Idempotency::Idempotent
+        };
+        let (method, url, body) = (&method, &url, &body);
+        let mut attempts = 0u32;
+        retry::run(&self.retry, operation, None, idempotency, || {
+            attempts += 1;
+            let retried = attempts > 1;
+            async move {
                 let request_id = uuid::Uuid::new_v4().to_string();
                 let auth = self.auth.headers(method.as_str(), &url, &body).await?;
                 let mut request = self
@@ -1217,13 +1227,16 @@ impl IdentityCore {
                 span.record("status", status);
                 let headers = response.headers().clone();
                 let bytes = response.bytes().await.map_err(from_transport)?;
+                if is_delete && retried && status == 404 {
+                    return Ok(bytes::Bytes::new());
+                }
                 if status != expected_status {
                     return Err(Error::from_response(status, &headers, &bytes)
                         .with_client_request_id(Some(request_id)));
                 }
                 Ok(bytes)
-            },
-        )
+            }
+        })
         .await
     }
 }

@@ -158,6 +158,22 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
+/// One attempt of a delete: a 404 on a retry (not on the first attempt)
+/// means an earlier attempt, whose answer was lost, already deleted it, so
+/// it is a success.
+pub(crate) async fn already_deleted_is_success(
+    retried: bool,
+    attempt: impl Future<Output = Result<()>>,
+) -> Result<()> {
+    match attempt.await {
+        Err(error) if retried && error.is_not_found() => {
+            tracing::info!("404 on a retried delete: an earlier attempt deleted it");
+            Ok(())
+        }
+        outcome => outcome,
+    }
+}
+
 /// Whether an operation may be repeated after it possibly reached the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Idempotency {

@@ -14,7 +14,7 @@ use crate::models::{
 };
 use crate::pager::Pager;
 use crate::policy::call;
-use crate::retry::Idempotency;
+use crate::retry::{self, Idempotency};
 use crate::wire as convert;
 
 /// The service's limit on a message's content (28 KB).
@@ -155,21 +155,47 @@ impl ChatThreadClient {
     }
 
     /// Deletes a message.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// let sent = thread.send_message("oops, wrong thread").await?;
+    /// thread.delete_message(&sent.id).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_message(&self, message_id: impl AsRef<str>) -> Result<()> {
         let thread_id = self.checked_thread_id()?;
         let message_id = message_id.as_ref();
         check_id("the message id", message_id)?;
+        let mut attempts = 0u32;
         self.core
             .with_retries(
                 "delete_chat_message",
                 Some(thread_id),
                 Idempotency::Idempotent,
-                || call(self.core.raw.delete_chat_message(thread_id, message_id)),
+                || {
+                    attempts += 1;
+                    retry::already_deleted_is_success(
+                        attempts > 1,
+                        call(self.core.raw.delete_chat_message(thread_id, message_id)),
+                    )
+                },
             )
             .await
     }
 
     /// The thread's participants.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut participants = thread.list_participants();
+    /// while let Some(participant) = participants.try_next().await? {
+    ///     let name = participant.display_name.as_deref().unwrap_or("no name");
+    ///     println!("{} ({name})", participant.identifier);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn list_participants(&self) -> Pager<ChatParticipant> {
         self.core.pager(
             "list_chat_participants",
@@ -241,18 +267,32 @@ impl ChatThreadClient {
             ));
         }
         let body = convert::identifier_to_wire(identifier);
+        let mut attempts = 0u32;
         self.core
             .with_retries(
                 "remove_chat_participant",
                 Some(thread_id),
                 Idempotency::Idempotent,
-                || call(self.core.raw.remove_chat_participant(thread_id, &body)),
+                || {
+                    attempts += 1;
+                    retry::already_deleted_is_success(
+                        attempts > 1,
+                        call(self.core.raw.remove_chat_participant(thread_id, &body)),
+                    )
+                },
             )
             .await
     }
 
     /// Tells the other participants the user is typing: `.await` it, after
     /// setting a display name if wanted.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// // E.g. on a keystroke, at most once every few seconds.
+    /// thread.send_typing_notification().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn send_typing_notification(&self) -> SendTypingNotification {
         SendTypingNotification {
             thread: self.clone(),

@@ -6,6 +6,7 @@ mod common;
 mod credential;
 mod errors;
 mod identity;
+mod lost_answers;
 mod operations;
 mod paging;
 mod participant_errors;
