@@ -65,6 +65,10 @@ const ON_DEMAND_REFRESH_WINDOW: TimeDelta = TimeDelta::minutes(2);
 /// Proactive refresh aims at this long before expiry (as the official SDKs do).
 const PROACTIVE_REFRESH_WINDOW: TimeDelta = TimeDelta::minutes(10);
 
+/// How long one call of the refresher may take by default before it counts
+/// as failed (see [`CommunicationTokenCredentialBuilder::refresh_timeout`]).
+pub const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Inside the proactive window the next attempt is at this fraction of the
 /// remaining lifetime, so failed attempts back off towards expiry.
 const PROACTIVE_RETRY_DIVISOR: i32 = 2;
@@ -238,6 +242,7 @@ enum RefreshFailure {
     Panicked,
     Malformed(&'static str),
     Expired,
+    TimedOut(Duration),
 }
 
 impl fmt::Display for RefreshFailure {
@@ -251,6 +256,9 @@ impl fmt::Display for RefreshFailure {
             ),
             Self::Expired => {
                 f.write_str("the token refresher returned a token that has already expired")
+            }
+            Self::TimedOut(limit) => {
+                write!(f, "the token refresher did not answer within {limit:?}")
             }
         }
     }
@@ -286,6 +294,8 @@ struct Inner {
     refresher: Option<Refresher>,
     refresh_proactively: bool,
     clock: Clock,
+    /// The longest one refresher call may take.
+    refresh_timeout: Duration,
     /// Ticks whenever a refresh stores a new token; the background task also
     /// learns from its closing that the credential is gone.
     token_changed: watch::Sender<()>,
@@ -336,6 +346,19 @@ impl Inner {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(flight.outcome.clone().map(drop));
             }
+            // A caller whose token still works does not wait for a slow
+            // refresh: it takes the new token if the refresher answers at
+            // once, and otherwise the current one.
+            let still_valid = lock(&self.state)
+                .token
+                .clone()
+                .filter(|token| now < token.expires_on);
+            if let Some(token) = still_valid {
+                return match flight.outcome.clone().now_or_never() {
+                    Some(Ok(fresh)) => Ok(fresh),
+                    _ => Ok(token),
+                };
+            }
         }
 
         match flight.outcome.await {
@@ -349,10 +372,11 @@ impl Inner {
         state.next_flight_id = state.next_flight_id.wrapping_add(1);
         let inner = Arc::downgrade(self);
         let clock = self.clock;
+        let refresh_timeout = self.refresh_timeout;
         let outcome = async move {
             // Unwind safety: nothing the refresh touches is observed again
             // after a panic; the outcome is recorded only once it completes.
-            let outcome = AssertUnwindSafe(refresh(refresher, clock))
+            let outcome = AssertUnwindSafe(refresh(refresher, clock, refresh_timeout))
                 .catch_unwind()
                 .await
                 .unwrap_or(Err(RefreshFailure::Panicked));
@@ -454,10 +478,18 @@ fn failure_source(failure: &RefreshFailure) -> Option<String> {
     }
 }
 
-async fn refresh(refresher: Refresher, clock: Clock) -> RefreshOutcome {
-    let token = refresher()
-        .await
-        .map_err(|error| RefreshFailure::Refresher(Arc::from(error)))?;
+async fn refresh(refresher: Refresher, clock: Clock, limit: Duration) -> RefreshOutcome {
+    let call = refresher();
+    // Tokio's timer needs a runtime; without one (another executor) the
+    // call is awaited as is.
+    let answer = if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::time::timeout(limit, call)
+            .await
+            .map_err(|_| RefreshFailure::TimedOut(limit))?
+    } else {
+        call.await
+    };
+    let token = answer.map_err(|error| RefreshFailure::Refresher(Arc::from(error)))?;
     let token = AccessToken::from_jwt(token).map_err(RefreshFailure::Malformed)?;
     if clock.now() >= token.expires_on {
         return Err(RefreshFailure::Expired);
@@ -561,9 +593,20 @@ impl CommunicationTokenCredential {
     ///
     /// A credential error when the token is not a JWT whose payload has a
     /// numeric `exp` claim. An expired token is accepted here.
+    ///
+    /// ```
+    /// use acs_chat::CommunicationTokenCredential;
+    ///
+    /// // A user access token your token service issued; its `exp` claim is read here.
+    /// let jwt = "eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl";
+    /// let credential = CommunicationTokenCredential::new(jwt)?;
+    /// // Anything but a JWT with an `exp` claim is refused.
+    /// assert!(CommunicationTokenCredential::new("not a token").unwrap_err().is_credential());
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn new(token: impl Into<String>) -> Result<Self> {
         let token = AccessToken::from_jwt(token.into()).map_err(malformed_token_error)?;
-        Ok(Self::from_parts(Some(token), None, false, Clock::System))
+        Ok(Self::from_parts(Some(token), None, false, Clock::System, DEFAULT_REFRESH_TIMEOUT))
     }
 
     /// Starts building a credential that gets its tokens from `refresher`.
@@ -588,6 +631,7 @@ impl CommunicationTokenCredential {
             initial_token: None,
             refresh_proactively: false,
             clock: Clock::System,
+            refresh_timeout: DEFAULT_REFRESH_TIMEOUT,
         }
     }
 
@@ -596,6 +640,7 @@ impl CommunicationTokenCredential {
         refresher: Option<Refresher>,
         refresh_proactively: bool,
         clock: Clock,
+        refresh_timeout: Duration,
     ) -> Self {
         let (token_changed, _) = watch::channel(());
         Self {
@@ -608,6 +653,7 @@ impl CommunicationTokenCredential {
                 refresher,
                 refresh_proactively,
                 clock,
+                refresh_timeout,
                 token_changed,
                 proactive_task: Mutex::new(None),
             }),
@@ -653,7 +699,7 @@ impl From<AccessToken> for CommunicationTokenCredential {
     /// # Ok(()) }
     /// ```
     fn from(token: AccessToken) -> Self {
-        Self::from_parts(Some(token), None, false, Clock::System)
+        Self::from_parts(Some(token), None, false, Clock::System, DEFAULT_REFRESH_TIMEOUT)
     }
 }
 
@@ -679,11 +725,45 @@ pub struct CommunicationTokenCredentialBuilder {
     initial_token: Option<String>,
     refresh_proactively: bool,
     clock: Clock,
+    refresh_timeout: Duration,
 }
 
 impl CommunicationTokenCredentialBuilder {
+    /// The longest one refresher call may take (default
+    /// [`DEFAULT_REFRESH_TIMEOUT`], 30 s); a slower one fails like a refresher
+    /// error. Callers whose token is still valid never wait for a refresh.
+    ///
+    /// ```
+    /// # async fn fetch_token() -> Result<String, std::io::Error> { Ok(String::new()) }
+    /// use std::time::Duration;
+    /// let credential = acs_chat::CommunicationTokenCredential::with_refresher(fetch_token)
+    ///     .refresh_timeout(Duration::from_secs(5));
+    /// ```
+    pub fn refresh_timeout(mut self, limit: Duration) -> Self {
+        self.refresh_timeout = limit;
+        self
+    }
+
     /// A token to use until it is about to expire, saving the first
     /// refresher call.
+    ///
+    /// ```
+    /// use acs_chat::CommunicationTokenCredential;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> acs_chat::Result<()> {
+    /// # let token_from_page = "eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl";
+    /// // The token the page was served with; later ones come from the refresher.
+    /// let credential = CommunicationTokenCredential::with_refresher(fetch_token)
+    ///     .initial_token(token_from_page)
+    ///     .build()?;
+    /// let token = credential.get_token().await?; // still valid: no refresher call
+    /// # assert_eq!(token.token(), token_from_page);
+    /// # Ok(()) }
+    /// # async fn fetch_token() -> Result<String, std::io::Error> {
+    /// #     unreachable!("the initial token is still valid")
+    /// # }
+    /// ```
     pub fn initial_token(mut self, token: impl Into<String>) -> Self {
         self.initial_token = Some(token.into());
         self
@@ -729,6 +809,7 @@ impl CommunicationTokenCredentialBuilder {
             Some(self.refresher),
             self.refresh_proactively,
             self.clock,
+            self.refresh_timeout,
         );
         credential.inner.ensure_proactive_task();
         Ok(credential)
@@ -988,6 +1069,40 @@ mod tests {
         // The new token is cached.
         assert_eq!(credential.get_token().await.unwrap(), refreshed);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hung_refresher_times_out_and_a_still_valid_token_never_waits_for_it() {
+        let clock = test_clock();
+        // Inside the two-minute window, but still valid.
+        let initial = jwt(clock.now() + TimeDelta::minutes(1));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&calls);
+        let hung = move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            futures::future::pending::<std::result::Result<String, BoxError>>()
+        };
+        let credential = CommunicationTokenCredential::with_refresher(hung)
+            .initial_token(initial.clone())
+            .clock(clock)
+            .refresh_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+
+        let started = tokio::time::Instant::now();
+        assert_eq!(credential.get_token().await.unwrap().token(), initial);
+        assert_eq!(credential.get_token().await.unwrap().token(), initial);
+        assert_eq!(started.elapsed(), Duration::ZERO, "no caller waited");
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "one refresh in flight");
+
+        // Once the token has expired, a caller waits for a refresh, but no
+        // longer than the refresh timeout.
+        advance(Duration::from_secs(61)).await;
+        let started = tokio::time::Instant::now();
+        let error = credential.get_token().await.unwrap_err();
+        assert!(error.is_credential());
+        assert!(error.to_string().contains("did not answer within 5s"), "{error}");
+        assert!(started.elapsed() <= Duration::from_secs(5));
     }
 
     #[tokio::test(start_paused = true)]

@@ -282,9 +282,14 @@ impl Error {
     /// The same error, now known to leave the outcome of a non-idempotent
     /// request unknown.
     pub(crate) fn into_outcome_unknown(mut self, operation: &str) -> Self {
+        let how_to_find_out = if operation.starts_with("create_user") {
+            "the Identity API cannot list users, so a user may exist that you never got"
+        } else {
+            "list the thread's messages to find out"
+        };
         self.0.message = format!(
             "{operation} may or may not have taken effect: {} (it was not retried, to avoid a duplicate; \
-             list the thread's messages to find out)",
+             {how_to_find_out})",
             self.0.message
         );
         self.0.kind = ErrorKind::OutcomeUnknown;
