@@ -80,6 +80,52 @@ pub fn router() -> Router<AppState> {
         .route("/admin/tokens", post(mint_token))
         .route("/admin/identities", get(list_identities))
         .merge(crate::events::router())
+        .route_layer(axum::middleware::from_fn(loopback_only))
+}
+
+/// Whether `host` (a `Host` header or an origin's host, with or without a
+/// port) names a loopback address.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The admin routes need no credentials, so a web page must not reach them
+/// through the user's browser: requests whose `Host` is not a loopback name
+/// (DNS rebinding) or whose `Origin` is another site (CSRF) are refused.
+async fn loopback_only(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let headers = request.headers();
+    let host_ok = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()))
+        .is_some_and(is_loopback_host);
+    let origin_ok = match headers.get(axum::http::header::ORIGIN) {
+        None => true,
+        Some(origin) => origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .is_some_and(|(scheme, host)| {
+                matches!(scheme, "http" | "https") && is_loopback_host(host)
+            }),
+    };
+    if host_ok && origin_ok {
+        next.run(request).await
+    } else {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "Admin routes answer only requests addressed to a loopback host from no foreign origin.",
+        )
+        .into_response()
+    }
 }
 
 async fn health(State(state): State<AppState>) -> Response {
@@ -143,7 +189,11 @@ async fn mint_token(
         (None, Some(minutes)) => minutes.saturating_mul(60),
         (None, None) => DEFAULT_EXPIRES_IN_MINUTES * 60,
     };
-    if seconds.abs() > MAX_ADMIN_LIFETIME_SECONDS {
+    // `checked_abs`: `i64::MIN` has no absolute value (and used to panic).
+    if seconds
+        .checked_abs()
+        .is_none_or(|seconds| seconds > MAX_ADMIN_LIFETIME_SECONDS)
+    {
         return Err(ApiError::validation(
             "expiresInSeconds",
             "The token lifetime must be within ten years.",

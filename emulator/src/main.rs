@@ -75,8 +75,10 @@ struct Args {
     #[arg(long, env = "ACS_EMULATOR_ACCESS_KEY", default_value = DEV_ACCESS_KEY, hide_default_value = true, hide_env_values = true)]
     access_key: String,
 
-    /// Allow listening on a non-loopback address. The unauthenticated
-    /// /admin/ routes are then disabled.
+    /// Allow listening on a non-loopback address. Needs --access-key with a
+    /// key of your own (with the public development key anyone on the
+    /// network could mint tokens). The unauthenticated /admin/ routes are
+    /// then disabled, whatever the address.
     #[arg(long, env = "ACS_EMULATOR_ALLOW_REMOTE")]
     allow_remote: bool,
 
@@ -188,13 +190,13 @@ async fn main() -> ExitCode {
     if args.access_key == DEV_ACCESS_KEY {
         eprintln!("Using the public development access key (not a secret).");
     }
-    if args.host.is_loopback() {
+    if args.host.is_loopback() && !args.allow_remote {
         eprintln!(
-            "Admin routes: {}admin/ (emulator-only, unauthenticated)",
+            "Admin routes: {}admin/ (emulator-only, unauthenticated, loopback Host and Origin only)",
             emulator.endpoint()
         );
     } else {
-        eprintln!("Listening beyond loopback: admin routes are disabled.");
+        eprintln!("Remote access allowed: admin routes are disabled.");
     }
     if let Some(path) = emulator.ca_cert_path() {
         eprintln!("Trust this certificate for HTTPS: {}", path.display());

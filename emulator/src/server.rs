@@ -55,6 +55,10 @@ pub enum EmulatorError {
     /// The initial fault configuration is invalid.
     #[error("invalid fault configuration: {0}")]
     InvalidFaults(crate::error::ApiError),
+    /// `allow_remote` with the public development key: anyone on the
+    /// network could sign identity requests with it and mint tokens.
+    #[error("remote access needs an access key of your own: with the public development key anyone on the network could sign identity requests and mint a token for any user")]
+    RemoteWithDevelopmentKey,
     /// A non-loopback host without `allow_remote`.
     #[error("refusing to listen on non-loopback address {0} without allow_remote")]
     NonLoopbackHost(IpAddr),
@@ -178,11 +182,14 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Allow a non-loopback bind address (admin routes are then disabled).
+    /// Allow a non-loopback bind address. Needs an access key of your own
+    /// ([`access_key`](Self::access_key), not [`DEV_ACCESS_KEY`]), and turns
+    /// the unauthenticated admin routes off, whatever the bind address.
     ///
     /// ```
     /// let builder = acs_chat_emulator::Emulator::builder()
     ///     .host("0.0.0.0".parse().expect("an address"))
+    ///     .access_key("<a base64 key of your own>")
     ///     .allow_remote(true);
     /// ```
     #[must_use]
@@ -263,6 +270,9 @@ impl EmulatorBuilder {
         self.faults
             .validate()
             .map_err(EmulatorError::InvalidFaults)?;
+        if self.allow_remote && self.access_key == DEV_ACCESS_KEY {
+            return Err(EmulatorError::RemoteWithDevelopmentKey);
+        }
         if !self.host.is_loopback() && !self.allow_remote {
             return Err(EmulatorError::NonLoopbackHost(self.host));
         }
@@ -298,7 +308,9 @@ impl EmulatorBuilder {
         let router = app(
             state.clone(),
             AppOptions {
-                admin: self.host.is_loopback(),
+                // `allow_remote` turns the unauthenticated admin routes off
+                // whatever the bind address.
+                admin: self.host.is_loopback() && !self.allow_remote,
                 extra_spec_routes: self.extra_routes,
             },
         );

@@ -175,6 +175,16 @@ fn help_and_refusals() {
     assert!(remote.stdout.is_empty());
     assert!(String::from_utf8_lossy(&remote.stderr).contains("--allow-remote"));
 
+    // Remote access with the public development key is refused, saying why.
+    let remote_dev_key = Command::new(BIN)
+        .args(["--host", "0.0.0.0", "--port", "0", "--allow-remote"])
+        .output()
+        .expect("runs");
+    assert_eq!(remote_dev_key.status.code(), Some(1));
+    assert!(remote_dev_key.stdout.is_empty());
+    let why = String::from_utf8_lossy(&remote_dev_key.stderr);
+    assert!(why.contains("access key of your own"), "{why}");
+
     let bad_key = Command::new(BIN)
         .args(["--port", "0", "--access-key", "%%%"])
         .output()

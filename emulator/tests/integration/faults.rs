@@ -256,3 +256,97 @@ async fn drops_work_over_http2_tls() {
     );
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn admin_routes_refuse_foreign_hosts_and_origins() {
+    let emulator = acs_chat_emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let url = format!("{}admin/health", emulator.endpoint());
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    let status = |request: reqwest::RequestBuilder| async move {
+        request.send().await.expect("answer").status().as_u16()
+    };
+    assert_eq!(status(client.get(&url)).await, 200);
+    assert_eq!(
+        status(client.get(&url).header("origin", "http://localhost:3000")).await,
+        200
+    );
+    // DNS rebinding: a page of evil.example resolved to 127.0.0.1.
+    assert_eq!(
+        status(client.get(&url).header("host", "evil.example")).await,
+        403
+    );
+    // CSRF: a foreign page posting through the browser.
+    let reset = format!("{}admin/reset", emulator.endpoint());
+    assert_eq!(
+        status(client.post(&reset).header("origin", "https://evil.example")).await,
+        403
+    );
+    assert_eq!(
+        status(client.post(&reset).header("origin", "null")).await,
+        403
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn remote_access_needs_a_key_of_ones_own_and_has_no_admin_routes() {
+    let refused = acs_chat_emulator::Emulator::builder()
+        .allow_remote(true)
+        .start()
+        .await
+        .expect_err("the development key is refused");
+    assert!(refused.to_string().contains("access key of your own"));
+
+    let own_key = "c2VjcmV0LWtleS1vZi1teS1vd24tZm9yLXRoZS10ZXN0cw==";
+    let emulator = acs_chat_emulator::Emulator::builder()
+        .access_key(own_key)
+        .allow_remote(true)
+        .start()
+        .await
+        .expect("starts with a key of its own");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    let status = client
+        .get(format!("{}admin/health", emulator.endpoint()))
+        .send()
+        .await
+        .expect("answer")
+        .status();
+    assert_eq!(
+        status, 404,
+        "no admin routes with allow_remote, even on loopback"
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn minting_a_token_with_an_absurd_lifetime_is_a_400_not_a_panic() {
+    let emulator = acs_chat_emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    for body in [
+        serde_json::json!({"expiresInSeconds": i64::MIN}),
+        serde_json::json!({"expiresInSeconds": i64::MAX}),
+        serde_json::json!({"expiresInMinutes": i64::MIN}),
+    ] {
+        let response = client
+            .post(format!("{}admin/tokens", emulator.endpoint()))
+            .json(&body)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), 400, "{body}");
+    }
+    emulator.shutdown().await;
+}
