@@ -360,6 +360,27 @@ async fn every_chat_operation_yields_its_events() {
         Some(id(&c))
     );
     assert_eq!(data.changed_by.as_ref(), Some(&id(&a)));
+    assert_eq!(
+        added.subject.as_deref(),
+        Some(format!("thread/{thread}/participantadded/{}", c.user.id).as_str())
+    );
+    let added_for_a = seen
+        .of_type("ChatParticipantAddedToThreadWithUser")
+        .into_iter()
+        .find(|e| {
+            matches!(&e.event, ChatEvent::ChatParticipantAddedToThreadWithUser(d) if d.recipient == Some(id(&a)))
+        })
+        .expect("a hears of c");
+    assert_eq!(
+        added_for_a.subject.as_deref(),
+        Some(
+            format!(
+                "thread/{thread}/participantAdded/{}/recipient/{}",
+                c.user.id, a.user.id
+            )
+            .as_str()
+        )
+    );
     let removed = &seen.of_type("ChatThreadParticipantRemoved")[0];
     let ChatEvent::ChatThreadParticipantRemoved(data) = &removed.event else {
         panic!("wrong variant");

@@ -507,7 +507,10 @@ impl Events {
         at: u64,
         added: &ParticipantRecord,
     ) {
+        // The examples spell the user-level subject `participantAdded` and
+        // the thread-level one `participantadded`.
         let subject = format!("thread/{}/participantAdded/{}", thread.id, added.raw_id);
+        let thread_subject = format!("thread/{}/participantadded/{}", thread.id, added.raw_id);
         for recipient in &thread.participants {
             let data = AcsChatParticipantAddedToThreadWithUserEventData {
                 added_by_communication_identifier: user_model(by),
@@ -536,7 +539,7 @@ impl Events {
         };
         self.push(
             "Microsoft.Communication.ChatThreadParticipantAdded",
-            subject,
+            thread_subject,
             &data,
         );
     }
@@ -548,7 +551,10 @@ impl Events {
         at: u64,
         removed: &ParticipantRecord,
     ) {
+        // The examples spell the user-level subject `participantRemoved` and
+        // the thread-level one `participantremoved`.
         let subject = format!("thread/{}/participantRemoved/{}", thread.id, removed.raw_id);
+        let thread_subject = format!("thread/{}/participantremoved/{}", thread.id, removed.raw_id);
         for recipient in &thread.participants {
             let data = AcsChatParticipantRemovedFromThreadWithUserEventData {
                 create_time: Some(time(thread.created_at)),
@@ -577,7 +583,7 @@ impl Events {
         };
         self.push(
             "Microsoft.Communication.ChatThreadParticipantRemoved",
-            subject,
+            thread_subject,
             &data,
         );
     }
