@@ -271,9 +271,11 @@ impl ChatClientBuilder {
     /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
     /// use acs_chat::ChatClient;
     ///
-    /// // E.g. one that goes through a corporate proxy.
+    /// // E.g. one that goes through a corporate proxy (and, like the
+    /// // default client, follows no redirects).
     /// let http = reqwest::Client::builder()
     ///     .proxy(reqwest::Proxy::all("http://proxy.contoso.com:3128")?)
+    ///     .redirect(reqwest::redirect::Policy::none())
     ///     .build()?;
     /// let client = ChatClient::builder("https://contoso.communication.azure.com", credential)
     ///     .http_client(http)

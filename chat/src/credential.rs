@@ -126,6 +126,16 @@ pub struct AccessToken {
 impl AccessToken {
     /// Creates an access token from its text and expiry time. Nothing is
     /// parsed or checked.
+    ///
+    /// ```
+    /// use acs_chat::chrono::{DateTime, Utc};
+    /// use acs_chat::AccessToken;
+    ///
+    /// // The `token` and `expiresOn` your token service returned.
+    /// let expires_on: DateTime<Utc> = "2030-05-01T10:00:00Z".parse().expect("an RFC 3339 time");
+    /// let token = AccessToken::new("<user access token>", expires_on);
+    /// assert_eq!(token.expires_on(), expires_on);
+    /// ```
     pub fn new(token: impl Into<String>, expires_on: DateTime<Utc>) -> Self {
         Self {
             token: Secret(token.into()),
@@ -134,11 +144,32 @@ impl AccessToken {
     }
 
     /// The token text, for the `Authorization` header.
+    ///
+    /// ```
+    /// use acs_chat::chrono::{Duration, Utc};
+    /// use acs_chat::AccessToken;
+    ///
+    /// let token = AccessToken::new("eyJhbGciOi...", Utc::now() + Duration::hours(1));
+    /// // E.g. for a request this crate does not make for you.
+    /// let authorization = format!("Bearer {}", token.token());
+    /// assert_eq!(authorization, "Bearer eyJhbGciOi...");
+    /// ```
     pub fn token(&self) -> &str {
         &self.token.0
     }
 
     /// When the token expires.
+    ///
+    /// ```
+    /// use acs_chat::chrono::{Duration, Utc};
+    /// use acs_chat::AccessToken;
+    ///
+    /// let token = AccessToken::new("<user access token>", Utc::now() + Duration::minutes(90));
+    /// let left = token.expires_on() - Utc::now();
+    /// if left < Duration::hours(2) {
+    ///     println!("the token expires in {} minutes", left.num_minutes());
+    /// }
+    /// ```
     pub fn expires_on(&self) -> DateTime<Utc> {
         self.expires_on
     }
@@ -616,6 +647,25 @@ impl CommunicationTokenCredential {
     /// unless an [`initial_token`](CommunicationTokenCredentialBuilder::initial_token)
     /// is given, and again whenever the token is about to expire. Concurrent
     /// callers share one call.
+    ///
+    /// ```
+    /// use acs_chat::CommunicationTokenCredential;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> acs_chat::Result<()> {
+    /// let user_id = "8:acs:r_alice".to_string();
+    /// let credential = CommunicationTokenCredential::with_refresher(move || {
+    ///     let user_id = user_id.clone();
+    ///     async move { my_token_service(&user_id).await }
+    /// })
+    /// .build()?;
+    /// let token = credential.get_token().await?; // the first call fetches a token
+    /// # assert_eq!(token.token(), "eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl");
+    /// # Ok(()) }
+    /// # async fn my_token_service(_user_id: &str) -> Result<String, std::io::Error> {
+    /// #     Ok("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl".to_owned())
+    /// # }
+    /// ```
     pub fn with_refresher<F, Fut, E>(refresher: F) -> CommunicationTokenCredentialBuilder
     where
         F: Fn() -> Fut + Send + Sync + 'static,
@@ -673,6 +723,21 @@ impl CommunicationTokenCredential {
     /// refresher, or when a needed refresh fails (the refresher's own error
     /// is the [`source`](std::error::Error::source)) or returns an expired or
     /// malformed token.
+    ///
+    /// ```
+    /// use acs_chat::chrono::{Duration, Utc};
+    /// use acs_chat::{AccessToken, CommunicationTokenCredential};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> acs_chat::Result<()> {
+    /// let token = AccessToken::new("<user access token>", Utc::now() + Duration::hours(1));
+    /// let credential = CommunicationTokenCredential::from(token);
+    /// println!("valid until {}", credential.get_token().await?.expires_on());
+    /// // Without a refresher, an expired token cannot be renewed.
+    /// let stale = AccessToken::new("<user access token>", Utc::now() - Duration::minutes(1));
+    /// assert!(CommunicationTokenCredential::from(stale).get_token().await.unwrap_err().is_credential());
+    /// # Ok(()) }
+    /// ```
     pub async fn get_token(&self) -> Result<AccessToken> {
         self.inner.ensure_proactive_task();
         self.inner.obtain(ON_DEMAND_REFRESH_WINDOW).await
@@ -779,6 +844,22 @@ impl CommunicationTokenCredentialBuilder {
     /// last clone of the credential is dropped.
     ///
     /// [`get_token`]: CommunicationTokenCredential::get_token
+    ///
+    /// ```
+    /// use acs_chat::CommunicationTokenCredential;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> acs_chat::Result<()> {
+    /// // Inside a Tokio runtime the background refresh starts here, so requests
+    /// // rarely wait for a new token.
+    /// let credential = CommunicationTokenCredential::with_refresher(fetch_token)
+    ///     .refresh_proactively(true)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// # async fn fetch_token() -> Result<String, std::io::Error> {
+    /// #     Ok("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl".to_owned())
+    /// # }
+    /// ```
     pub fn refresh_proactively(mut self, refresh_proactively: bool) -> Self {
         self.refresh_proactively = refresh_proactively;
         self
@@ -798,6 +879,21 @@ impl CommunicationTokenCredentialBuilder {
     /// A credential error when the initial token is not a JWT whose payload
     /// has a numeric `exp` claim. An expired initial token is accepted and
     /// refreshed on first use.
+    ///
+    /// ```
+    /// use acs_chat::CommunicationTokenCredential;
+    ///
+    /// # async fn fetch_token() -> Result<String, std::io::Error> {
+    /// #     Ok("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl".to_owned())
+    /// # }
+    /// let credential = CommunicationTokenCredential::with_refresher(fetch_token).build()?;
+    /// // An initial token must be a JWT with an `exp` claim.
+    /// let refused = CommunicationTokenCredential::with_refresher(fetch_token)
+    ///     .initial_token("not a token")
+    ///     .build();
+    /// assert!(refused.unwrap_err().is_credential());
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn build(self) -> Result<CommunicationTokenCredential> {
         let token = self
             .initial_token

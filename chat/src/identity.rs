@@ -582,9 +582,11 @@ impl CommunicationIdentityClientBuilder {
     /// use acs_chat::identity::CommunicationIdentityClient;
     ///
     /// # let access_key = "c2VjcmV0";
-    /// // E.g. one that goes through a corporate proxy.
+    /// // E.g. one that goes through a corporate proxy (and, like the
+    /// // default client, follows no redirects).
     /// let http = reqwest::Client::builder()
     ///     .proxy(reqwest::Proxy::all("http://proxy.contoso.com:3128")?)
+    ///     .redirect(reqwest::redirect::Policy::none())
     ///     .build()?;
     /// let identity = CommunicationIdentityClient::builder("https://contoso.communication.azure.com")
     ///     .http_client(http)
@@ -1206,7 +1208,7 @@ impl IdentityCore {
             let retried = attempts > 1;
             async move {
                 let request_id = uuid::Uuid::new_v4().to_string();
-                let auth = self.auth.headers(method.as_str(), &url, &body).await?;
+                let auth = self.auth.headers(method.as_str(), url, body).await?;
                 let mut request = self
                     .http
                     .request(method.clone(), url.clone())

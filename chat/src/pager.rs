@@ -44,6 +44,15 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// The last page (no continuation token), holding `items`.
+    ///
+    /// ```
+    /// use acs_chat::{ChatThreadItem, Page};
+    ///
+    /// // A canned last page, e.g. in a test of code that consumes pages.
+    /// let page = Page::new(vec![ChatThreadItem::new("19:a@thread.v2", "Launch plan")]);
+    /// assert_eq!(page.items.len(), 1);
+    /// assert!(page.continuation_token.is_none());
+    /// ```
     pub fn new(items: Vec<T>) -> Self {
         Self {
             items,
@@ -52,6 +61,15 @@ impl<T> Page<T> {
     }
 
     /// Sets where the next page starts.
+    ///
+    /// ```
+    /// use acs_chat::{ChatThreadItem, Page};
+    ///
+    /// // A canned page that has a next one.
+    /// let page = Page::new(vec![ChatThreadItem::new("19:a@thread.v2", "Launch plan")])
+    ///     .continuation_token("https://contoso.communication.azure.com/chat/threads?syncState=abc");
+    /// assert!(page.continuation_token.is_some());
+    /// ```
     #[must_use]
     pub fn continuation_token(mut self, token: impl Into<String>) -> Self {
         self.continuation_token = Some(token.into());
@@ -176,17 +194,47 @@ impl<T: Send + 'static> Pager<T> {
     }
 
     /// Resumes from a page's [`continuation_token`](Page::continuation_token).
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient, saved: String) -> acs_chat::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// // `saved`: the continuation token of the last page an earlier request showed.
+    /// let mut pages = Box::pin(thread.list_messages().continuation_token(saved).by_page());
+    /// if let Some(page) = pages.try_next().await? {
+    ///     println!("{} more messages", page.items.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn continuation_token(mut self, token: impl Into<String>) -> Self {
         self.options.continuation_token = Some(token.into());
         self
     }
 
     /// The results page by page.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut pages = Box::pin(thread.list_messages().results_per_page(50).by_page());
+    /// while let Some(page) = pages.try_next().await? {
+    ///     println!("{} messages, more to come: {}", page.items.len(), page.continuation_token.is_some());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn by_page(self) -> impl Stream<Item = Result<Page<T>>> + Send + 'static {
         pages(self.fetch, self.options)
     }
 
     /// Collects every item (all pages) into a `Vec`.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// let participants = thread.list_participants().collect_all().await?;
+    /// println!("{} participants", participants.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn collect_all(self) -> Result<Vec<T>> {
         let mut all = Vec::new();
         let mut pages = std::pin::pin!(self.by_page());

@@ -56,6 +56,14 @@ impl ChatThreadClient {
     }
 
     /// The thread's id.
+    ///
+    /// ```
+    /// # let credential = acs_chat::CommunicationTokenCredential::new("eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl")?;
+    /// # let client = acs_chat::ChatClient::new("https://contoso.communication.azure.com", credential)?;
+    /// let thread = client.get_chat_thread_client("19:a1b2c3@thread.v2");
+    /// assert_eq!(thread.thread_id(), "19:a1b2c3@thread.v2");
+    /// # Ok::<(), acs_chat::Error>(())
+    /// ```
     pub fn thread_id(&self) -> &str {
         &self.thread_id
     }
@@ -66,6 +74,13 @@ impl ChatThreadClient {
     }
 
     /// The thread's properties.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// let properties = thread.get_properties().await?;
+    /// println!("{}, created by {} on {}", properties.topic, properties.created_by, properties.created_on);
+    /// # Ok(()) }
+    /// ```
     pub async fn get_properties(&self) -> Result<ChatThreadProperties> {
         let thread_id = self.checked_thread_id()?;
         let thread = self
@@ -81,12 +96,30 @@ impl ChatThreadClient {
     }
 
     /// Changes the topic.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// thread.update_topic("Launch plan (final)").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn update_topic(&self, topic: impl Into<String>) -> Result<()> {
         self.update_properties().topic(topic).await
     }
 
     /// Changes the topic, metadata or retention policy: set what changes on
     /// the returned builder, then `.await` it.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use acs_chat::{ChatRetentionPolicy, Metadata};
+    ///
+    /// thread
+    ///     .update_properties()
+    ///     .metadata(Metadata::from([("status".to_string(), "resolved".to_string())]))
+    ///     .retention_policy(ChatRetentionPolicy::ThreadCreationDate { delete_thread_after_days: 7 })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn update_properties(&self) -> UpdateProperties {
         UpdateProperties {
             thread: self.clone(),
@@ -97,6 +130,13 @@ impl ChatThreadClient {
     }
 
     /// Sends a message (text by default): set options, then `.await`.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// let sent = thread.send_message("Your order has shipped.").sender_display_name("Contoso").await?;
+    /// println!("sent message {}", sent.id);
+    /// # Ok(()) }
+    /// ```
     pub fn send_message(&self, content: impl Into<String>) -> SendMessage {
         SendMessage {
             thread: self.clone(),
@@ -108,6 +148,14 @@ impl ChatThreadClient {
     }
 
     /// One message.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient, message_id: String) -> acs_chat::Result<()> {
+    /// let message = thread.get_message(&message_id).await?;
+    /// let sender = message.sender_display_name.as_deref().unwrap_or("?");
+    /// println!("{sender}: {:?} (edited on {:?})", message.text(), message.edited_on);
+    /// # Ok(()) }
+    /// ```
     pub async fn get_message(&self, message_id: impl AsRef<str>) -> Result<ChatMessage> {
         let thread_id = self.checked_thread_id()?;
         let message_id = message_id.as_ref();
@@ -125,6 +173,18 @@ impl ChatThreadClient {
     }
 
     /// The thread's messages, newest first, system messages included.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let messages: Vec<_> = thread.list_messages().results_per_page(100).try_collect().await?;
+    /// // Oldest first, and only what users wrote (`text()` is `None` for system messages).
+    /// for text in messages.iter().rev().filter_map(|message| message.text()) {
+    ///     println!("{text}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn list_messages(&self) -> Pager<ChatMessage> {
         self.core.pager(
             "list_chat_messages",
@@ -145,6 +205,13 @@ impl ChatThreadClient {
     }
 
     /// Edits a message's content or metadata: set what changes, then `.await`.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// let sent = thread.send_message("See you at 10").await?;
+    /// thread.update_message(&sent.id).content("See you at 11").await?;
+    /// # Ok(()) }
+    /// ```
     pub fn update_message(&self, message_id: impl AsRef<str>) -> UpdateMessage {
         UpdateMessage {
             thread: self.clone(),
@@ -259,6 +326,15 @@ impl ChatThreadClient {
     }
 
     /// Removes a participant.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use acs_chat::CommunicationIdentifier;
+    ///
+    /// let bob = CommunicationIdentifier::from_raw_id("8:acs:r_bob");
+    /// thread.remove_participant(&bob).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn remove_participant(&self, identifier: &CommunicationIdentifier) -> Result<()> {
         let thread_id = self.checked_thread_id()?;
         if identifier.raw_id().trim().is_empty() {
@@ -301,6 +377,17 @@ impl ChatThreadClient {
     }
 
     /// Marks a message (and those before it) as read.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// // Mark everything up to the newest message as read.
+    /// if let Some(newest) = thread.list_messages().results_per_page(1).try_next().await? {
+    ///     thread.send_read_receipt(&newest.id).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn send_read_receipt(&self, message_id: impl AsRef<str>) -> Result<()> {
         let thread_id = self.checked_thread_id()?;
         let message_id = message_id.as_ref();
@@ -319,6 +406,17 @@ impl ChatThreadClient {
     }
 
     /// The participants' read receipts.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let receipts: Vec<_> = thread.list_read_receipts().try_collect().await?;
+    /// for receipt in &receipts {
+    ///     println!("{} read up to {} at {}", receipt.sender, receipt.chat_message_id, receipt.read_on);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn list_read_receipts(&self) -> Pager<ChatMessageReadReceipt> {
         self.core.pager(
             "list_chat_read_receipts",
@@ -341,6 +439,17 @@ impl ChatThreadClient {
 
 impl Pager<ChatMessage> {
     /// Only messages sent at or after this time.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use acs_chat::chrono::{Duration, Utc};
+    /// use futures::TryStreamExt;
+    ///
+    /// let since = Utc::now() - Duration::hours(1);
+    /// let last_hour: Vec<_> = thread.list_messages().start_time(since).try_collect().await?;
+    /// println!("{} messages in the last hour", last_hour.len());
+    /// # Ok(()) }
+    /// ```
     pub fn start_time(self, time: chrono::DateTime<chrono::Utc>) -> Self {
         self.with_start_time(time)
     }
@@ -393,18 +502,43 @@ pub struct UpdateProperties {
 
 impl UpdateProperties {
     /// The new topic.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// thread.update_properties().topic("Launch plan (v2)").await?;
+    /// # Ok(()) }
+    /// ```
     pub fn topic(mut self, topic: impl Into<String>) -> Self {
         self.topic = Some(topic.into());
         self
     }
 
     /// Metadata to merge into the thread's.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use acs_chat::Metadata;
+    ///
+    /// // Keys not named here keep their values.
+    /// let metadata = Metadata::from([("priority".to_string(), "high".to_string())]);
+    /// thread.update_properties().metadata(metadata).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
         self
     }
 
     /// The new retention policy.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use acs_chat::ChatRetentionPolicy;
+    ///
+    /// // Keep the thread until it is deleted.
+    /// thread.update_properties().retention_policy(ChatRetentionPolicy::None).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn retention_policy(mut self, policy: ChatRetentionPolicy) -> Self {
         self.retention_policy = Some(policy);
         self
@@ -460,18 +594,44 @@ pub struct SendMessage {
 
 impl SendMessage {
     /// The sender's display name, shown to others.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// thread.send_message("Hi, how can I help?").sender_display_name("Contoso Support").await?;
+    /// # Ok(()) }
+    /// ```
     pub fn sender_display_name(mut self, name: impl Into<String>) -> Self {
         self.sender_display_name = Some(name.into());
         self
     }
 
     /// [`ChatMessageType::Text`] (the default) or [`ChatMessageType::Html`].
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use acs_chat::ChatMessageType;
+    ///
+    /// thread
+    ///     .send_message("<p>Order <b>1042</b> has shipped</p>")
+    ///     .chat_message_type(ChatMessageType::Html)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn chat_message_type(mut self, message_type: impl Into<ChatMessageType>) -> Self {
         self.message_type = message_type.into();
         self
     }
 
     /// The message's metadata.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// use acs_chat::Metadata;
+    ///
+    /// let metadata = Metadata::from([("orderId".to_string(), "1042".to_string())]);
+    /// thread.send_message("Order 1042 has shipped").metadata(metadata).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = metadata;
         self
@@ -542,12 +702,28 @@ pub struct UpdateMessage {
 
 impl UpdateMessage {
     /// The new content.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient, message_id: String) -> acs_chat::Result<()> {
+    /// thread.update_message(&message_id).content("The meeting moved to 11:00").await?;
+    /// # Ok(()) }
+    /// ```
     pub fn content(mut self, content: impl Into<String>) -> Self {
         self.content = Some(content.into());
         self
     }
 
     /// Metadata to merge into the message's.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient, message_id: String) -> acs_chat::Result<()> {
+    /// use acs_chat::Metadata;
+    ///
+    /// // Keys not named here keep their values.
+    /// let metadata = Metadata::from([("status".to_string(), "answered".to_string())]);
+    /// thread.update_message(&message_id).metadata(metadata).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
         self
@@ -600,6 +776,12 @@ pub struct SendTypingNotification {
 
 impl SendTypingNotification {
     /// The display name shown while typing.
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// thread.send_typing_notification().sender_display_name("Alice").await?;
+    /// # Ok(()) }
+    /// ```
     pub fn sender_display_name(mut self, name: impl Into<String>) -> Self {
         self.sender_display_name = Some(name.into());
         self

@@ -268,6 +268,6 @@ async fn a_redirect_is_an_error_and_is_never_followed_with_the_token() {
         assert_eq!(error.status().map(u16::from), Some(status), "{error}");
         redirect.delete_async().await;
     }
-    assert_eq!(same_origin_target.hits_async().await, 0);
-    assert_eq!(cross_origin_target.hits_async().await, 0);
+    assert_eq!(same_origin_target.calls_async().await, 0);
+    assert_eq!(cross_origin_target.calls_async().await, 0);
 }
