@@ -1340,10 +1340,11 @@ mod tests {
             .build()
             .unwrap();
 
-        let first = tokio::spawn({
-            let credential = credential.clone();
-            async move { credential.get_token().await }
-        });
+        // The caller that starts the refresh does not wait for it either:
+        // its token still works (issue: a slow refresher must not stall
+        // requests that have a valid token).
+        let first = credential.get_token().now_or_never().expect("no waiting");
+        assert_eq!(first.unwrap().token(), initial);
         settle().await;
         assert_eq!(calls.load(Ordering::SeqCst), 1);
 
@@ -1351,7 +1352,9 @@ mod tests {
         let second = credential.get_token().now_or_never().expect("no waiting");
         assert_eq!(second.unwrap().token(), initial);
 
-        let refreshed = first.await.unwrap().unwrap();
+        // Once the refresh is done, its token is used, from one refresh.
+        advance(Duration::from_secs(11)).await;
+        let refreshed = credential.get_token().await.unwrap();
         assert_ne!(refreshed.token(), initial);
         assert_eq!(credential.get_token().await.unwrap(), refreshed);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
