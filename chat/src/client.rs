@@ -492,6 +492,10 @@ impl ChatClient {
 
     /// Deletes a thread.
     ///
+    /// Retried like every idempotent call. If an attempt was processed but
+    /// its answer lost, the retry finds nothing to delete and gets 404: that
+    /// counts as success. A 404 on the first attempt is an error.
+    ///
     /// ```no_run
     /// # async fn run(client: acs_chat::ChatClient) -> acs_chat::Result<()> {
     /// use futures::TryStreamExt;

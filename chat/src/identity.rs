@@ -932,6 +932,10 @@ impl CommunicationIdentityClient {
 
     /// Deletes the user and revokes its tokens.
     ///
+    /// Retried like every idempotent call. If an attempt was processed but
+    /// its answer lost, the retry finds nothing to delete and gets 404: that
+    /// counts as success. A 404 on the first attempt is an error.
+    ///
     /// ```no_run
     /// # async fn run(identity: acs_chat::identity::CommunicationIdentityClient, user: acs_chat::CommunicationUserIdentifier) -> acs_chat::Result<()> {
     /// identity.delete_user(&user).await?;

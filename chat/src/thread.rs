@@ -223,6 +223,10 @@ impl ChatThreadClient {
 
     /// Deletes a message.
     ///
+    /// Retried like every idempotent call. If an attempt was processed but
+    /// its answer lost, the retry finds nothing to delete and gets 404: that
+    /// counts as success. A 404 on the first attempt is an error.
+    ///
     /// ```no_run
     /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
     /// let sent = thread.send_message("oops, wrong thread").await?;
@@ -326,6 +330,10 @@ impl ChatThreadClient {
     }
 
     /// Removes a participant.
+    ///
+    /// Retried like every idempotent call. If an attempt was processed but
+    /// its answer lost, the retry finds nothing to remove and gets 404: that
+    /// counts as success. A 404 on the first attempt is an error.
     ///
     /// ```no_run
     /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
