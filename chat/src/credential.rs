@@ -637,7 +637,13 @@ impl CommunicationTokenCredential {
     /// ```
     pub fn new(token: impl Into<String>) -> Result<Self> {
         let token = AccessToken::from_jwt(token.into()).map_err(malformed_token_error)?;
-        Ok(Self::from_parts(Some(token), None, false, Clock::System, DEFAULT_REFRESH_TIMEOUT))
+        Ok(Self::from_parts(
+            Some(token),
+            None,
+            false,
+            Clock::System,
+            DEFAULT_REFRESH_TIMEOUT,
+        ))
     }
 
     /// Starts building a credential that gets its tokens from `refresher`.
@@ -764,7 +770,13 @@ impl From<AccessToken> for CommunicationTokenCredential {
     /// # Ok(()) }
     /// ```
     fn from(token: AccessToken) -> Self {
-        Self::from_parts(Some(token), None, false, Clock::System, DEFAULT_REFRESH_TIMEOUT)
+        Self::from_parts(
+            Some(token),
+            None,
+            false,
+            Clock::System,
+            DEFAULT_REFRESH_TIMEOUT,
+        )
     }
 }
 
@@ -1197,7 +1209,10 @@ mod tests {
         let started = tokio::time::Instant::now();
         let error = credential.get_token().await.unwrap_err();
         assert!(error.is_credential());
-        assert!(error.to_string().contains("did not answer within 5s"), "{error}");
+        assert!(
+            error.to_string().contains("did not answer within 5s"),
+            "{error}"
+        );
         assert!(started.elapsed() <= Duration::from_secs(5));
     }
 

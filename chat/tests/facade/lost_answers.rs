@@ -127,7 +127,10 @@ async fn creating_a_user_is_not_repeated_after_a_lost_answer() {
     assert_eq!(count.load(Ordering::SeqCst), 1, "sent once: no second user");
 
     let (base, count) = scripted(vec![Answer::Lose, Answer::Status(201)]).await;
-    let error = identity_client(&base).create_user().await.expect_err("unknown");
+    let error = identity_client(&base)
+        .create_user()
+        .await
+        .expect_err("unknown");
     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown);
     assert_eq!(count.load(Ordering::SeqCst), 1);
 }
