@@ -21,6 +21,12 @@
 //! on a noisy machine. Then the delivery latency from the start of a send to the handler
 //! receiving its `ChatMessageReceivedInThread`, p50 and p99 over 500 sends
 //! made one at a time.
+//!
+//! `EMULATOR_BENCH=event-instructions SENDS=n BATCH=b` (b = 0 for no
+//! subscription) makes n sends one at a time and waits for every event to be
+//! delivered: run it under `valgrind --tool=callgrind` with two values of n
+//! and divide the difference of the totals by the difference of n for a
+//! deterministic instruction count per send.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -129,6 +135,12 @@ async fn main() {
     // only the chat-event figures.
     if std::env::var("EMULATOR_BENCH").is_ok_and(|only| only == "events") {
         events(&client).await;
+        return;
+    }
+    // For instruction counts under `valgrind --tool=callgrind` (see
+    // `events_instructions`).
+    if std::env::var("EMULATOR_BENCH").is_ok_and(|only| only == "event-instructions") {
+        events_instructions(&client).await;
         return;
     }
     let noop = noop_server().await;
@@ -266,6 +278,68 @@ async fn null_webhook() -> String {
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     format!("http://{address}/events")
+}
+
+/// `SENDS` sends, one at a time, on a thread of two, with no subscription
+/// (`BATCH=0`) or one whose webhook answers at once (`BATCH` = its
+/// `maxEventsPerBatch`), then waits until every event is delivered. Run it
+/// under callgrind with two values of `SENDS`: the difference of the two
+/// totals divided by the difference of the sends is the instructions per
+/// send of the whole process (client, emulator, delivery, webhook), free of
+/// start-up and of the machine's noise.
+async fn events_instructions(client: &reqwest::Client) {
+    let number = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (sends, batch) = (number("SENDS", 1000), number("BATCH", 0));
+    let emulator = Emulator::start().await.expect("emulator");
+    let endpoint = emulator.endpoint().trim_end_matches('/').to_string();
+    let (bearer, _) = user(client, &endpoint).await;
+    let (_, other) = user(client, &endpoint).await;
+    let created: serde_json::Value = client
+        .post(format!("{endpoint}/chat/threads?api-version=2025-03-15"))
+        .header("authorization", &bearer)
+        .json(&json!({ "topic": "events", "participants": [
+            { "communicationIdentifier": { "rawId": other, "communicationUser": { "id": other } } }
+        ] }))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("thread json");
+    let thread_id = created["chatThread"]["id"].as_str().expect("thread id");
+    let messages = format!("{endpoint}/chat/threads/{thread_id}/messages?api-version=2025-03-15");
+    let hub = emulator.state().events();
+    if batch > 0 {
+        let mut subscription = NewEventSubscription::webhook(null_webhook().await);
+        subscription.max_events_per_batch = batch;
+        hub.subscribe(subscription).await.expect("subscribe");
+    }
+    for _ in 0..sends {
+        let response = client
+            .post(&messages)
+            .header("authorization", &bearer)
+            .json(&json!({ "content": "hello", "senderDisplayName": "bench" }))
+            .send()
+            .await
+            .expect("send");
+        assert!(response.status().is_success());
+        response.bytes().await.expect("body");
+    }
+    while hub.pending_events() > 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let report = hub.delivery_report();
+    println!(
+        "{sends} sends, batch {batch}: {} events delivered in {} requests",
+        report.delivered,
+        report.attempts.len()
+    );
+    emulator.shutdown().await;
 }
 
 /// A token for a new user of `endpoint`, and the user's id.
