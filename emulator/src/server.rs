@@ -91,8 +91,8 @@ impl From<StateError> for EmulatorError {
     }
 }
 
-/// Configures and starts an [`Emulator`].
-#[derive(Debug)]
+/// Configures and starts an [`Emulator`]. Its `Debug` output leaves out
+/// the access key.
 pub struct EmulatorBuilder {
     host: IpAddr,
     port: u16,
@@ -104,6 +104,22 @@ pub struct EmulatorBuilder {
     extra_routes: Option<Router<AppState>>,
     event_delivery: EventDeliveryOptions,
     event_subscriptions: Vec<NewEventSubscription>,
+}
+
+impl std::fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("faults", &self.faults)
+            .field("custom_access_key", &(self.access_key != DEV_ACCESS_KEY))
+            .field("allow_remote", &self.allow_remote)
+            .field("resource_location", &self.resource_location)
+            .field("event_delivery", &self.event_delivery)
+            .field("event_subscriptions", &self.event_subscriptions)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for EmulatorBuilder {

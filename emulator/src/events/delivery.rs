@@ -3,7 +3,7 @@
 //! sent (and retried on Event Grid's schedule) in its own task, at most
 //! [`EventDeliveryOptions::max_concurrent_deliveries`] at a time.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -119,6 +119,9 @@ pub(crate) struct DeliveryContext {
     pub(crate) pending: AtomicUsize,
     /// Set on shutdown: tasks stop before their next attempt.
     pub(crate) closed: AtomicBool,
+    /// Bumped by a reset: deliveries of an older generation stop before
+    /// their next attempt and are forgotten.
+    pub(crate) generation: AtomicU64,
 }
 
 impl DeliveryContext {
@@ -158,11 +161,13 @@ pub(crate) async fn dispatch(
 ) {
     let permits = Arc::new(Semaphore::new(context.options.max_concurrent_deliveries));
     loop {
-        // Never closed: the semaphore lives as long as this loop.
-        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+        // The first event, then a free slot: an idle dispatcher holds no
+        // slot, so retries sleeping without one always get one back.
+        let Some(first) = queue.recv().await else {
             return;
         };
-        let Some(first) = queue.recv().await else {
+        // Never closed: the semaphore lives as long as this loop.
+        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
             return;
         };
         let mut batch = vec![first];
@@ -203,6 +208,7 @@ async fn deliver(
     first_permit: OwnedSemaphorePermit,
 ) {
     let mut permit = Some(first_permit);
+    let generation = context.generation.load(Ordering::Acquire);
     let (content_type, body) = render_batch(&batch, subscription.schema);
     let event_ids: Vec<uuid::Uuid> = batch.iter().map(|e| e.id).collect();
     let started = Instant::now();
@@ -213,6 +219,11 @@ async fn deliver(
     let mut attempt: u32 = 1;
     loop {
         if context.closed.load(Ordering::Acquire) {
+            return;
+        }
+        if context.generation.load(Ordering::Acquire) != generation {
+            // Reset since: forgotten, not delivered or dead-lettered.
+            context.finish(batch.len());
             return;
         }
         let outcome = {

@@ -103,6 +103,7 @@ impl EventHub {
                 records: Arc::new(DeliveryRecords::default()),
                 pending: Default::default(),
                 closed: AtomicBool::new(false),
+                generation: AtomicU64::new(0),
             }),
             topic: format!(
                 "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/acs-emulator/providers/Microsoft.Communication/communicationServices/{resource_id}"
@@ -176,7 +177,9 @@ impl EventHub {
 
     /// Counters and the latest delivery attempts.
     pub fn delivery_report(&self) -> DeliveryReport {
-        self.context.records.report()
+        self.context
+            .records
+            .report(self.context.pending.load(Ordering::Acquire) as u64)
     }
 
     /// Events that will not be delivered.
@@ -186,6 +189,7 @@ impl EventHub {
 
     /// Removes every subscription and forgets the log and dead letters.
     pub fn clear(&self) {
+        self.context.generation.fetch_add(1, Ordering::AcqRel);
         write(&self.slots).clear();
         self.active.store(false, Ordering::Release);
         self.context.records.clear();

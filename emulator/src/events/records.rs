@@ -108,14 +108,16 @@ impl DeliveryRecords {
         letters.push_back(letter);
     }
 
-    pub(crate) fn report(&self) -> DeliveryReport {
+    /// The report; `pending` is the hub's own count of events in flight
+    /// (not a difference of counters that a reset or a race could skew).
+    pub(crate) fn report(&self, pending: u64) -> DeliveryReport {
         let published = self.published.load(Ordering::Relaxed);
         let delivered = self.delivered.load(Ordering::Relaxed);
         let dead_lettered = self.dead_lettered.load(Ordering::Relaxed);
         DeliveryReport {
             published,
             delivered,
-            pending: published.saturating_sub(delivered + dead_lettered),
+            pending,
             dead_lettered,
             dropped_dead_letters: self.dropped_dead_letters.load(Ordering::Relaxed),
             attempts: lock(&self.attempts).iter().cloned().collect(),

@@ -18,8 +18,8 @@ pub enum DeliverySchema {
 }
 
 /// A header sent with every delivery (Event Grid's static delivery
-/// attributes); a secret one is masked in listings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// attributes); a secret one is masked in listings and `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryAttribute {
     /// Header name.
@@ -31,13 +31,15 @@ pub struct DeliveryAttribute {
     pub is_secret: bool,
 }
 
-/// `POST /admin/eventSubscriptions` body, and the builder's input.
+/// `POST /admin/eventSubscriptions` body, and the builder's input. Its
+/// `Debug` output masks the URL's credentials and secret attributes.
 ///
 /// ```
 /// let subscription = acs_chat_emulator::events::NewEventSubscription::webhook("http://127.0.0.1:9000/events?code=s3cr3t");
 /// assert_eq!(subscription.max_events_per_batch, 1);
+/// assert!(!format!("{subscription:?}").contains("s3cr3t"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewEventSubscription {
     /// The webhook URL (http or https). A secret may ride in its query
@@ -82,6 +84,67 @@ impl NewEventSubscription {
     }
 }
 
+impl std::fmt::Debug for DeliveryAttribute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryAttribute")
+            .field("name", &self.name)
+            .field(
+                "value",
+                &if self.is_secret {
+                    "***"
+                } else {
+                    self.value.as_str()
+                },
+            )
+            .field("is_secret", &self.is_secret)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for NewEventSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewEventSubscription")
+            .field("endpoint_url", &masked_url(&self.endpoint_url))
+            .field("event_delivery_schema", &self.event_delivery_schema)
+            .field("included_event_types", &self.included_event_types)
+            .field("delivery_attributes", &self.delivery_attributes)
+            .field("max_events_per_batch", &self.max_events_per_batch)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("id", &self.id)
+            .field("url", &self.display_url())
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A URL with its user info and query string masked (either may hold a
+/// secret); text that is no URL is masked whole.
+fn masked_url(text: &str) -> String {
+    match reqwest::Url::parse(text) {
+        Ok(url) => mask(url, true),
+        Err(_) => "***".into(),
+    }
+}
+
+fn mask(mut url: reqwest::Url, keep_masked_query: bool) -> String {
+    if !url.username().is_empty() {
+        let _ = url.set_username("***");
+    }
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
+    }
+    if url.query().is_some() {
+        url.set_query(keep_masked_query.then_some("***"));
+    }
+    url.to_string()
+}
+
 /// Largest `maxEventsPerBatch` (Event Grid's).
 pub const MAX_EVENTS_PER_BATCH: usize = 5000;
 
@@ -106,7 +169,7 @@ pub struct EventSubscriptionInfo {
 }
 
 /// A validated subscription.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Subscription {
     pub(crate) id: String,
     pub(crate) url: reqwest::Url,
@@ -172,13 +235,9 @@ impl Subscription {
 
     /// The listing form, secrets masked.
     pub(crate) fn info(&self) -> EventSubscriptionInfo {
-        let mut url = self.url.clone();
-        if url.query().is_some() {
-            url.set_query(Some("***"));
-        }
         EventSubscriptionInfo {
             id: self.id.clone(),
-            endpoint_url: url.to_string(),
+            endpoint_url: mask(self.url.clone(), true),
             event_delivery_schema: self.schema,
             included_event_types: self.included_event_types.clone(),
             delivery_attributes: self
@@ -198,11 +257,9 @@ impl Subscription {
         }
     }
 
-    /// The URL without its query string, for logs and dead letters.
+    /// The URL without its query string or credentials, for logs and errors.
     pub(crate) fn display_url(&self) -> String {
-        let mut url = self.url.clone();
-        url.set_query(None);
-        url.to_string()
+        mask(self.url.clone(), false)
     }
 }
 
