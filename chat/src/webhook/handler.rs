@@ -8,6 +8,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
+use futures::FutureExt;
 use tokio::sync::mpsc;
 
 use crate::events::envelope::{cloud_events, event_grid_events, SUBSCRIPTION_VALIDATION_EVENT};
@@ -357,37 +358,68 @@ impl WebhookReceiver {
         }
     }
 
+    /// Claims, handles and finishes one event in a task of its own, so that
+    /// a dropped request (Event Grid gave up waiting) or a panicking handler
+    /// never leaves the event claimed and unhandled.
     async fn handle_once(&self, envelope: ChatEventEnvelope) -> Result<(), StatusCode> {
-        let id = envelope.id.clone();
-        let dedup = &self.inner.deduplicator;
-        match dedup.claim(&id).await {
-            Ok(Claim::New) => {}
-            Ok(Claim::Handled) => {
-                tracing::debug!(target: "acs_chat::webhook", event_id = %id, "dropped a duplicate delivery");
-                return Ok(());
-            }
-            Ok(Claim::InFlight) => return Err(StatusCode::SERVICE_UNAVAILABLE),
-            Err(err) => {
-                tracing::warn!(target: "acs_chat::webhook", event_id = %id, error = %err, "deduplication store failed");
-                return Err(StatusCode::SERVICE_UNAVAILABLE);
-            }
-        }
-        let event_type = envelope.event_type.clone();
-        let outcome = (self.inner.handler)(envelope).await;
-        let handled = outcome.is_ok();
-        if let Err(err) = dedup.finish(&id, handled).await {
-            tracing::warn!(target: "acs_chat::webhook", event_id = %id, error = %err, "deduplication store failed");
-        }
-        match outcome {
-            Ok(()) => Ok(()),
-            Err(err) if err.is::<StreamUnavailable>() => Err(StatusCode::SERVICE_UNAVAILABLE),
-            Err(err) => {
-                tracing::warn!(target: "acs_chat::webhook", event_id = %id, event_type = %event_type, error = %err, "event handler failed");
-                Err(StatusCode::INTERNAL_SERVER_ERROR)
-            }
+        let inner = Arc::clone(&self.inner);
+        match tokio::spawn(handle_claimed(inner, envelope)).await {
+            Ok(outcome) => outcome,
+            // The task itself cannot panic (the handler runs under
+            // catch_unwind); a cancelled runtime asks for a retry.
+            Err(_) => Err(StatusCode::SERVICE_UNAVAILABLE),
         }
     }
 }
+
+async fn handle_claimed(inner: Arc<Inner>, envelope: ChatEventEnvelope) -> Result<(), StatusCode> {
+    let id = envelope.id.clone();
+    let dedup = &inner.deduplicator;
+    match dedup.claim(&id).await {
+        Ok(Claim::New) => {}
+        Ok(Claim::Handled) => {
+            tracing::debug!(target: "acs_chat::webhook", event_id = %id, "dropped a duplicate delivery");
+            return Ok(());
+        }
+        Ok(Claim::InFlight) => return Err(StatusCode::SERVICE_UNAVAILABLE),
+        Err(err) => {
+            tracing::warn!(target: "acs_chat::webhook", event_id = %id, error = %err, "deduplication store failed");
+            return Err(StatusCode::SERVICE_UNAVAILABLE);
+        }
+    }
+    let event_type = envelope.event_type.clone();
+    let outcome = match std::panic::AssertUnwindSafe((inner.handler)(envelope))
+        .catch_unwind()
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(_) => Err(Box::new(HandlerPanicked) as BoxError),
+    };
+    let handled = outcome.is_ok();
+    if let Err(err) = dedup.finish(&id, handled).await {
+        tracing::warn!(target: "acs_chat::webhook", event_id = %id, error = %err, "deduplication store failed");
+    }
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(err) if err.is::<StreamUnavailable>() => Err(StatusCode::SERVICE_UNAVAILABLE),
+        Err(err) => {
+            tracing::warn!(target: "acs_chat::webhook", event_id = %id, event_type = %event_type, error = %err, "event handler failed");
+            Err(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+/// The handler panicked: answered 500, so Event Grid delivers again.
+#[derive(Debug)]
+struct HandlerPanicked;
+
+impl std::fmt::Display for HandlerPanicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the event handler panicked")
+    }
+}
+
+impl std::error::Error for HandlerPanicked {}
 
 fn plain(status: StatusCode, message: &'static str) -> Response {
     (status, message).into_response()

@@ -82,15 +82,21 @@ impl WebhookSecret {
             SecretLocation::Query(name) => {
                 let query = parts.uri.query().unwrap_or_default();
                 // Every occurrence must match: a second, forged value must not
-                // slip past a check of the first.
+                // slip past a check of the first. A value matches decoded or as
+                // written: a base64 secret pasted into the URL unencoded keeps
+                // its `+`, which form decoding would turn into a space.
                 let mut found = false;
-                for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-                    if key == name.as_str() {
-                        if !self.matches(value.as_bytes()) {
-                            return false;
-                        }
-                        found = true;
+                for pair in query.split('&') {
+                    let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+                    let mut decoded = form_urlencoded::parse(pair.as_bytes());
+                    let (key, value) = decoded.next().unwrap_or_default();
+                    if key != name.as_str() && raw_key != name.as_str() {
+                        continue;
                     }
+                    if !(self.matches(value.as_bytes()) || self.matches(raw_value.as_bytes())) {
+                        return false;
+                    }
+                    found = true;
                 }
                 found
             }

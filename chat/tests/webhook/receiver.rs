@@ -397,3 +397,67 @@ async fn the_stream_yields_each_event_once_and_answers_503_when_gone() {
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn a_secret_with_plus_signs_matches_as_written_or_encoded() {
+    let recorder = Recorder::new();
+    let router = recorder
+        .receiver(WebhookReceiver::builder().secret(WebhookSecret::query("code", "ab+c/=")));
+    let body = json(&serde_json::json!([thread_deleted("p1")]));
+    for uri in ["/?code=ab+c/=", "/?code=ab%2Bc%2F%3D"] {
+        let (status, _, _) = post(&router, uri, "application/json", &[], body.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+    }
+    let (status, _, _) = post(&router, "/?code=ab%20c/=", "application/json", &[], body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_dropped_request_does_not_leave_its_event_claimed() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let router = WebhookReceiver::builder()
+        .handler(move |_event| {
+            let counter = Arc::clone(&counter);
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                Ok::<_, std::io::Error>(())
+            }
+        })
+        .into_router();
+    let body = json(&serde_json::json!([thread_deleted("slow")]));
+    // Event Grid gives up waiting and drops the request.
+    let dropped = tokio::time::timeout(
+        std::time::Duration::from_millis(50),
+        post(&router, "/", "application/json", &[], body.clone()),
+    )
+    .await;
+    assert!(dropped.is_err());
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // The handling finished anyway: the redelivery is a duplicate, not a 503.
+    let (status, _, _) = post(&router, "/", "application/json", &[], body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_panicking_handler_answers_500_and_the_event_can_be_delivered_again() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let router = WebhookReceiver::builder()
+        .handler(move |_event| {
+            let first = counter.fetch_add(1, Ordering::SeqCst) == 0;
+            async move {
+                assert!(!first, "the handler panics on its first call");
+                Ok::<_, std::io::Error>(())
+            }
+        })
+        .into_router();
+    let body = json(&serde_json::json!([thread_deleted("boom")]));
+    let (status, _, _) = post(&router, "/", "application/json", &[], body.clone()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let (status, _, _) = post(&router, "/", "application/json", &[], body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
