@@ -510,16 +510,15 @@ impl ChatClient {
     pub async fn delete_chat_thread(&self, thread_id: impl AsRef<str>) -> Result<()> {
         let thread_id = thread_id.as_ref();
         check_id("the thread id", thread_id)?;
-        let mut attempts = 0u32;
+        let maybe_done = std::sync::atomic::AtomicBool::new(false);
         self.core
             .with_retries(
                 "delete_chat_thread",
                 Some(thread_id),
                 Idempotency::Idempotent,
                 || {
-                    attempts += 1;
                     retry::already_deleted_is_success(
-                        attempts > 1,
+                        &maybe_done,
                         call(self.core.raw.delete_chat_thread(thread_id)),
                     )
                 },

@@ -65,6 +65,10 @@ const ON_DEMAND_REFRESH_WINDOW: TimeDelta = TimeDelta::minutes(2);
 /// Proactive refresh aims at this long before expiry (as the official SDKs do).
 const PROACTIVE_REFRESH_WINDOW: TimeDelta = TimeDelta::minutes(10);
 
+/// A caller only skips waiting for a refresh while its token has at least
+/// this long to live.
+const NO_WAIT_MARGIN: TimeDelta = TimeDelta::seconds(30);
+
 /// How long one call of the refresher may take by default before it counts
 /// as failed (see [`CommunicationTokenCredentialBuilder::refresh_timeout`]).
 pub const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(30);
@@ -377,13 +381,14 @@ impl Inner {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(flight.outcome.clone().map(drop));
             }
-            // A caller whose token still works does not wait for a slow
-            // refresh: it takes the new token if the refresher answers at
-            // once, and otherwise the current one.
+            // A caller whose token still works (with a margin for the
+            // request's own trip) does not wait for a slow refresh: it takes
+            // the new token if the refresher answers at once, and otherwise
+            // the current one. The refresh goes on in its own task.
             let still_valid = lock(&self.state)
                 .token
                 .clone()
-                .filter(|token| now < token.expires_on);
+                .filter(|token| now < minus(token.expires_on, NO_WAIT_MARGIN));
             if let Some(token) = still_valid {
                 return match flight.outcome.clone().now_or_never() {
                     Some(Ok(fresh)) => Ok(fresh),
@@ -717,7 +722,10 @@ impl CommunicationTokenCredential {
     }
 
     /// Returns a valid token, refreshing it first when fewer than two
-    /// minutes of its lifetime remain.
+    /// minutes of its lifetime remain. A caller whose token still has 30
+    /// seconds or more does not wait for that refresh: it gets the new token
+    /// if the refresher answers at once, otherwise the current one while the
+    /// refresh finishes in the background (bounded by the refresh timeout).
     ///
     /// If a refresh fails while the cached token has not yet expired, the
     /// cached token is returned and a warning is logged; the next call tries

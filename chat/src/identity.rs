@@ -1206,41 +1206,54 @@ impl IdentityCore {
             Idempotency::Idempotent
         };
         let (method, url, body) = (&method, &url, &body);
-        let mut attempts = 0u32;
+        // Set once an attempt may have been processed (its answer lost).
+        let maybe_done = std::sync::atomic::AtomicBool::new(false);
+        let maybe_done = &maybe_done;
         retry::run(&self.retry, operation, None, idempotency, || {
-            attempts += 1;
-            let retried = attempts > 1;
             async move {
-                let request_id = uuid::Uuid::new_v4().to_string();
-                let auth = self.auth.headers(method.as_str(), url, body).await?;
-                let mut request = self
-                    .http
-                    .request(method.clone(), url.clone())
-                    .headers(auth)
-                    .header("x-ms-client-request-id", &request_id)
-                    .header(reqwest::header::USER_AGENT, self.user_agent.clone());
-                if !body.is_empty() {
-                    request = request
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(body.clone());
+                let attempt = async {
+                    let request_id = uuid::Uuid::new_v4().to_string();
+                    let auth = self.auth.headers(method.as_str(), url, body).await?;
+                    let mut request = self
+                        .http
+                        .request(method.clone(), url.clone())
+                        .headers(auth)
+                        .header("x-ms-client-request-id", &request_id)
+                        .header(reqwest::header::USER_AGENT, self.user_agent.clone());
+                    if !body.is_empty() {
+                        request = request
+                            .header(reqwest::header::CONTENT_TYPE, "application/json")
+                            .body(body.clone());
+                    }
+                    // The attempt's span (`acs_chat.request`) carries the request id
+                    // and status, as the chat client's do.
+                    let span = tracing::Span::current();
+                    span.record("request_id", request_id.as_str());
+                    let response = request.send().await.map_err(from_transport)?;
+                    let status = response.status().as_u16();
+                    span.record("status", status);
+                    let headers = response.headers().clone();
+                    let bytes = response.bytes().await.map_err(from_transport)?;
+                    if is_delete
+                        && status == 404
+                        && maybe_done.load(std::sync::atomic::Ordering::Acquire)
+                    {
+                        // An earlier attempt, whose answer was lost, deleted it.
+                        return Ok(bytes::Bytes::new());
+                    }
+                    if status != expected_status {
+                        return Err(Error::from_response(status, &headers, &bytes)
+                            .with_client_request_id(Some(request_id)));
+                    }
+                    Ok(bytes)
+                };
+                let outcome = attempt.await;
+                if let Err(error) = &outcome {
+                    if retry::may_have_been_processed(error) {
+                        maybe_done.store(true, std::sync::atomic::Ordering::Release);
+                    }
                 }
-                // The attempt's span (`acs_chat.request`) carries the request id
-                // and status, as the chat client's do.
-                let span = tracing::Span::current();
-                span.record("request_id", request_id.as_str());
-                let response = request.send().await.map_err(from_transport)?;
-                let status = response.status().as_u16();
-                span.record("status", status);
-                let headers = response.headers().clone();
-                let bytes = response.bytes().await.map_err(from_transport)?;
-                if is_delete && retried && status == 404 {
-                    return Ok(bytes::Bytes::new());
-                }
-                if status != expected_status {
-                    return Err(Error::from_response(status, &headers, &bytes)
-                        .with_client_request_id(Some(request_id)));
-                }
-                Ok(bytes)
+                outcome
             }
         })
         .await

@@ -158,19 +158,40 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-/// One attempt of a delete: a 404 on a retry (not on the first attempt)
-/// means an earlier attempt, whose answer was lost, already deleted it, so
-/// it is a success.
+/// One attempt of a delete. A 404 after an earlier attempt that may have
+/// been processed (its answer was lost: a timeout, a dropped connection,
+/// 408, 500, 502 or 504) means that attempt deleted it: a success. After
+/// attempts that provably did nothing (429, 503, no connection) a 404 is
+/// still an error. `maybe_done` carries that across the attempts.
 pub(crate) async fn already_deleted_is_success(
-    retried: bool,
+    maybe_done: &std::sync::atomic::AtomicBool,
     attempt: impl Future<Output = Result<()>>,
 ) -> Result<()> {
+    use std::sync::atomic::Ordering;
+    let earlier_maybe_done = maybe_done.load(Ordering::Acquire);
     match attempt.await {
-        Err(error) if retried && error.is_not_found() => {
-            tracing::info!("404 on a retried delete: an earlier attempt deleted it");
+        Err(error) if earlier_maybe_done && error.is_not_found() => {
+            tracing::info!("404 after an attempt whose answer was lost: that attempt deleted it");
             Ok(())
         }
-        outcome => outcome,
+        Err(error) => {
+            if may_have_been_processed(&error) {
+                maybe_done.store(true, Ordering::Release);
+            }
+            Err(error)
+        }
+        ok => ok,
+    }
+}
+
+/// Whether a failed attempt may have been processed by the service.
+pub(crate) fn may_have_been_processed(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::Transport | ErrorKind::OutcomeUnknown => true,
+        ErrorKind::Service => error
+            .status()
+            .is_some_and(|s| matches!(s.as_u16(), 408 | 500 | 502 | 504)),
+        _ => false,
     }
 }
 

@@ -237,16 +237,15 @@ impl ChatThreadClient {
         let thread_id = self.checked_thread_id()?;
         let message_id = message_id.as_ref();
         check_id("the message id", message_id)?;
-        let mut attempts = 0u32;
+        let maybe_done = std::sync::atomic::AtomicBool::new(false);
         self.core
             .with_retries(
                 "delete_chat_message",
                 Some(thread_id),
                 Idempotency::Idempotent,
                 || {
-                    attempts += 1;
                     retry::already_deleted_is_success(
-                        attempts > 1,
+                        &maybe_done,
                         call(self.core.raw.delete_chat_message(thread_id, message_id)),
                     )
                 },
@@ -351,16 +350,15 @@ impl ChatThreadClient {
             ));
         }
         let body = convert::identifier_to_wire(identifier);
-        let mut attempts = 0u32;
+        let maybe_done = std::sync::atomic::AtomicBool::new(false);
         self.core
             .with_retries(
                 "remove_chat_participant",
                 Some(thread_id),
                 Idempotency::Idempotent,
                 || {
-                    attempts += 1;
                     retry::already_deleted_is_success(
-                        attempts > 1,
+                        &maybe_done,
                         call(self.core.raw.remove_chat_participant(thread_id, &body)),
                     )
                 },

@@ -145,3 +145,18 @@ async fn deleting_a_user_whose_answer_was_lost_and_then_404s_succeeded() {
         .expect("the first attempt deleted the user");
     assert_eq!(count.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn a_404_after_an_attempt_that_provably_did_nothing_is_still_an_error() {
+    // 429 and 503 mean "not processed": the retry's 404 is the truth.
+    for first in [429, 503] {
+        let (base, count) = scripted(vec![Answer::Status(first), Answer::Status(404)]).await;
+        let error = chat_client(&base)
+            .get_chat_thread_client(THREAD)
+            .delete_message("1700000000000")
+            .await
+            .expect_err("nothing was deleted");
+        assert!(error.is_not_found(), "{error}");
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+    }
+}
