@@ -297,22 +297,7 @@ async fn events_instructions(client: &reqwest::Client) {
     let (sends, batch) = (number("SENDS", 1000), number("BATCH", 0));
     let emulator = Emulator::start().await.expect("emulator");
     let endpoint = emulator.endpoint().trim_end_matches('/').to_string();
-    let (bearer, _) = user(client, &endpoint).await;
-    let (_, other) = user(client, &endpoint).await;
-    let created: serde_json::Value = client
-        .post(format!("{endpoint}/chat/threads?api-version=2025-03-15"))
-        .header("authorization", &bearer)
-        .json(&json!({ "topic": "events", "participants": [
-            { "communicationIdentifier": { "rawId": other, "communicationUser": { "id": other } } }
-        ] }))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("thread json");
-    let thread_id = created["chatThread"]["id"].as_str().expect("thread id");
-    let messages = format!("{endpoint}/chat/threads/{thread_id}/messages?api-version=2025-03-15");
+    let send = send_on_new_thread_of_two(client, &endpoint).await;
     let hub = emulator.state().events();
     if batch > 0 {
         let mut subscription = NewEventSubscription::webhook(null_webhook().await);
@@ -320,13 +305,7 @@ async fn events_instructions(client: &reqwest::Client) {
         hub.subscribe(subscription).await.expect("subscribe");
     }
     for _ in 0..sends {
-        let response = client
-            .post(&messages)
-            .header("authorization", &bearer)
-            .json(&json!({ "content": "hello", "senderDisplayName": "bench" }))
-            .send()
-            .await
-            .expect("send");
+        let response = send(client).send().await.expect("send");
         assert!(response.status().is_success());
         response.bytes().await.expect("body");
     }
@@ -362,6 +341,32 @@ async fn user(client: &reqwest::Client, endpoint: &str) -> (String, String) {
     )
 }
 
+/// A new thread of two users of `endpoint`, and a send-message request on
+/// it by its creator.
+async fn send_on_new_thread_of_two(client: &reqwest::Client, endpoint: &str) -> Request {
+    let (bearer, _) = user(client, endpoint).await;
+    let (_, other) = user(client, endpoint).await;
+    let created: serde_json::Value = client
+        .post(format!("{endpoint}/chat/threads?api-version=2025-03-15"))
+        .header("authorization", &bearer)
+        .json(&json!({ "topic": "events", "participants": [
+            { "communicationIdentifier": { "rawId": other, "communicationUser": { "id": other } } }
+        ] }))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("thread json");
+    let thread_id = created["chatThread"]["id"].as_str().expect("thread id");
+    let messages = format!("{endpoint}/chat/threads/{thread_id}/messages?api-version=2025-03-15");
+    Arc::new(move |c| {
+        c.post(&messages)
+            .header("authorization", &bearer)
+            .json(&json!({ "content": "hello", "senderDisplayName": "bench" }))
+    })
+}
+
 async fn events(client: &reqwest::Client) {
     const WINDOWS: usize = 5;
     let emulator = Emulator::start().await.expect("emulator");
@@ -373,32 +378,7 @@ async fn events(client: &reqwest::Client) {
     // that the thread's growth does not favour either side.
     let fresh_thread = || async {
         emulator.state().reset();
-        let (bearer, _) = user(client, &endpoint).await;
-        let (_, other) = user(client, &endpoint).await;
-        let created: serde_json::Value = client
-            .post(format!("{endpoint}/chat/threads?api-version=2025-03-15"))
-            .header("authorization", &bearer)
-            .json(&json!({ "topic": "events", "participants": [
-                { "communicationIdentifier": { "rawId": other, "communicationUser": { "id": other } } }
-            ] }))
-            .send()
-            .await
-            .expect("create")
-            .json()
-            .await
-            .expect("thread json");
-        let thread_id = created["chatThread"]["id"]
-            .as_str()
-            .expect("thread id")
-            .to_string();
-        let messages =
-            format!("{endpoint}/chat/threads/{thread_id}/messages?api-version=2025-03-15");
-        let send: Request = Arc::new(move |c| {
-            c.post(&messages)
-                .header("authorization", &bearer)
-                .json(&json!({ "content": "hello", "senderDisplayName": "bench" }))
-        });
-        send
+        send_on_new_thread_of_two(client, &endpoint).await
     };
     println!("chat events: send-message on a thread of 2, {CONCURRENCY} clients, {WINDOWS} alternating window pairs of {MEASURE:?}:");
     for batch in [1, 100] {

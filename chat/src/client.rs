@@ -36,9 +36,6 @@ macro_rules! request_future {
 }
 pub(crate) use request_future;
 
-/// The `User-Agent` product of this crate.
-const USER_AGENT: &str = concat!("acs-chat/", env!("CARGO_PKG_VERSION"));
-
 /// What every client of one endpoint shares.
 pub(crate) struct ClientCore {
     pub(crate) raw: acs_chat_rest::Client,
@@ -301,26 +298,12 @@ impl ChatClientBuilder {
     /// # Ok::<(), acs_chat::Error>(())
     /// ```
     pub fn build(self) -> Result<ChatClient> {
-        let endpoint = reqwest::Url::parse(self.endpoint.trim()).map_err(|e| {
-            Error::invalid_argument(format!("the endpoint is not a valid URL: {e}"))
-        })?;
-        if !acs_chat_rest::may_carry_credentials(&endpoint) {
-            return Err(Error::invalid_argument(format!(
-                "the endpoint must use https (got {}://); plain http is allowed only to loopback hosts",
-                endpoint.scheme()
-            )));
-        }
-        if endpoint.host_str().is_none_or(str::is_empty) {
-            return Err(Error::invalid_argument("the endpoint has no host"));
-        }
+        let endpoint = crate::transport::checked_endpoint(&self.endpoint)?;
         let http = match self.http_client {
             Some(client) => client,
             None => crate::transport::default_http_client(&endpoint, self.timeout)?,
         };
-        let user_agent = match &self.user_agent {
-            Some(app) => format!("{app} {USER_AGENT}"),
-            None => USER_AGENT.to_string(),
-        };
+        let user_agent = crate::transport::user_agent(self.user_agent.as_deref());
         let base_url = endpoint.as_str().trim_end_matches('/').to_string();
         let raw = acs_chat_rest::Client::new_with_client(
             &base_url,

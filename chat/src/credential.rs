@@ -10,9 +10,11 @@
 //!   until it expires, after which [`get_token`] fails.
 //! - **Refreshing** ([`CommunicationTokenCredential::with_refresher`]): the
 //!   refresher is called when fewer than two minutes of the token's lifetime
-//!   remain (or there is no token yet). Optionally the credential also
-//!   refreshes *proactively* in the background, ten minutes before expiry,
-//!   so that requests rarely wait for a refresh.
+//!   remain (or there is no token yet). A caller whose token still has 30
+//!   seconds or more does not wait for that refresh; one call of the
+//!   refresher may take at most the refresh timeout (30 s by default).
+//!   Optionally the credential also refreshes *proactively* in the
+//!   background, ten minutes before expiry, so that requests rarely wait.
 //!
 //! Concurrent callers share a single refresher call. Tokens never appear in
 //! `Debug` output or in error messages.
@@ -377,7 +379,8 @@ impl Inner {
         if started {
             // Run the refresh as its own task where possible, so that it
             // completes (and caches its token) even if every caller waiting
-            // for it is cancelled. Without a Tokio runtime the callers drive it.
+            // for it is cancelled. Without a Tokio runtime, the callers that
+            // wait for it drive it.
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(flight.outcome.clone().map(drop));
             }

@@ -64,9 +64,6 @@ pub const MAX_TOKEN_EXPIRES_IN: Duration = Duration::from_secs(1440 * 60);
 /// The default time limit of each attempt.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The `User-Agent` product of this crate.
-const USER_AGENT: &str = concat!("acs-chat/", env!("CARGO_PKG_VERSION"));
-
 crate::models::open_enum! {
     /// What an access token allows.
     pub enum CommunicationTokenScope {
@@ -682,10 +679,7 @@ impl CommunicationIdentityClientBuilder {
             Some(client) => client,
             None => crate::transport::default_http_client(&endpoint, self.timeout)?,
         };
-        let user_agent = match &self.user_agent {
-            Some(app) => format!("{app} {USER_AGENT}"),
-            None => USER_AGENT.to_string(),
-        };
+        let user_agent = crate::transport::user_agent(self.user_agent.as_deref());
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::invalid_argument("the user agent is not a valid header value"))?;
         Ok(CommunicationIdentityClient {
@@ -702,18 +696,9 @@ impl CommunicationIdentityClientBuilder {
 
 /// The endpoint, checked like the chat client's (https, or http to a
 /// loopback host), with a trailing `/` so that paths join below it.
+/// The endpoint, checked, with a trailing `/` so that paths join below it.
 fn checked_endpoint(endpoint: &str) -> Result<reqwest::Url> {
-    let mut url = reqwest::Url::parse(endpoint.trim())
-        .map_err(|e| Error::invalid_argument(format!("the endpoint is not a valid URL: {e}")))?;
-    if !acs_chat_rest::may_carry_credentials(&url) {
-        return Err(Error::invalid_argument(format!(
-            "the endpoint must use https (got {}://); plain http is allowed only to loopback hosts",
-            url.scheme()
-        )));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid_argument("the endpoint has no host"));
-    }
+    let mut url = crate::transport::checked_endpoint(endpoint)?;
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
         url.set_path(&path);
@@ -1196,8 +1181,8 @@ impl IdentityCore {
             None => Vec::new(),
         };
         // `POST /identities` creates a user each time it is processed: it is
-        // retried only when the request provably was not sent. A delete that
-        // is answered 404 on a retry was done by an earlier attempt.
+        // retried only when the request provably was not sent. A delete
+        // answered 404 after an attempt whose answer was lost was done by it.
         let creates_a_user = method == reqwest::Method::POST && path == "identities";
         let is_delete = method == reqwest::Method::DELETE;
         let idempotency = if creates_a_user {
@@ -1206,54 +1191,44 @@ impl IdentityCore {
             Idempotency::Idempotent
         };
         let (method, url, body) = (&method, &url, &body);
-        // Set once an attempt may have been processed (its answer lost).
         let maybe_done = std::sync::atomic::AtomicBool::new(false);
-        let maybe_done = &maybe_done;
         retry::run(&self.retry, operation, None, idempotency, || {
-            async move {
-                let attempt = async {
-                    let request_id = uuid::Uuid::new_v4().to_string();
-                    let auth = self.auth.headers(method.as_str(), url, body).await?;
-                    let mut request = self
-                        .http
-                        .request(method.clone(), url.clone())
-                        .headers(auth)
-                        .header("x-ms-client-request-id", &request_id)
-                        .header(reqwest::header::USER_AGENT, self.user_agent.clone());
-                    if !body.is_empty() {
-                        request = request
-                            .header(reqwest::header::CONTENT_TYPE, "application/json")
-                            .body(body.clone());
-                    }
-                    // The attempt's span (`acs_chat.request`) carries the request id
-                    // and status, as the chat client's do.
-                    let span = tracing::Span::current();
-                    span.record("request_id", request_id.as_str());
-                    let response = request.send().await.map_err(from_transport)?;
-                    let status = response.status().as_u16();
-                    span.record("status", status);
-                    let headers = response.headers().clone();
-                    let bytes = response.bytes().await.map_err(from_transport)?;
-                    if is_delete
-                        && status == 404
-                        && maybe_done.load(std::sync::atomic::Ordering::Acquire)
-                    {
-                        // An earlier attempt, whose answer was lost, deleted it.
-                        return Ok(bytes::Bytes::new());
-                    }
-                    if status != expected_status {
-                        return Err(Error::from_response(status, &headers, &bytes)
-                            .with_client_request_id(Some(request_id)));
-                    }
-                    Ok(bytes)
-                };
-                let outcome = attempt.await;
-                if let Err(error) = &outcome {
-                    if retry::may_have_been_processed(error) {
-                        maybe_done.store(true, std::sync::atomic::Ordering::Release);
-                    }
+            let attempt = async {
+                let request_id = uuid::Uuid::new_v4().to_string();
+                let auth = self.auth.headers(method.as_str(), url, body).await?;
+                let mut request = self
+                    .http
+                    .request(method.clone(), url.clone())
+                    .headers(auth)
+                    .header("x-ms-client-request-id", &request_id)
+                    .header(reqwest::header::USER_AGENT, self.user_agent.clone());
+                if !body.is_empty() {
+                    request = request
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(body.clone());
                 }
-                outcome
+                // The attempt's span (`acs_chat.request`) carries the request id
+                // and status, as the chat client's do.
+                let span = tracing::Span::current();
+                span.record("request_id", request_id.as_str());
+                let response = request.send().await.map_err(from_transport)?;
+                let status = response.status().as_u16();
+                span.record("status", status);
+                let headers = response.headers().clone();
+                let bytes = response.bytes().await.map_err(from_transport)?;
+                if status != expected_status {
+                    return Err(Error::from_response(status, &headers, &bytes)
+                        .with_client_request_id(Some(request_id)));
+                }
+                Ok(bytes)
+            };
+            let maybe_done = &maybe_done;
+            async move {
+                if is_delete {
+                    retry::already_deleted_is_success(maybe_done, attempt).await
+                } else {
+                    attempt.await
+                }
             }
         })
         .await

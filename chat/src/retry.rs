@@ -163,19 +163,21 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// 408, 500, 502 or 504) means that attempt deleted it: a success. After
 /// attempts that provably did nothing (429, 503, no connection) a 404 is
 /// still an error. `maybe_done` carries that across the attempts.
-pub(crate) async fn already_deleted_is_success(
+pub(crate) async fn already_deleted_is_success<T: Default>(
     maybe_done: &std::sync::atomic::AtomicBool,
-    attempt: impl Future<Output = Result<()>>,
-) -> Result<()> {
+    attempt: impl Future<Output = Result<T>>,
+) -> Result<T> {
     use std::sync::atomic::Ordering;
     let earlier_maybe_done = maybe_done.load(Ordering::Acquire);
     match attempt.await {
         Err(error) if earlier_maybe_done && error.is_not_found() => {
             tracing::info!("404 after an attempt whose answer was lost: that attempt deleted it");
-            Ok(())
+            Ok(T::default())
         }
         Err(error) => {
-            if may_have_been_processed(&error) {
+            // Only a retried failure leads to another attempt, and every
+            // retried failure but these may have been processed.
+            if !provably_not_processed(&error) {
                 maybe_done.store(true, Ordering::Release);
             }
             Err(error)
@@ -184,13 +186,12 @@ pub(crate) async fn already_deleted_is_success(
     }
 }
 
-/// Whether a failed attempt may have been processed by the service.
-pub(crate) fn may_have_been_processed(error: &Error) -> bool {
+/// Failures the service provably did not process: no connection, or an
+/// answer saying so (429, 503).
+fn provably_not_processed(error: &Error) -> bool {
     match error.kind() {
-        ErrorKind::Transport | ErrorKind::OutcomeUnknown => true,
-        ErrorKind::Service => error
-            .status()
-            .is_some_and(|s| matches!(s.as_u16(), 408 | 500 | 502 | 504)),
+        ErrorKind::Connection => true,
+        ErrorKind::Service => matches!(error.status().map(|s| s.as_u16()), Some(429 | 503)),
         _ => false,
     }
 }
@@ -215,12 +216,7 @@ enum Verdict {
 }
 
 fn verdict(error: &Error, idempotency: Idempotency) -> Verdict {
-    let provably_not_processed = match error.kind() {
-        ErrorKind::Connection => true,
-        ErrorKind::Service => matches!(error.status().map(|s| s.as_u16()), Some(429 | 503)),
-        _ => false,
-    };
-    if provably_not_processed {
+    if provably_not_processed(error) {
         return Verdict::Retry;
     }
     if !error.is_retryable() {

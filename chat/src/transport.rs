@@ -1,5 +1,7 @@
-//! The HTTP client both clients build when the user gives none: timeouts,
-//! no redirects, and no proxy for plain-http (loopback) endpoints.
+//! What the chat and identity clients share on the way to the service: the
+//! endpoint check, the user agent, and the HTTP client they build when the
+//! user gives none (timeouts, no redirects, no proxy for plain-http
+//! loopback endpoints).
 
 use std::time::Duration;
 
@@ -27,4 +29,32 @@ pub(crate) fn default_http_client(
     builder.build().map_err(|e| {
         Error::new(ErrorKind::Refused, "could not build the HTTP client").with_source(e)
     })
+}
+
+/// The library's own part of every `User-Agent`.
+const USER_AGENT: &str = concat!("acs-chat/", env!("CARGO_PKG_VERSION"));
+
+/// The `User-Agent`: the application's id, if given, then the library's.
+pub(crate) fn user_agent(application_id: Option<&str>) -> String {
+    match application_id {
+        Some(app) => format!("{app} {USER_AGENT}"),
+        None => USER_AGENT.to_string(),
+    }
+}
+
+/// An endpoint credentials may be sent to: https, or plain http to a
+/// loopback host only, with a host.
+pub(crate) fn checked_endpoint(endpoint: &str) -> Result<reqwest::Url> {
+    let url = reqwest::Url::parse(endpoint.trim())
+        .map_err(|e| Error::invalid_argument(format!("the endpoint is not a valid URL: {e}")))?;
+    if !acs_chat_rest::may_carry_credentials(&url) {
+        return Err(Error::invalid_argument(format!(
+            "the endpoint must use https (got {}://); plain http is allowed only to loopback hosts",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid_argument("the endpoint has no host"));
+    }
+    Ok(url)
 }

@@ -5,7 +5,8 @@ use std::fmt;
 /// A delivery body that is not a valid Event Grid or CloudEvents payload, or
 /// a chat event whose data does not match its type.
 ///
-/// The message names what was wrong and where, never the payload itself.
+/// The message names what was wrong and where; of the payload it quotes at
+/// most the offending value, as serde reports it.
 ///
 /// ```
 /// let err = acs_chat::events::parse_event_grid(b"not json").unwrap_err();

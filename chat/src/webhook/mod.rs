@@ -16,7 +16,7 @@
 //! | 400 | the body is not a valid delivery | no retry (dead-lettered if configured) |
 //! | 401 | the secret is missing or wrong | no retry |
 //! | 413 | the body is larger than the cap (default 1 MiB + 64 KiB) | no retry |
-//! | 500 | the handler failed for an event | retried on its schedule |
+//! | 500 | the handler failed (or panicked) for an event | retried on its schedule |
 //! | 503 | the event is being handled by a concurrent delivery, the stream's consumer is gone or full, or the dedup store failed | retried |
 //!
 //! A batch is answered as a whole: if one event fails, the delivery is

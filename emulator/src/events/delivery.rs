@@ -129,19 +129,22 @@ impl DeliveryContext {
         self.pending.fetch_sub(count, Ordering::AcqRel);
     }
 
-    /// Dead-letters events that never got a request.
-    pub(crate) fn dead_letter_unsent(
+    /// Dead-letters an event after `attempts` requests (0: it never got
+    /// one), the last answered `last_status`.
+    pub(crate) fn dead_letter(
         &self,
         subscription: &Subscription,
         event: &PendingEvent,
         reason: &str,
+        attempts: u32,
+        last_status: Option<u16>,
     ) {
         self.records.dead_letter(DeadLetter {
             subscription_id: subscription.id.clone(),
             event: render_one(event, subscription.schema),
             reason: reason.into(),
-            attempts: 0,
-            last_status: None,
+            attempts,
+            last_status,
             dead_lettered_at: now(),
         });
     }
@@ -285,14 +288,7 @@ async fn deliver(
         };
         if let Some(reason) = reason {
             for event in &batch {
-                context.records.dead_letter(DeadLetter {
-                    subscription_id: subscription.id.clone(),
-                    event: render_one(event, subscription.schema),
-                    reason: reason.into(),
-                    attempts: attempt,
-                    last_status: status,
-                    dead_lettered_at: now(),
-                });
+                context.dead_letter(&subscription, event, reason, attempt, status);
             }
             context.finish(batch.len());
             return;

@@ -229,13 +229,13 @@ impl EventHub {
                     .is_ok();
                 if !accepted {
                     self.context
-                        .dead_letter_unsent(&slot.subscription, event, "QueueFull");
+                        .dead_letter(&slot.subscription, event, "QueueFull", 0, None);
                     continue;
                 }
                 if slot.queue.try_send(Arc::clone(event)).is_err() {
                     self.context.pending.fetch_sub(1, Ordering::AcqRel);
                     self.context
-                        .dead_letter_unsent(&slot.subscription, event, "QueueFull");
+                        .dead_letter(&slot.subscription, event, "QueueFull", 0, None);
                 }
             }
         }
