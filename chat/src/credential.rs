@@ -191,7 +191,7 @@ impl AccessToken {
     }
 }
 
-fn jwt_expiry(token: &str) -> std::result::Result<DateTime<Utc>, &'static str> {
+pub(crate) fn jwt_expiry(token: &str) -> std::result::Result<DateTime<Utc>, &'static str> {
     let mut segments = token.split('.');
     let payload = match (
         segments.next(),

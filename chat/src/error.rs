@@ -76,6 +76,20 @@ impl ChatError {
     }
 }
 
+impl ChatError {
+    /// The same error with every JWT-shaped run in its text redacted: the
+    /// service's message may echo what was sent.
+    fn redacted(self) -> Self {
+        Self {
+            code: redact_jwts(&self.code),
+            message: redact_jwts(&self.message),
+            target: self.target.as_deref().map(redact_jwts),
+            details: self.details.into_iter().map(Self::redacted).collect(),
+            inner_error: self.inner_error.map(|inner| Box::new(inner.redacted())),
+        }
+    }
+}
+
 impl From<CommunicationError> for ChatError {
     fn from(wire: CommunicationError) -> Self {
         Self {
@@ -237,7 +251,7 @@ impl Error {
     pub(crate) fn from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Self {
         let service_error = serde_json::from_slice::<CommunicationErrorResponse>(body)
             .ok()
-            .map(|response| ChatError::from(response.error));
+            .map(|response| ChatError::from(response.error).redacted());
         // A successful status's body is never quoted: it may be an identity
         // response holding an access token. An error body is quoted (its
         // first 512 bytes) with anything shaped like a JWT redacted.
@@ -505,6 +519,25 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains(&jwt[..20]));
+    }
+
+    #[test]
+    fn a_service_error_echoing_a_token_is_redacted() {
+        let jwt =
+            "eyJhbGciOiJIUzI1NiJ9.eyJza3lwZWlkIjoiYWNzOnUiLCJleHAiOjF9.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
+        let body = format!(
+            r#"{{"error":{{"code":"Unauthorized","message":"token {jwt} expired","target":"{jwt}",
+                "details":[{{"code":"X","message":"again {jwt}"}}],
+                "innererror":{{"code":"Y","message":"{jwt}"}}}}}}"#
+        );
+        let error =
+            super::Error::from_response(401, &reqwest::header::HeaderMap::new(), body.as_bytes());
+        for text in [error.to_string(), format!("{error:?}")] {
+            assert!(!text.contains(&jwt[..20]), "{text}");
+        }
+        let service = error.service_error().expect("decoded");
+        assert_eq!(service.message, "token [REDACTED] expired");
+        assert_eq!(service.details[0].message, "again [REDACTED]");
     }
 
     #[test]

@@ -249,6 +249,22 @@ struct WireIdentityWithToken {
     access_token: Option<WireAccessToken>,
 }
 
+/// Decodes a `POST /identities` answer, as `create_user_and_token` does.
+#[cfg(fuzzing)]
+pub(crate) fn decode_identity_response(body: &[u8]) -> bool {
+    serde_json::from_slice::<WireIdentityWithToken>(body)
+        .map(|created| created.access_token.map(AccessToken::from))
+        .is_ok()
+}
+
+/// Decodes an `:issueAccessToken` answer, as `get_token` does.
+#[cfg(fuzzing)]
+pub(crate) fn decode_access_token_response(body: &[u8]) -> bool {
+    serde_json::from_slice::<WireAccessToken>(body)
+        .map(AccessToken::from)
+        .is_ok()
+}
+
 /// A new user and its first access token, from
 /// [`CommunicationIdentityClient::create_user_and_token`].
 #[derive(Debug, Clone, PartialEq, Eq)]

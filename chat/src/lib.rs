@@ -38,6 +38,9 @@ mod client;
 pub mod credential;
 mod error;
 pub mod events;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identifier;
 pub mod identity;
 mod models;
