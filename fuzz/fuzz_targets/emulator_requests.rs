@@ -134,15 +134,27 @@ impl World {
     fn reset(&mut self) {
         self.admin("/admin/reset", "");
         let me = self.admin("/admin/tokens", "{}");
-        self.token = me["accessToken"]["token"].as_str().unwrap_or_default().to_owned();
+        self.token = me["accessToken"]["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         self.user = me["identity"]["id"].as_str().unwrap_or_default().to_owned();
         let other = self.admin("/admin/tokens", "{}");
-        self.other = other["identity"]["id"].as_str().unwrap_or_default().to_owned();
+        self.other = other["identity"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         self.runs = 0;
         self.thread = None;
     }
 
-    fn chat(&self, method: &str, path: &str, body: Vec<u8>, content_type: &str) -> (StatusCode, Vec<u8>) {
+    fn chat(
+        &self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> (StatusCode, Vec<u8>) {
         let request = Request::builder()
             .method(method)
             .uri(path)
@@ -166,7 +178,10 @@ impl World {
             body.into_bytes(),
             "application/json",
         );
-        let thread = json(&created)["chatThread"]["id"].as_str().unwrap_or("19:none").to_owned();
+        let thread = json(&created)["chatThread"]["id"]
+            .as_str()
+            .unwrap_or("19:none")
+            .to_owned();
         let (_, sent) = self.chat(
             "POST",
             &format!("/chat/threads/{thread}/messages?api-version=2025-03-15"),
@@ -199,7 +214,9 @@ fuzz_target!(|data: &[u8]| {
     let [route, query, content_type, body @ ..] = data else {
         return;
     };
-    let mut world = world().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut world = world()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     world.runs += 1;
     if world.runs > RUNS_PER_STATE {
         world.reset();
@@ -219,25 +236,35 @@ fuzz_target!(|data: &[u8]| {
         .replace("{m}", &message)
         .replace("{o}", &percent_encode(&world.other))
         .replace("{u}", &percent_encode(&world.user));
-    let path_and_query = if query.is_empty() { path } else { format!("{path}?{query}") };
-
-    let (status, answer) = if template.starts_with("/identities") || template.starts_with("/teamsUser") {
-        let (date, hash, authorization) =
-            hmac_headers(DEV_ACCESS_KEY, method, &path_and_query, body, chrono::Utc::now());
-        let request = Request::builder()
-            .method(method)
-            .uri(&path_and_query)
-            .header("host", HOST)
-            .header("x-ms-date", date)
-            .header("x-ms-content-sha256", hash)
-            .header("authorization", authorization)
-            .header("content-type", content_type)
-            .body(Body::from(body.to_vec()))
-            .expect("a valid request");
-        world.runtime.block_on(call(&world.router, request))
+    let path_and_query = if query.is_empty() {
+        path
     } else {
-        world.chat(method, &path_and_query, body.to_vec(), content_type)
+        format!("{path}?{query}")
     };
+
+    let (status, answer) =
+        if template.starts_with("/identities") || template.starts_with("/teamsUser") {
+            let (date, hash, authorization) = hmac_headers(
+                DEV_ACCESS_KEY,
+                method,
+                &path_and_query,
+                body,
+                chrono::Utc::now(),
+            );
+            let request = Request::builder()
+                .method(method)
+                .uri(&path_and_query)
+                .header("host", HOST)
+                .header("x-ms-date", date)
+                .header("x-ms-content-sha256", hash)
+                .header("authorization", authorization)
+                .header("content-type", content_type)
+                .body(Body::from(body.to_vec()))
+                .expect("a valid request");
+            world.runtime.block_on(call(&world.router, request))
+        } else {
+            world.chat(method, &path_and_query, body.to_vec(), content_type)
+        };
     assert!(
         !status.is_server_error(),
         "{method} {path_and_query} answered {status}: {}",
