@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! common headers (MS-CV, api-supported-versions, client request id, charset)
-//! └ panic catcher (an emulator bug answers 500 in the error shape)
+//! └ body reader (the whole body first, size and time limited: request_body)
+//!  └ panic catcher (an emulator bug answers 500 in the error shape)
 //!   ├ spec routes ─ fault injection ─┬ identity::router (HMAC, api-supported-versions)
 //!   │                                └ chat::router (bearer tokens, api-supported-versions)
 //!   ├ admin::router (only on loopback binds)
@@ -31,6 +32,7 @@ use crate::error::ApiError;
 use crate::faults::fault_middleware;
 use crate::headers::{common_headers, CommonHeaders};
 use crate::identity;
+use crate::request_body::{read_body_first, BodyLimits};
 use crate::state::AppState;
 
 /// What [`app`] includes.
@@ -40,6 +42,8 @@ pub struct AppOptions {
     pub admin: bool,
     /// More spec routes (behind fault injection), merged after the built-in ones.
     pub extra_spec_routes: Option<Router<AppState>>,
+    /// Size and time limits of request bodies.
+    pub body_limits: BodyLimits,
 }
 
 /// The ACS API routes: Identity and Chat.
@@ -70,6 +74,10 @@ pub fn app(state: AppState, options: AppOptions) -> Router {
     app.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn_with_state(
+            options.body_limits,
+            read_body_first,
+        ))
         .layer(middleware::from_fn_with_state(
             CommonHeaders {
                 default_supported_versions: default_versions,

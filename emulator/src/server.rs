@@ -37,6 +37,7 @@ use crate::connection::{ConnectionControl, ConnectionScheme};
 use crate::events::{EventDeliveryOptions, NewEventSubscription};
 use crate::faults::FaultConfig;
 use crate::keys::DEV_ACCESS_KEY;
+use crate::request_body::{BodyLimits, DEFAULT_BODY_READ_TIMEOUT};
 use crate::router::{app, AppOptions};
 use crate::state::{AppState, StateError, DEFAULT_RESOURCE_LOCATION};
 use crate::tls::{self, TlsConfig, TlsError};
@@ -104,6 +105,7 @@ pub struct EmulatorBuilder {
     extra_routes: Option<Router<AppState>>,
     event_delivery: EventDeliveryOptions,
     event_subscriptions: Vec<NewEventSubscription>,
+    body_read_timeout: Duration,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -118,6 +120,7 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("resource_location", &self.resource_location)
             .field("event_delivery", &self.event_delivery)
             .field("event_subscriptions", &self.event_subscriptions)
+            .field("body_read_timeout", &self.body_read_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -135,6 +138,7 @@ impl Default for EmulatorBuilder {
             extra_routes: None,
             event_delivery: EventDeliveryOptions::default(),
             event_subscriptions: Vec::new(),
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
         }
     }
 }
@@ -195,6 +199,21 @@ impl EmulatorBuilder {
     #[must_use]
     pub fn access_key(mut self, key: impl Into<String>) -> Self {
         self.access_key = key.into();
+        self
+    }
+
+    /// Time allowed to receive a whole request body (default
+    /// [`DEFAULT_BODY_READ_TIMEOUT`], 30 s). A body not received in time
+    /// answers 408 and closes the connection, so a client that announces a
+    /// body and never sends it cannot hold a connection open.
+    ///
+    /// ```
+    /// let builder = acs_chat_emulator::Emulator::builder()
+    ///     .body_read_timeout(std::time::Duration::from_secs(5));
+    /// ```
+    #[must_use]
+    pub fn body_read_timeout(mut self, limit: Duration) -> Self {
+        self.body_read_timeout = limit;
         self
     }
 
@@ -328,6 +347,10 @@ impl EmulatorBuilder {
                 // whatever the bind address.
                 admin: self.host.is_loopback() && !self.allow_remote,
                 extra_spec_routes: self.extra_routes,
+                body_limits: BodyLimits {
+                    read_timeout: self.body_read_timeout,
+                    ..BodyLimits::default()
+                },
             },
         );
         let (shutdown_tx, shutdown_rx) = watch::channel(false);

@@ -373,6 +373,42 @@ async fn invalid_input_is_400() {
         ),
         (
             Method::POST,
+            "/chat/threads".into(),
+            json!({"topic": "t".repeat(4 * 1024 + 1)}),
+            Some("topic"),
+        ),
+        (
+            Method::PATCH,
+            format!("/chat/threads/{t}"),
+            json!({"topic": "é".repeat(2 * 1024 + 1)}),
+            Some("topic"),
+        ),
+        (
+            Method::POST,
+            "/chat/threads".into(),
+            json!({"topic": "t", "participants": [{"communicationIdentifier": {"rawId": alice.id, "communicationUser": {"id": alice.id}}, "displayName": "n".repeat(1025)}]}),
+            Some("participants[0].displayName"),
+        ),
+        (
+            Method::POST,
+            format!("/chat/threads/{t}/participants/:add"),
+            json!({"participants": [{"communicationIdentifier": {"rawId": alice.id, "communicationUser": {"id": alice.id}}, "displayName": "n".repeat(1025)}]}),
+            Some("participants[0].displayName"),
+        ),
+        (
+            Method::POST,
+            messages.clone(),
+            json!({"content": "x", "senderDisplayName": "n".repeat(1025)}),
+            Some("senderDisplayName"),
+        ),
+        (
+            Method::POST,
+            format!("/chat/threads/{t}/typing"),
+            json!({"senderDisplayName": "n".repeat(1025)}),
+            Some("senderDisplayName"),
+        ),
+        (
+            Method::POST,
             messages.clone(),
             json!({"content": ""}),
             Some("content"),

@@ -45,6 +45,7 @@ pub(crate) async fn send(
     let kind = validate::message_type(request.type_.as_ref())?;
     validate::content(&request.content)?;
     validate::metadata(&request.metadata)?;
+    validate::display_name("senderDisplayName", request.sender_display_name.as_deref())?;
     let (message_id, activity) = with_thread(&store, &id, &call.user, |thread| {
         let message_id = thread.send_message(
             &call.user,

@@ -49,7 +49,8 @@
 //! * Errors: 401 (token, see [`crate::tokens`]), 403 `Forbidden` for a
 //!   non-participant, 404 `NotFound` for unknown threads/messages, 400
 //!   `BadRequest` (with `target`) for invalid input; limits in
-//!   [`MAX_MESSAGE_CONTENT_BYTES`], [`MAX_PARTICIPANTS`],
+//!   [`MAX_MESSAGE_CONTENT_BYTES`], [`MAX_PARTICIPANTS`], [`MAX_TOPIC_BYTES`],
+//!   [`MAX_DISPLAY_NAME_BYTES`],
 //!   [`MAX_METADATA_BYTES`], [`MAX_PAGE_SIZE`], [`MAX_RETENTION_DAYS`].
 //! * Paging: see the `paging` module docs; `nextLink` is absolute, built
 //!   from the request's `Host`, and keeps the request's api-version.
@@ -91,6 +92,12 @@ pub const MAX_MESSAGE_CONTENT_BYTES: usize = 28 * 1024;
 pub const MAX_PARTICIPANTS: usize = 250;
 /// Largest metadata, counting the bytes of every key and value.
 pub const MAX_METADATA_BYTES: usize = 1024;
+/// Largest thread topic, in bytes of UTF-8 (the service documents none;
+/// no real client sends more).
+pub const MAX_TOPIC_BYTES: usize = 4 * 1024;
+/// Largest display name (participant, message sender, typing sender), in
+/// bytes of UTF-8 (the service documents none; no real client sends more).
+pub const MAX_DISPLAY_NAME_BYTES: usize = 1024;
 /// Default and largest `maxPageSize`.
 pub const MAX_PAGE_SIZE: usize = 200;
 /// Largest `deleteThreadAfterDays` of a retention policy.

@@ -17,6 +17,7 @@ use crate::json::{parse_optional_json, RawBody};
 use super::access::{thread_id, with_thread};
 use super::context::ChatCall;
 use super::store::ChatStore;
+use super::validate;
 
 /// `POST /chat/threads/{id}/typing` → 200, empty body.
 pub(crate) async fn typing(
@@ -27,7 +28,11 @@ pub(crate) async fn typing(
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     let id = thread_id(path)?;
-    let _request: Option<SendTypingNotificationRequest> = parse_optional_json(&headers, &body)?;
+    let request: Option<SendTypingNotificationRequest> = parse_optional_json(&headers, &body)?;
+    let sender = request
+        .as_ref()
+        .and_then(|r| r.sender_display_name.as_deref());
+    validate::display_name("senderDisplayName", sender)?;
     with_thread(&store, &id, &call.user, |_| Ok(()))?;
     Ok(StatusCode::OK.into_response())
 }

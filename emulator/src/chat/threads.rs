@@ -60,6 +60,10 @@ pub(crate) fn candidates(
         let target = format!("participants[{i}].communicationIdentifier");
         let identified = identify(&participant.communication_identifier, &target)?;
         validate::metadata(&participant.metadata)?;
+        validate::display_name(
+            &format!("participants[{i}].displayName"),
+            participant.display_name.as_deref(),
+        )?;
         if !seen.insert(identified.raw_id().to_owned()) {
             continue;
         }

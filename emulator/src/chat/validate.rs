@@ -2,7 +2,9 @@
 //! JSON merge patch bodies of the two PATCH operations.
 //!
 //! Limits (see [`super`] for the constants): message content at most
-//! 28 KiB of UTF-8 (the service's documented 28 KB); at most 250
+//! 28 KiB of UTF-8 (the service's documented 28 KB); topics at most 4 KiB
+//! and display names at most 1 KiB (the emulator's caps: the service
+//! documents none); at most 250
 //! participants per thread; metadata (threads, participants, messages) at
 //! most 1 KiB in total, counting the UTF-8 bytes of every key and value (the
 //! spec documents "at most 1 KB in total" for threads and participants; the
@@ -20,12 +22,37 @@ use crate::error::ApiError;
 use crate::json::parse_json;
 
 use super::errors::bad_request;
-use super::{MAX_MESSAGE_CONTENT_BYTES, MAX_METADATA_BYTES, MAX_PARTICIPANTS, MAX_RETENTION_DAYS};
+use super::{
+    MAX_DISPLAY_NAME_BYTES, MAX_MESSAGE_CONTENT_BYTES, MAX_METADATA_BYTES, MAX_PARTICIPANTS,
+    MAX_RETENTION_DAYS, MAX_TOPIC_BYTES,
+};
 
-/// A non-blank topic.
+/// A non-blank topic of at most [`MAX_TOPIC_BYTES`].
 pub(crate) fn topic(topic: &str) -> Result<(), ApiError> {
     if topic.trim().is_empty() {
         return Err(bad_request("topic", "The topic must not be empty."));
+    }
+    at_most("topic", "The topic", topic, MAX_TOPIC_BYTES)
+}
+
+/// A display name (of a participant or a sender) of at most
+/// [`MAX_DISPLAY_NAME_BYTES`], when there is one.
+pub(crate) fn display_name(target: &str, name: Option<&str>) -> Result<(), ApiError> {
+    match name {
+        Some(name) => at_most(target, "The display name", name, MAX_DISPLAY_NAME_BYTES),
+        None => Ok(()),
+    }
+}
+
+fn at_most(target: &str, what: &str, text: &str, limit: usize) -> Result<(), ApiError> {
+    if text.len() > limit {
+        return Err(bad_request(
+            target,
+            format!(
+                "{what} is {} bytes; at most {limit} are allowed.",
+                text.len()
+            ),
+        ));
     }
     Ok(())
 }

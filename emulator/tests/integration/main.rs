@@ -5,6 +5,7 @@
 mod admin;
 mod binary;
 mod common;
+mod connections;
 mod faults;
 mod headers;
 mod hmac;
