@@ -25,6 +25,7 @@ fn faults(rate429: f64, rate503: f64, drop_before: f64, drop_after: f64) -> Faul
         latency_ms: 0,
         seed: 20_261_123,
         path_prefix: Some("/chat".to_string()),
+        ..FaultConfig::default()
     }
 }
 

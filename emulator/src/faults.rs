@@ -5,7 +5,8 @@
 //!
 //! ```json
 //! {"rate429": 0.1, "retryAfterSeconds": 1, "rate503": 0.05, "latencyMs": 0,
-//!  "dropBeforeRate": 0.0, "dropAfterRate": 0.0, "seed": 42, "pathPrefix": null}
+//!  "dropBeforeRate": 0.0, "dropAfterRate": 0.0, "truncateRate": 0.0,
+//!  "slowRate": 0.0, "slowLatencyMs": 0, "seed": 42, "pathPrefix": null}
 //! ```
 //!
 //! Per matching request (path starts with `pathPrefix`, when set):
@@ -16,8 +17,13 @@
 //!    first band `r` falls in, in this order: `rate429` → 429, `rate503` →
 //!    503, `dropBeforeRate` → connection dropped before the request is
 //!    processed, `dropAfterRate` → request processed (its state changes
-//!    happen) and the connection dropped instead of answering; otherwise the
-//!    request proceeds normally. The rates must sum to at most 1.
+//!    happen) and the connection dropped instead of answering,
+//!    `truncateRate` → request processed, the answer's status and headers
+//!    sent (with the full `Content-Length`) but only the first half of its
+//!    body, then the connection dropped, `slowRate` → request processed and
+//!    its answer held back `slowLatencyMs` (to exceed a client's per-try
+//!    timeout); otherwise the request proceeds normally. The rates must sum
+//!    to at most 1.
 //!
 //! 429 and 503 answers carry `Retry-After: <retryAfterSeconds>` and
 //! `retry-after-ms`, plus the service's error body (`TooManyRequests` /
@@ -29,6 +35,7 @@
 //! With the same seed and the same sequence of requests, the same faults are
 //! injected (concurrent requests draw in arrival order).
 
+use std::future::Future as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -70,6 +77,13 @@ pub struct FaultConfig {
     pub drop_before_rate: f64,
     /// Probability of processing, then dropping the connection unanswered.
     pub drop_after_rate: f64,
+    /// Probability of processing, then sending half the answer's body and
+    /// dropping the connection.
+    pub truncate_rate: f64,
+    /// Probability of processing, then holding the answer `slow_latency_ms`.
+    pub slow_rate: f64,
+    /// How long a slow answer is held, in milliseconds.
+    pub slow_latency_ms: u64,
     /// Seed of the random generator.
     pub seed: u64,
     /// Only requests whose path starts with this are affected (all if unset).
@@ -85,6 +99,9 @@ impl Default for FaultConfig {
             latency_ms: 0,
             drop_before_rate: 0.0,
             drop_after_rate: 0.0,
+            truncate_rate: 0.0,
+            slow_rate: 0.0,
+            slow_latency_ms: 0,
             seed: 0,
             path_prefix: None,
         }
@@ -100,6 +117,8 @@ impl FaultConfig {
             ("rate503", self.rate503),
             ("dropBeforeRate", self.drop_before_rate),
             ("dropAfterRate", self.drop_after_rate),
+            ("truncateRate", self.truncate_rate),
+            ("slowRate", self.slow_rate),
         ];
         for (name, rate) in rates {
             if !(0.0..=1.0).contains(&rate) {
@@ -113,14 +132,19 @@ impl FaultConfig {
         if sum > 1.0 + 1e-9 {
             return Err(ApiError::validation(
                 "rate429",
-                "The sum of rate429, rate503, dropBeforeRate and dropAfterRate must be at most 1.",
+                "The sum of rate429, rate503, dropBeforeRate, dropAfterRate, truncateRate and slowRate must be at most 1.",
             ));
         }
-        if self.latency_ms > MAX_LATENCY_MS {
-            return Err(ApiError::validation(
-                "latencyMs",
-                format!("latencyMs must be at most {MAX_LATENCY_MS}."),
-            ));
+        for (name, ms) in [
+            ("latencyMs", self.latency_ms),
+            ("slowLatencyMs", self.slow_latency_ms),
+        ] {
+            if ms > MAX_LATENCY_MS {
+                return Err(ApiError::validation(
+                    name,
+                    format!("{name} must be at most {MAX_LATENCY_MS}."),
+                ));
+            }
         }
         if self.retry_after_seconds > MAX_RETRY_AFTER_SECONDS {
             return Err(ApiError::validation(
@@ -136,6 +160,8 @@ impl FaultConfig {
             || self.rate503 > 0.0
             || self.drop_before_rate > 0.0
             || self.drop_after_rate > 0.0
+            || self.truncate_rate > 0.0
+            || self.slow_rate > 0.0
     }
 }
 
@@ -152,6 +178,10 @@ pub enum FaultAction {
     DropBefore,
     /// Process, then drop the connection without answering.
     DropAfter,
+    /// Process, then send half the answer's body and drop the connection.
+    Truncate,
+    /// Process, then hold the answer this long.
+    Slow(Duration),
 }
 
 /// A decision: delay first, then the action.
@@ -240,6 +270,11 @@ impl FaultState {
             (config.rate503, FaultAction::Unavailable(retry)),
             (config.drop_before_rate, FaultAction::DropBefore),
             (config.drop_after_rate, FaultAction::DropAfter),
+            (config.truncate_rate, FaultAction::Truncate),
+            (
+                config.slow_rate,
+                FaultAction::Slow(Duration::from_millis(config.slow_latency_ms)),
+            ),
         ];
         let r = inner.rng.f64();
         let mut edge = 0.0;
@@ -285,6 +320,74 @@ pub async fn fault_middleware(State(state): State<AppState>, req: Request, next:
             let _unsent = next.run(req).await;
             drop_connection(control, "drop-after").await
         }
+        FaultAction::Truncate => {
+            let control = req.extensions().get::<ConnectionControl>().cloned();
+            let response = next.run(req).await;
+            truncate(response, control).await
+        }
+        FaultAction::Slow(delay) => {
+            let response = next.run(req).await;
+            tokio::time::sleep(delay).await;
+            response
+        }
+    }
+}
+
+/// `response` with its full `Content-Length` but a body that stops halfway
+/// with an error, which makes hyper drop the connection there. An answer
+/// without a body has nothing to cut: its connection is dropped instead.
+async fn truncate(response: Response, control: Option<ConnectionControl>) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return drop_connection(control, "truncate").await;
+    };
+    if bytes.is_empty() {
+        return drop_connection(control, "truncate").await;
+    }
+    parts.headers.insert(
+        axum::http::header::CONTENT_LENGTH,
+        HeaderValue::from(bytes.len()),
+    );
+    parts.headers.insert(
+        HeaderName::from_static(FAULT_HEADER),
+        HeaderValue::from_static("truncate"),
+    );
+    let half = bytes.slice(..bytes.len() / 2);
+    Response::from_parts(parts, axum::body::Body::new(CutShort::new(half)))
+}
+
+/// A body that yields its one chunk, waits a moment (so hyper writes out
+/// the head and that chunk), then fails.
+struct CutShort {
+    first: Option<bytes::Bytes>,
+    pause: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl CutShort {
+    fn new(first: bytes::Bytes) -> Self {
+        Self {
+            first: Some(first),
+            pause: Box::pin(tokio::time::sleep(Duration::from_millis(20))),
+        }
+    }
+}
+
+impl http_body::Body for CutShort {
+    type Data = bytes::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if let Some(chunk) = self.first.take() {
+            return std::task::Poll::Ready(Some(Ok(http_body::Frame::data(chunk))));
+        }
+        std::task::ready!(self.pause.as_mut().poll(cx));
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "truncated answer injected",
+        ))))
     }
 }
 

@@ -185,6 +185,50 @@ async fn drop_after_processes_then_drops() {
 }
 
 #[tokio::test]
+async fn truncate_processes_then_cuts_the_body_short() {
+    let emulator = Emulator::start().await.expect("starts");
+    let api = Api::new(emulator.endpoint());
+    set_faults(&api, json!({"truncateRate": 1.0})).await;
+    let response = api
+        .signed(Method::POST, CREATE, None)
+        .await
+        .expect("the status and headers arrive");
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        response
+            .headers()
+            .get("x-acs-emulator-fault")
+            .and_then(|v| v.to_str().ok()),
+        Some("truncate")
+    );
+    let announced = response.content_length().expect("a Content-Length");
+    assert!(announced > 0);
+    assert!(response.bytes().await.is_err(), "the body stops halfway");
+    clear_faults(&api).await;
+
+    // The create happened.
+    let identities = api.admin_get("/admin/identities").await;
+    assert_eq!(identities["identities"].as_array().map(Vec::len), Some(1));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn slow_answers_arrive_late_after_processing() {
+    let emulator = Emulator::start().await.expect("starts");
+    let api = Api::new(emulator.endpoint());
+    set_faults(&api, json!({"slowRate": 1.0, "slowLatencyMs": 400})).await;
+    let started = Instant::now();
+    let response = api.signed(Method::POST, CREATE, None).await.expect("sent");
+    assert_eq!(response.status(), 201);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    let refused = api
+        .admin_post("/admin/faults", &json!({"slowLatencyMs": 60_001}))
+        .await;
+    assert_eq!(refused.status(), 400);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
 async fn drops_work_over_pooled_keep_alive_clients_too() {
     let emulator = Emulator::start().await.expect("starts");
     // A client that keeps connections alive, as SDKs do.
