@@ -38,6 +38,7 @@ mod client;
 pub mod credential;
 mod error;
 pub mod events;
+mod exactly_once;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -65,6 +66,7 @@ pub use credential::{
     AccessToken, CommunicationTokenCredential, CommunicationTokenCredentialBuilder,
 };
 pub use error::{ChatError, Error, ErrorKind, Result};
+pub use exactly_once::CLIENT_MESSAGE_ID_KEY;
 pub use identifier::{
     CommunicationCloudEnvironment, CommunicationIdentifier, CommunicationUserIdentifier,
     MicrosoftTeamsAppIdentifier, MicrosoftTeamsUserIdentifier, PhoneNumberIdentifier,

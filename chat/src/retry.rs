@@ -117,7 +117,7 @@ impl RetryOptions {
     }
 
     /// The backoff before retry number `retry` (1-based), with ±20% jitter.
-    fn backoff(&self, retry: u32) -> Duration {
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let exponent = retry.saturating_sub(1).min(30);
         let base = self.initial_delay.saturating_mul(1u32 << exponent);
         // `Duration::mul_f64` panics on overflow; a user may configure
@@ -126,6 +126,13 @@ impl RetryOptions {
             Duration::try_from_secs_f64(base.as_secs_f64() * (0.8 + 0.4 * fastrand::f64()))
                 .unwrap_or(Duration::MAX);
         jittered.min(self.max_delay)
+    }
+}
+
+impl RetryOptions {
+    /// The configured number of retries.
+    pub(crate) fn retries(&self) -> u32 {
+        self.max_retries
     }
 }
 
