@@ -71,6 +71,7 @@ pub mod identity_store;
 pub mod json;
 pub mod keys;
 pub mod request_body;
+pub mod request_log;
 pub mod router;
 pub mod server;
 pub mod state;

@@ -6,8 +6,12 @@
 //! ACS_EMULATOR_READY endpoint=http://127.0.0.1:8080/ connection_string="endpoint=http://127.0.0.1:8080/;accesskey=..." [ca_cert="/tmp/.../ca.pem"]
 //! ```
 //!
-//! (`ca_cert` only with TLS; quoted values never contain `"`.) Everything
-//! else goes to stderr. Exit code 0 after a clean shutdown, 1 if the
+//! (`ca_cert` only with TLS; quoted values never contain `"`.) With an
+//! access key of your own (`--access-key`), the connection string shows only
+//! its first four characters (`accesskey=abcd…`): stdout often ends up in
+//! CI logs. Everything else goes to stderr, including the request log
+//! (`RUST_LOG=acs_chat_emulator::requests=info`: method, path, status,
+//! latency, request id; never a header, token or key). Exit code 0 after a clean shutdown, 1 if the
 //! emulator could not start, 2 for bad arguments.
 #![forbid(unsafe_code)]
 
@@ -27,6 +31,7 @@ use clap::Parser;
 /// tokens it issued), chat events to webhooks (as Event Grid delivers them),
 /// and emulator-only admin routes under /admin/ on loopback binds. Every
 /// option can also be set through the environment variable shown with it.
+/// Request log on stderr: RUST_LOG=acs_chat_emulator::requests=info.
 #[derive(Debug, Parser)]
 #[command(name = "acs-chat-emulator", version)]
 struct Args {
@@ -109,6 +114,14 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
 
     let faults = match args
         .faults
@@ -173,10 +186,15 @@ async fn main() -> ExitCode {
         }
     };
 
-    let mut line = format!(
-        "ACS_EMULATOR_READY endpoint={} connection_string=\"{}\"",
-        emulator.endpoint(),
+    let connection_string = if args.access_key == DEV_ACCESS_KEY {
         emulator.connection_string()
+    } else {
+        let shown: String = args.access_key.chars().take(4).collect();
+        format!("endpoint={};accesskey={shown}…", emulator.endpoint())
+    };
+    let mut line = format!(
+        "ACS_EMULATOR_READY endpoint={} connection_string=\"{connection_string}\"",
+        emulator.endpoint(),
     );
     if let Some(path) = emulator.ca_cert_path() {
         line.push_str(&format!(" ca_cert=\"{}\"", path.display()));

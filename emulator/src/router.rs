@@ -3,6 +3,7 @@
 //! Layout (outermost first):
 //!
 //! ```text
+//! request log (tracing target acs_chat_emulator::requests)
 //! common headers (MS-CV, api-supported-versions, client request id, charset)
 //! └ body reader (the whole body first, size and time limited: request_body)
 //!  └ panic catcher (an emulator bug answers 500 in the error shape)
@@ -33,6 +34,7 @@ use crate::faults::fault_middleware;
 use crate::headers::{common_headers, CommonHeaders};
 use crate::identity;
 use crate::request_body::{read_body_first, BodyLimits};
+use crate::request_log::log_request;
 use crate::state::AppState;
 
 /// What [`app`] includes.
@@ -84,6 +86,7 @@ pub fn app(state: AppState, options: AppOptions) -> Router {
             },
             common_headers,
         ))
+        .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
 

@@ -197,3 +197,74 @@ fn help_and_refusals() {
         .expect("runs");
     assert_eq!(bad_faults.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn request_log_and_a_custom_key_never_shown_in_full() {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let child = Command::new(BIN)
+        .args(["--port", "0", "--access-key", &key])
+        .env("RUST_LOG", "acs_chat_emulator::requests=info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut guard = Guard(child);
+    let line = ready_line(&mut guard.0);
+    assert!(!line.contains(&key), "{line}");
+    assert!(
+        line.contains(&format!("accesskey={}…", &key[..4])),
+        "{line}"
+    );
+    let pairs = parse_ready(line.trim_end());
+    let endpoint = pairs
+        .iter()
+        .find(|(k, _)| k == "endpoint")
+        .map(|(_, v)| v.clone())
+        .expect("endpoint");
+
+    let api = Api::new(&endpoint);
+    let signing = crate::common::Signing {
+        key: key.clone(),
+        ..Default::default()
+    };
+    let created = api
+        .signed_with(
+            reqwest::Method::POST,
+            "/identities?api-version=2023-10-01",
+            Some(br#"{"createTokenWithScopes":["chat"]}"#.to_vec()),
+            &signing,
+            &[("x-ms-client-request-id", "log-test-1")],
+        )
+        .await
+        .expect("sent");
+    assert_eq!(created.status(), 201);
+    let body: serde_json::Value = created.json().await.expect("json");
+    let token = body["accessToken"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+
+    let pid = guard.0.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    wait_exit_async(&mut guard.0, Duration::from_secs(15))
+        .await
+        .expect("exits after SIGTERM");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(guard.0.stderr.as_mut().expect("stderr piped"), &mut stderr)
+        .expect("stderr readable");
+    let log = stderr
+        .lines()
+        .find(|l| l.contains("log-test-1"))
+        .unwrap_or_else(|| panic!("no request log line in {stderr}"));
+    for field in [
+        "method=POST",
+        "path=/identities",
+        "status=201",
+        "latency_ms=",
+    ] {
+        assert!(log.contains(field), "{field} in {log}");
+    }
+    assert!(!stderr.contains(&key), "the key is never logged");
+    assert!(!stderr.contains(&token), "a token is never logged");
+}
