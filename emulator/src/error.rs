@@ -64,6 +64,31 @@ impl ApiError {
         self
     }
 
+    /// Adds `Retry-After` (whole seconds, rounded up) and `retry-after-ms`
+    /// (milliseconds, rounded up) for a wait of `wait`.
+    #[must_use]
+    pub fn with_retry_after(self, wait: std::time::Duration) -> Self {
+        let millis = u64::try_from(wait.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
+        self.with_header(
+            HeaderName::from_static("retry-after"),
+            HeaderValue::from(millis.div_ceil(1000)),
+        )
+        .with_header(
+            HeaderName::from_static("retry-after-ms"),
+            HeaderValue::from(millis),
+        )
+    }
+
+    /// 429 `TooManyRequests`, to retry after `wait`.
+    pub fn too_many_requests(wait: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Too many requests; retry later.",
+        )
+        .with_retry_after(wait)
+    }
+
     /// 400 with the given code and message.
     pub fn bad_request(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)

@@ -399,14 +399,7 @@ fn retry_error(
     kind: &'static str,
 ) -> Response {
     ApiError::new(status, code, message)
-        .with_header(
-            HeaderName::from_static("retry-after"),
-            HeaderValue::from(secs),
-        )
-        .with_header(
-            HeaderName::from_static("retry-after-ms"),
-            HeaderValue::from(secs.saturating_mul(1000)),
-        )
+        .with_retry_after(Duration::from_secs(secs))
         .with_header(
             HeaderName::from_static(FAULT_HEADER),
             HeaderValue::from_static(kind),

@@ -60,6 +60,7 @@ use crate::error::ApiError;
 use crate::hmac_auth::hmac_middleware;
 use crate::identity_store::TEAMS_USER_ID_PREFIX;
 use crate::json::{json_response, parse_json, parse_optional_json, RawBody};
+use crate::rate_limits::RateLimitedOperation;
 use crate::state::AppState;
 use crate::tokens::{
     issue_token, unverified_jwt_payload, IssuedToken, Scope, DEFAULT_EXPIRES_IN_MINUTES,
@@ -156,6 +157,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
     with_supported_versions(routes, IDENTITY_API_VERSIONS)
 }
 
+/// Counts an Identity request against the resource's budget (when rate
+/// limits are on).
+fn rate_limit(state: &AppState, operation: RateLimitedOperation) -> Result<(), ApiError> {
+    state
+        .rate_limits()
+        .check(operation, "", None)
+        .map_err(ApiError::too_many_requests)
+}
+
 async fn create_identity(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
@@ -163,6 +173,7 @@ async fn create_identity(
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
+    rate_limit(&state, RateLimitedOperation::IssueIdentity)?;
     let request: CreateIdentityRequest = parse_optional_json(&headers, &body)?.unwrap_or_default();
     let scopes = match request.create_token_with_scopes.as_deref() {
         None | Some([]) => None,
@@ -197,6 +208,7 @@ async fn identity_action(
     match action.as_str() {
         ":issueAccessToken" => {
             check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
+            rate_limit(&state, RateLimitedOperation::IssueIdentity)?;
             let request: IssueTokenRequest = parse_json(&headers, &body)?;
             let scopes = parse_scopes(request.scopes.as_deref().unwrap_or_default(), "scopes")?;
             let lifetime = lifetime(request.expires_in_minutes)?;
@@ -209,6 +221,7 @@ async fn identity_action(
         }
         ":revokeAccessTokens" => {
             check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
+            rate_limit(&state, RateLimitedOperation::RevokeIdentity)?;
             if !state.identities().revoke(&id) {
                 return Err(identity_not_found(&id));
             }
@@ -228,6 +241,7 @@ async fn delete_identity(
 ) -> Result<Response, ApiError> {
     let Path(id) = path.map_err(path_error)?;
     check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
+    rate_limit(&state, RateLimitedOperation::RevokeIdentity)?;
     if !state.identities().delete(&id) {
         return Err(identity_not_found(&id));
     }

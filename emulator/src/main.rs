@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use acs_chat_emulator::events::{EventDeliveryOptions, NewEventSubscription};
+use acs_chat_emulator::rate_limits::RateLimits;
 use acs_chat_emulator::{Emulator, EmulatorError, FaultConfig, TlsConfig, DEV_ACCESS_KEY};
 use clap::Parser;
 
@@ -109,6 +110,18 @@ struct Args {
         default_value_t = 1.0
     )]
     event_retry_time_scale: f64,
+
+    /// Request rates to enforce: `off` (the default, so load tests run) or
+    /// `service` (the service's documented per-user, per-thread and
+    /// per-resource table, answered with 429 and Retry-After).
+    #[arg(
+        long,
+        env = "ACS_EMULATOR_RATE_LIMITS",
+        value_name = "MODE",
+        default_value = "off",
+        value_parser = ["off", "service"]
+    )]
+    rate_limits: String,
 }
 
 #[tokio::main]
@@ -161,6 +174,11 @@ async fn main() -> ExitCode {
         .port(args.port)
         .access_key(args.access_key.clone())
         .allow_remote(args.allow_remote)
+        .rate_limits(if args.rate_limits == "service" {
+            RateLimits::service()
+        } else {
+            RateLimits::off()
+        })
         .faults(faults)
         .event_delivery(EventDeliveryOptions {
             retry_time_scale: args.event_retry_time_scale,

@@ -37,6 +37,7 @@ use crate::connection::{ConnectionControl, ConnectionScheme};
 use crate::events::{EventDeliveryOptions, NewEventSubscription};
 use crate::faults::FaultConfig;
 use crate::keys::DEV_ACCESS_KEY;
+use crate::rate_limits::RateLimits;
 use crate::request_body::{BodyLimits, DEFAULT_BODY_READ_TIMEOUT};
 use crate::router::{app, AppOptions};
 use crate::state::{AppState, StateError, DEFAULT_RESOURCE_LOCATION};
@@ -106,6 +107,7 @@ pub struct EmulatorBuilder {
     event_delivery: EventDeliveryOptions,
     event_subscriptions: Vec<NewEventSubscription>,
     body_read_timeout: Duration,
+    rate_limits: RateLimits,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -121,6 +123,7 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("event_delivery", &self.event_delivery)
             .field("event_subscriptions", &self.event_subscriptions)
             .field("body_read_timeout", &self.body_read_timeout)
+            .field("rate_limits", &self.rate_limits)
             .finish_non_exhaustive()
     }
 }
@@ -139,6 +142,7 @@ impl Default for EmulatorBuilder {
             event_delivery: EventDeliveryOptions::default(),
             event_subscriptions: Vec::new(),
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            rate_limits: RateLimits::off(),
         }
     }
 }
@@ -214,6 +218,21 @@ impl EmulatorBuilder {
     #[must_use]
     pub fn body_read_timeout(mut self, limit: Duration) -> Self {
         self.body_read_timeout = limit;
+        self
+    }
+
+    /// The request rates to enforce: none (the default, so load tests run)
+    /// or the service's documented table, answered with 429 and
+    /// `Retry-After` (see [`crate::rate_limits`]).
+    ///
+    /// ```
+    /// use acs_chat_emulator::rate_limits::RateLimits;
+    ///
+    /// let builder = acs_chat_emulator::Emulator::builder().rate_limits(RateLimits::service());
+    /// ```
+    #[must_use]
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
         self
     }
 
@@ -317,6 +336,7 @@ impl EmulatorBuilder {
             &self.resource_location,
             self.event_delivery,
         )?;
+        state.rate_limits().set(self.rate_limits);
         for subscription in self.event_subscriptions {
             state
                 .events()

@@ -12,6 +12,7 @@ use crate::events::{EventDeliveryOptions, EventHub};
 use crate::faults::{FaultConfig, FaultState};
 use crate::identity_store::IdentityStore;
 use crate::keys::{InvalidAccessKey, Keys};
+use crate::rate_limits::RateLimiter;
 use crate::sync::lock;
 
 /// Default `resourceLocation` token claim (the data location real tokens name).
@@ -24,6 +25,7 @@ struct Inner {
     identities: IdentityStore,
     faults: FaultState,
     events: EventHub,
+    rate_limits: RateLimiter,
     resource_location: String,
     reset_hooks: Mutex<Vec<ResetHook>>,
 }
@@ -97,6 +99,7 @@ impl AppState {
                 identities,
                 faults: FaultState::new(faults),
                 events,
+                rate_limits: RateLimiter::default(),
                 resource_location: resource_location.to_owned(),
                 reset_hooks: Mutex::new(Vec::new()),
             }),
@@ -123,6 +126,11 @@ impl AppState {
         &self.inner.events
     }
 
+    /// The request rates enforced (none by default).
+    pub fn rate_limits(&self) -> &RateLimiter {
+        &self.inner.rate_limits
+    }
+
     /// The emulated resource's id (GUID).
     pub fn resource_id(&self) -> &str {
         self.inner.keys.resource_id()
@@ -144,6 +152,7 @@ impl AppState {
         self.inner.identities.clear();
         self.inner.faults.clear();
         self.inner.events.clear();
+        self.inner.rate_limits.clear();
         // Run hooks without holding the lock, so a hook may register hooks.
         let hooks: Vec<ResetHook> = lock(&self.inner.reset_hooks).clone();
         for hook in hooks {

@@ -9,6 +9,7 @@ use axum::response::Response;
 use crate::api_version::{api_version_from_query, check_api_version};
 use crate::connection::ConnectionScheme;
 use crate::error::ApiError;
+use crate::rate_limits::chat_operation;
 use crate::state::AppState;
 use crate::tokens::VerifiedUser;
 
@@ -36,6 +37,12 @@ impl FromRequestParts<AppState> for ChatCall {
         let user = VerifiedUser::from_request_parts(parts, state).await?;
         let query = parts.uri.query().map(str::to_owned);
         check_api_version(query.as_deref(), CHAT_API_VERSIONS)?;
+        if let Some((operation, thread)) = chat_operation(&parts.method, parts.uri.path()) {
+            state
+                .rate_limits()
+                .check(operation, &user.user_id, thread)
+                .map_err(ApiError::too_many_requests)?;
+        }
         Ok(Self {
             user: user.user_id,
             api_version: api_version_from_query(query.as_deref()).unwrap_or_default(),
