@@ -86,7 +86,7 @@ pub use error::ApiError;
 pub use faults::FaultConfig;
 pub use json::ApiJson;
 pub use keys::DEV_ACCESS_KEY;
-pub use server::{Emulator, EmulatorBuilder, EmulatorError};
+pub use server::{Emulator, EmulatorBuilder, EmulatorError, EmulatorResource};
 pub use state::{AppState, StateError};
 pub use tls::TlsConfig;
 pub use tokens::{verify_bearer, AuthError, VerifiedUser};

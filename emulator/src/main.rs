@@ -6,7 +6,8 @@
 //! ACS_EMULATOR_READY endpoint=http://127.0.0.1:8080/ connection_string="endpoint=http://127.0.0.1:8080/;accesskey=..." [ca_cert="/tmp/.../ca.pem"]
 //! ```
 //!
-//! (`ca_cert` only with TLS; quoted values never contain `"`.) With an
+//! (`ca_cert` only with TLS, `resource.NAME=ENDPOINT` once per `--resource`;
+//! quoted values never contain `"`.) With an
 //! access key of your own (`--access-key`), the connection string shows only
 //! its first four characters (`accesskey=abcd…`): stdout often ends up in
 //! CI logs. Everything else goes to stderr, including the request log
@@ -122,6 +123,17 @@ struct Args {
         value_parser = ["off", "service"]
     )]
     rate_limits: String,
+
+    /// One more resource, NAME=ACCESSKEY (repeatable; a key of its own): its
+    /// own users, tokens and threads on its own free port, printed on the
+    /// ready line as resource.NAME=ENDPOINT.
+    #[arg(
+        long = "resource",
+        env = "ACS_EMULATOR_RESOURCES",
+        value_name = "NAME=ACCESSKEY",
+        value_delimiter = ','
+    )]
+    resources: Vec<String>,
 }
 
 #[tokio::main]
@@ -169,6 +181,19 @@ async fn main() -> ExitCode {
         }
     };
 
+    let mut resources = Vec::new();
+    for resource in &args.resources {
+        match resource.split_once('=') {
+            Some((name, key)) if !name.is_empty() && !key.is_empty() => {
+                resources.push((name.to_owned(), key.to_owned()));
+            }
+            _ => {
+                eprintln!("error: --resource takes NAME=ACCESSKEY");
+                return ExitCode::from(2);
+            }
+        }
+    }
+
     let mut builder = Emulator::builder()
         .host(args.host)
         .port(args.port)
@@ -186,6 +211,9 @@ async fn main() -> ExitCode {
         });
     for url in &args.event_subscription {
         builder = builder.event_subscription(NewEventSubscription::webhook(url));
+    }
+    for (name, key) in resources {
+        builder = builder.resource(name, key);
     }
     if let Some(tls) = tls {
         builder = builder.tls(tls);
@@ -214,6 +242,13 @@ async fn main() -> ExitCode {
         "ACS_EMULATOR_READY endpoint={} connection_string=\"{connection_string}\"",
         emulator.endpoint(),
     );
+    for resource in emulator.resources() {
+        line.push_str(&format!(
+            " resource.{}={}",
+            resource.name(),
+            resource.endpoint()
+        ));
+    }
     if let Some(path) = emulator.ca_cert_path() {
         line.push_str(&format!(" ca_cert=\"{}\"", path.display()));
     }

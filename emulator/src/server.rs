@@ -36,7 +36,7 @@ use tower::ServiceExt as _;
 use crate::connection::{ConnectionControl, ConnectionScheme};
 use crate::events::{EventDeliveryOptions, NewEventSubscription};
 use crate::faults::FaultConfig;
-use crate::keys::DEV_ACCESS_KEY;
+use crate::keys::{Keys, DEV_ACCESS_KEY};
 use crate::rate_limits::RateLimits;
 use crate::request_body::{BodyLimits, DEFAULT_BODY_READ_TIMEOUT};
 use crate::router::{app, AppOptions};
@@ -78,6 +78,9 @@ pub enum EmulatorError {
     /// The event delivery options are invalid.
     #[error("invalid event delivery options: {0}")]
     InvalidEventOptions(String),
+    /// A resource given to [`EmulatorBuilder::resource`] is invalid.
+    #[error("invalid resource: {0}")]
+    InvalidResource(String),
     /// An event subscription given to the builder was refused (invalid, or
     /// its endpoint failed the validation handshake).
     #[error("event subscription refused: {0}")]
@@ -108,6 +111,7 @@ pub struct EmulatorBuilder {
     event_subscriptions: Vec<NewEventSubscription>,
     body_read_timeout: Duration,
     rate_limits: RateLimits,
+    resources: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -124,6 +128,14 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("event_subscriptions", &self.event_subscriptions)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("rate_limits", &self.rate_limits)
+            .field(
+                "resources",
+                &self
+                    .resources
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -143,6 +155,7 @@ impl Default for EmulatorBuilder {
             event_subscriptions: Vec::new(),
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             rate_limits: RateLimits::off(),
+            resources: Vec::new(),
         }
     }
 }
@@ -233,6 +246,21 @@ impl EmulatorBuilder {
     #[must_use]
     pub fn rate_limits(mut self, limits: RateLimits) -> Self {
         self.rate_limits = limits;
+        self
+    }
+
+    /// One more resource in this process, with its own access key (not the
+    /// main one's), users, tokens and threads, served on its own free port
+    /// of the same host: see [`Emulator::resource`]. A user of one resource
+    /// is refused in another's threads as the service refuses it.
+    ///
+    /// ```
+    /// let builder = acs_chat_emulator::Emulator::builder()
+    ///     .resource("contoso", "Y29udG9zby1kZXZlbG9wbWVudC1rZXk=");
+    /// ```
+    #[must_use]
+    pub fn resource(mut self, name: impl Into<String>, access_key: impl Into<String>) -> Self {
+        self.resources.push((name.into(), access_key.into()));
         self
     }
 
@@ -330,13 +358,22 @@ impl EmulatorBuilder {
         if !self.host.is_loopback() && !self.allow_remote {
             return Err(EmulatorError::NonLoopbackHost(self.host));
         }
-        let state = AppState::with_event_options(
-            &self.access_key,
-            self.faults,
-            &self.resource_location,
-            self.event_delivery,
-        )?;
-        state.rate_limits().set(self.rate_limits);
+        self.check_resources()?;
+        let new_state = |access_key: &str| -> Result<AppState, EmulatorError> {
+            let state = AppState::with_event_options(
+                access_key,
+                self.faults.clone(),
+                &self.resource_location,
+                self.event_delivery.clone(),
+            )?;
+            state.rate_limits().set(self.rate_limits);
+            Ok(state)
+        };
+        let state = new_state(&self.access_key)?;
+        let mut extra_states = Vec::new();
+        for (name, key) in &self.resources {
+            extra_states.push((name.clone(), new_state(key)?));
+        }
         for subscription in self.event_subscriptions {
             state
                 .events()
@@ -360,21 +397,50 @@ impl EmulatorBuilder {
         };
 
         let endpoint = endpoint_for(local_addr, acceptor.is_some());
-        let router = app(
-            state.clone(),
-            AppOptions {
-                // `allow_remote` turns the unauthenticated admin routes off
-                // whatever the bind address.
-                admin: self.host.is_loopback() && !self.allow_remote,
-                extra_spec_routes: self.extra_routes,
-                body_limits: BodyLimits {
-                    read_timeout: self.body_read_timeout,
-                    ..BodyLimits::default()
+        let router_for = |state: &AppState| {
+            app(
+                state.clone(),
+                AppOptions {
+                    // `allow_remote` turns the unauthenticated admin routes
+                    // off whatever the bind address.
+                    admin: self.host.is_loopback() && !self.allow_remote,
+                    extra_spec_routes: self.extra_routes.clone(),
+                    body_limits: BodyLimits {
+                        read_timeout: self.body_read_timeout,
+                        ..BodyLimits::default()
+                    },
                 },
-            },
-        );
+            )
+        };
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, router, acceptor, shutdown_rx));
+        let mut tasks = vec![tokio::spawn(serve(
+            listener,
+            router_for(&state),
+            acceptor.clone(),
+            shutdown_rx.clone(),
+        ))];
+        let mut resources = Vec::new();
+        for (name, resource_state) in extra_states {
+            let addr = SocketAddr::new(self.host, 0);
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|source| EmulatorError::Bind { addr, source })?;
+            let local_addr = listener
+                .local_addr()
+                .map_err(|source| EmulatorError::Bind { addr, source })?;
+            tasks.push(tokio::spawn(serve(
+                listener,
+                router_for(&resource_state),
+                acceptor.clone(),
+                shutdown_rx.clone(),
+            )));
+            resources.push(EmulatorResource {
+                name,
+                endpoint: endpoint_for(local_addr, acceptor.is_some()),
+                local_addr,
+                state: resource_state,
+            });
+        }
 
         Ok(Emulator {
             endpoint,
@@ -382,9 +448,40 @@ impl EmulatorBuilder {
             ca_cert_path,
             owned_dir,
             state,
+            resources,
             shutdown_tx,
-            task: Some(task),
+            tasks,
         })
+    }
+
+    /// Names are 1 to 63 letters, digits or `-`, unique; keys differ from
+    /// each other and from the main key (each key is a resource's identity).
+    fn check_resources(&self) -> Result<(), EmulatorError> {
+        let mut names = std::collections::HashSet::new();
+        let mut ids = std::collections::HashSet::new();
+        let main = Keys::new(&self.access_key)?;
+        ids.insert(main.resource_id().to_owned());
+        for (name, key) in &self.resources {
+            let valid_name = (1..=63).contains(&name.len())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !valid_name {
+                return Err(EmulatorError::InvalidResource(format!(
+                    "resource name {name:?}: use 1 to 63 letters, digits or '-'"
+                )));
+            }
+            if !names.insert(name.as_str()) {
+                return Err(EmulatorError::InvalidResource(format!(
+                    "resource {name} is named twice"
+                )));
+            }
+            let keys = Keys::new(key)?;
+            if !ids.insert(keys.resource_id().to_owned()) {
+                return Err(EmulatorError::InvalidResource(format!(
+                    "resource {name} needs an access key of its own (another resource has the same key)"
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -397,8 +494,88 @@ pub struct Emulator {
     ca_cert_path: Option<PathBuf>,
     owned_dir: Option<PathBuf>,
     state: AppState,
+    resources: Vec<EmulatorResource>,
     shutdown_tx: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// One more resource of an [`Emulator`] (see [`EmulatorBuilder::resource`]):
+/// its own endpoint (port), key, users and threads.
+#[derive(Debug)]
+pub struct EmulatorResource {
+    name: String,
+    endpoint: String,
+    local_addr: SocketAddr,
+    state: AppState,
+}
+
+impl EmulatorResource {
+    /// The name it was given.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// let emulator = acs_chat_emulator::Emulator::builder()
+    ///     .resource("contoso", "Y29udG9zby1kZXZlbG9wbWVudC1rZXk=")
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(emulator.resources()[0].name(), "contoso");
+    /// # Ok(()) }
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its endpoint, with a trailing slash.
+    ///
+    /// ```no_run
+    /// # async fn run(emulator: acs_chat_emulator::Emulator) {
+    /// let contoso = emulator.resource("contoso").expect("configured");
+    /// assert_ne!(contoso.endpoint(), emulator.endpoint());
+    /// # }
+    /// ```
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// `endpoint=<endpoint>;accesskey=<key>`.
+    ///
+    /// ```no_run
+    /// # async fn run(emulator: acs_chat_emulator::Emulator) {
+    /// let contoso = emulator.resource("contoso").expect("configured");
+    /// let connection_string = contoso.connection_string();
+    /// # }
+    /// ```
+    pub fn connection_string(&self) -> String {
+        format!(
+            "endpoint={};accesskey={}",
+            self.endpoint,
+            self.state.keys().access_key()
+        )
+    }
+
+    /// The bound socket address.
+    ///
+    /// ```no_run
+    /// # async fn run(emulator: acs_chat_emulator::Emulator) {
+    /// let contoso = emulator.resource("contoso").expect("configured");
+    /// assert!(contoso.local_addr().ip().is_loopback());
+    /// # }
+    /// ```
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Its state.
+    ///
+    /// ```no_run
+    /// # async fn run(emulator: acs_chat_emulator::Emulator) {
+    /// let contoso = emulator.resource("contoso").expect("configured");
+    /// contoso.state().reset();
+    /// # }
+    /// ```
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
 }
 
 impl Emulator {
@@ -511,18 +688,51 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub async fn shutdown(mut self) {
-        self.state.events().close();
+        self.close_events();
         let _ = self.shutdown_tx.send(true);
-        if let Some(task) = self.task.take() {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(SHUTDOWN_GRACE + Duration::from_secs(1), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
+        let tasks = std::mem::take(&mut self.tasks);
+        let aborts: Vec<_> = tasks.iter().map(JoinHandle::abort_handle).collect();
+        let all = wait_all(tasks);
+        if tokio::time::timeout(SHUTDOWN_GRACE + Duration::from_secs(1), all)
+            .await
+            .is_err()
+        {
+            aborts.iter().for_each(tokio::task::AbortHandle::abort);
         }
         self.remove_owned_dir();
+    }
+
+    /// The other resources (see [`EmulatorBuilder::resource`]), in the
+    /// order they were configured.
+    ///
+    /// ```no_run
+    /// # async fn run(emulator: acs_chat_emulator::Emulator) {
+    /// for resource in emulator.resources() {
+    ///     println!("{}: {}", resource.name(), resource.endpoint());
+    /// }
+    /// # }
+    /// ```
+    pub fn resources(&self) -> &[EmulatorResource] {
+        &self.resources
+    }
+
+    /// The other resource with this name.
+    ///
+    /// ```no_run
+    /// # async fn run(emulator: acs_chat_emulator::Emulator) {
+    /// let contoso = emulator.resource("contoso").expect("configured");
+    /// println!("{}", contoso.connection_string());
+    /// # }
+    /// ```
+    pub fn resource(&self, name: &str) -> Option<&EmulatorResource> {
+        self.resources.iter().find(|r| r.name == name)
+    }
+
+    fn close_events(&self) {
+        self.state.events().close();
+        for resource in &self.resources {
+            resource.state.events().close();
+        }
     }
 
     /// Removes the temporary directory holding a generated CA, if any.
@@ -535,12 +745,19 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        self.state.events().close();
+        self.close_events();
         let _ = self.shutdown_tx.send(true);
-        if let Some(task) = self.task.take() {
+        for task in self.tasks.drain(..) {
             task.abort();
         }
         self.remove_owned_dir();
+    }
+}
+
+/// Waits for every task (their results do not matter).
+async fn wait_all(tasks: Vec<JoinHandle<()>>) {
+    for task in tasks {
+        let _ = task.await;
     }
 }
 

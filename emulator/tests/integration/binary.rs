@@ -268,3 +268,46 @@ async fn request_log_and_a_custom_key_never_shown_in_full() {
     assert!(!stderr.contains(&key), "the key is never logged");
     assert!(!stderr.contains(&token), "a token is never logged");
 }
+
+#[test]
+fn extra_resources_are_on_the_ready_line() {
+    let child = Command::new(BIN)
+        .args([
+            "--port",
+            "0",
+            "--resource",
+            "fabrikam=ZmFicmlrYW0ta2V5",
+            "--resource",
+            "contoso=Y29udG9zby1rZXk=",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut guard = Guard(child);
+    let line = ready_line(&mut guard.0);
+    let pairs = parse_ready(line.trim_end());
+    let endpoint = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{key} in {line}"))
+    };
+    let main = endpoint("endpoint");
+    let fabrikam = endpoint("resource.fabrikam");
+    let contoso = endpoint("resource.contoso");
+    assert!(fabrikam.starts_with("http://127.0.0.1:") && fabrikam.ends_with('/'));
+    assert_ne!(fabrikam, main);
+    assert_ne!(fabrikam, contoso);
+    let pid = guard.0.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let exit = wait_exit(&mut guard.0, Duration::from_secs(15)).expect("exits after SIGTERM");
+    assert!(exit.success());
+
+    let refused = Command::new(BIN)
+        .args(["--port", "0", "--resource", "nokey"])
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
+}
