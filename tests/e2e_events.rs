@@ -668,3 +668,51 @@ async fn a_full_queue_dead_letters_new_events_and_never_drops_them() {
         report.delivered
     );
 }
+
+#[tokio::test]
+async fn an_event_subscription_survives_a_restart_on_the_same_data_directory() {
+    let dir = std::env::temp_dir().join(format!("acs-emulator-events-{}", uuid::Uuid::new_v4()));
+    let (url, seen) = webhook(Endpoint::Honest).await;
+    let first = Emulator::builder()
+        .data_dir(&dir)
+        .event_delivery(fast_delivery())
+        .start()
+        .await
+        .expect("starts");
+    first
+        .state()
+        .events()
+        .subscribe(NewEventSubscription::webhook(&url))
+        .await
+        .expect("the webhook answers the handshake");
+    let before = first.state().events().subscriptions();
+    drop(first);
+
+    let second = Emulator::builder()
+        .data_dir(&dir)
+        .event_delivery(fast_delivery())
+        .start()
+        .await
+        .expect("restarts");
+    let bed = TestBed {
+        identity: acs_chat::identity::CommunicationIdentityClient::from_connection_string(
+            &second.connection_string(),
+        )
+        .expect("connection string"),
+        emulator: second,
+    };
+    assert_eq!(bed.emulator.state().events().subscriptions(), before);
+    // It delivers: a message sent after the restart reaches the webhook.
+    let alice = bed.user().await;
+    let bob = bed.user().await;
+    let thread = thread_of(&bed, &alice, &[&bob]).await;
+    alice
+        .thread(&thread)
+        .send_message("after the restart")
+        .await
+        .expect("sent");
+    settled(&bed).await;
+    let received = seen.events.lock().expect("lock").len();
+    assert!(received > 0, "the restored subscription delivered nothing");
+    let _ = std::fs::remove_dir_all(&dir);
+}

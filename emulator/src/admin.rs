@@ -207,10 +207,10 @@ async fn mint_token(
             ))
         }
         Some(id) => {
-            let created = state.identities().ensure(&id);
+            let created = state.identities().ensure(&id)?;
             (id, created)
         }
-        None => (state.identities().create(), true),
+        None => (state.identities().create()?, true),
     };
     let issued = issue_token(&state, &id, &scopes, chrono::Duration::seconds(seconds));
     let body = IdentityWithTokenBody {

@@ -37,6 +37,14 @@ pub struct ApiError {
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
+impl From<crate::persist::PersistError> for ApiError {
+    /// A change the emulator could not store is not acknowledged: 500.
+    fn from(err: crate::persist::PersistError) -> Self {
+        tracing::error!(%err, "a change could not be stored");
+        Self::internal(format!("The emulator could not store the change: {err}"))
+    }
+}
+
 impl ApiError {
     /// A new error with the given status, code and message.
     pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {

@@ -183,7 +183,7 @@ async fn create_identity(
         Some(_) => Some(lifetime(request.expires_in_minutes)?),
         None => None,
     };
-    let id = state.identities().create();
+    let id = state.identities().create()?;
     let access_token = match (scopes, lifetime) {
         (Some(scopes), Some(lifetime)) => Some(AccessTokenBody::from(&issue_token(
             &state, &id, &scopes, lifetime,
@@ -222,7 +222,7 @@ async fn identity_action(
         ":revokeAccessTokens" => {
             check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
             rate_limit(&state, RateLimitedOperation::RevokeIdentity)?;
-            if !state.identities().revoke(&id) {
+            if !state.identities().revoke(&id)? {
                 return Err(identity_not_found(&id));
             }
             Ok(StatusCode::NO_CONTENT.into_response())
@@ -242,7 +242,7 @@ async fn delete_identity(
     let Path(id) = path.map_err(path_error)?;
     check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
     rate_limit(&state, RateLimitedOperation::RevokeIdentity)?;
-    if !state.identities().delete(&id) {
+    if !state.identities().delete(&id)? {
         return Err(identity_not_found(&id));
     }
     Ok(StatusCode::NO_CONTENT.into_response())

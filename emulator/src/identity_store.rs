@@ -1,4 +1,6 @@
-//! In-memory communication users and their token revocation marks.
+//! Communication users and their token revocation marks: in memory, and in
+//! the [`Database`] too when the emulator persists its state (each change
+//! is written before it is acknowledged).
 //!
 //! User ids follow the ACS format seen in the spec's examples
 //! (`8:acs:2dee53b4-368b-45b4-ab52-8493fb117652_00000005-14a2-493b-8a72-5a3a0d000081`):
@@ -12,10 +14,12 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
+use crate::persist::{Database, PersistError, Table};
 use crate::sync::lock;
 
 /// Prefix of every communication user id.
@@ -29,7 +33,7 @@ pub const TEAMS_USER_ID_PREFIX: &str = "8:orgid:";
 pub type Stamp = u64;
 
 /// One communication user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRecord {
     /// The full id (`8:acs:...`).
     pub id: String,
@@ -45,15 +49,57 @@ pub struct IdentityStore {
     resource_id: String,
     users: Mutex<HashMap<String, UserRecord>>,
     last_stamp: AtomicU64,
+    database: Option<Arc<Database>>,
 }
 
 impl IdentityStore {
-    /// An empty store for the resource `resource_id`.
+    /// An empty in-memory store for the resource `resource_id`.
     pub fn new(resource_id: impl Into<String>) -> Self {
         Self {
             resource_id: resource_id.into(),
             users: Mutex::new(HashMap::new()),
             last_stamp: AtomicU64::new(0),
+            database: None,
+        }
+    }
+
+    /// A store kept in `database`, starting with the users it holds.
+    pub fn persisted(
+        resource_id: impl Into<String>,
+        database: Arc<Database>,
+    ) -> Result<Self, PersistError> {
+        let mut users = HashMap::new();
+        for (id, json) in database.all(Table::Users)? {
+            let user: UserRecord =
+                serde_json::from_str(&json).map_err(|err| PersistError::Unusable {
+                    path: database.path().to_owned(),
+                    reason: format!("user {id}: {err}"),
+                })?;
+            users.insert(id, user);
+        }
+        let last = users
+            .values()
+            .filter_map(|u| u.revoked_before)
+            .max()
+            .unwrap_or(0);
+        Ok(Self {
+            resource_id: resource_id.into(),
+            users: Mutex::new(users),
+            last_stamp: AtomicU64::new(last),
+            database: Some(database),
+        })
+    }
+
+    fn save(&self, user: &UserRecord) -> Result<(), PersistError> {
+        match &self.database {
+            Some(db) => {
+                let json = serde_json::to_string(user).map_err(|err| PersistError::Unusable {
+                    path: db.path().to_owned(),
+                    reason: err.to_string(),
+                })?;
+                db.put(Table::Users, &user.id, &json)
+            }
+            None => Ok(()),
         }
     }
 
@@ -77,28 +123,27 @@ impl IdentityStore {
     }
 
     /// Creates a user with a fresh id and returns the id.
-    pub fn create(&self) -> String {
+    pub fn create(&self) -> Result<String, PersistError> {
         let id = self.new_user_id();
-        self.ensure(&id);
-        id
+        self.ensure(&id)?;
+        Ok(id)
     }
 
     /// Creates a user with the given id unless it exists. Returns `true` if
     /// it was created.
-    pub fn ensure(&self, id: &str) -> bool {
+    pub fn ensure(&self, id: &str) -> Result<bool, PersistError> {
         let mut users = lock(&self.users);
         if users.contains_key(id) {
-            return false;
+            return Ok(false);
         }
-        users.insert(
-            id.to_owned(),
-            UserRecord {
-                id: id.to_owned(),
-                created_at: Utc::now(),
-                revoked_before: None,
-            },
-        );
-        true
+        let user = UserRecord {
+            id: id.to_owned(),
+            created_at: Utc::now(),
+            revoked_before: None,
+        };
+        self.save(&user)?;
+        users.insert(id.to_owned(), user);
+        Ok(true)
     }
 
     /// The user with this id, if it exists.
@@ -113,21 +158,32 @@ impl IdentityStore {
 
     /// Revokes every token issued to `id` before now. Returns `false` if the
     /// user does not exist.
-    pub fn revoke(&self, id: &str) -> bool {
+    pub fn revoke(&self, id: &str) -> Result<bool, PersistError> {
         let stamp = self.next_stamp();
-        match lock(&self.users).get_mut(id) {
-            Some(user) => {
-                user.revoked_before = Some(stamp);
-                true
-            }
-            None => false,
-        }
+        let mut users = lock(&self.users);
+        let Some(user) = users.get_mut(id) else {
+            return Ok(false);
+        };
+        let revoked = UserRecord {
+            revoked_before: Some(stamp),
+            ..user.clone()
+        };
+        self.save(&revoked)?;
+        *user = revoked;
+        Ok(true)
     }
 
     /// Deletes the user (its tokens stop working). Returns `false` if it did
     /// not exist.
-    pub fn delete(&self, id: &str) -> bool {
-        lock(&self.users).remove(id).is_some()
+    pub fn delete(&self, id: &str) -> Result<bool, PersistError> {
+        let mut users = lock(&self.users);
+        if !users.contains_key(id) {
+            return Ok(false);
+        }
+        if let Some(db) = &self.database {
+            db.delete(Table::Users, id)?;
+        }
+        Ok(users.remove(id).is_some())
     }
 
     /// All users, ordered by creation time then id.
@@ -196,7 +252,7 @@ mod tests {
     #[test]
     fn ids_have_acs_format() {
         let store = IdentityStore::new(RESOURCE);
-        let id = store.create();
+        let id = store.create().expect("in memory");
         assert!(id.starts_with("8:acs:2dee53b4-368b-45b4-ab52-8493fb117652_00000025-"));
         assert_eq!(id.len(), "8:acs:".len() + 36 + 1 + 36);
         assert!(is_user_id(&id));
@@ -221,14 +277,14 @@ mod tests {
     #[test]
     fn revoke_and_delete() {
         let store = IdentityStore::new(RESOURCE);
-        let id = store.create();
+        let id = store.create().expect("in memory");
         let before = store.next_stamp();
-        assert!(store.revoke(&id));
+        assert!(store.revoke(&id).expect("in memory"));
         let mark = store.get(&id).and_then(|u| u.revoked_before);
         assert!(mark.is_some_and(|m| m > before));
-        assert!(store.delete(&id));
-        assert!(!store.delete(&id));
-        assert!(!store.revoke(&id));
+        assert!(store.delete(&id).expect("in memory"));
+        assert!(!store.delete(&id).expect("in memory"));
+        assert!(!store.revoke(&id).expect("in memory"));
         assert!(store.is_empty());
     }
 }

@@ -70,6 +70,7 @@ pub mod identity;
 pub mod identity_store;
 pub mod json;
 pub mod keys;
+pub mod persist;
 pub mod rate_limits;
 pub mod request_body;
 pub mod request_log;

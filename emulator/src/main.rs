@@ -134,6 +134,12 @@ struct Args {
         value_delimiter = ','
     )]
     resources: Vec<String>,
+
+    /// Keep users, threads, messages, receipts and event subscriptions in an
+    /// SQLite database in this directory (created if need be), so they
+    /// survive a crash and a restart; without it, state is in memory only.
+    #[arg(long, env = "ACS_EMULATOR_DATA_DIR", value_name = "PATH")]
+    data_dir: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -212,6 +218,9 @@ async fn main() -> ExitCode {
     for url in &args.event_subscription {
         builder = builder.event_subscription(NewEventSubscription::webhook(url));
     }
+    if let Some(dir) = &args.data_dir {
+        builder = builder.data_dir(dir);
+    }
     for (name, key) in resources {
         builder = builder.resource(name, key);
     }
@@ -258,6 +267,10 @@ async fn main() -> ExitCode {
     drop(stdout);
 
     eprintln!("ACS Chat emulator listening on {}", emulator.endpoint());
+    match emulator.state().database() {
+        Some(db) => eprintln!("State kept in {}", db.path().display()),
+        None => eprintln!("State in memory only (use --data-dir to keep it)."),
+    }
     if args.access_key == DEV_ACCESS_KEY {
         eprintln!("Using the public development access key (not a secret).");
     }

@@ -43,6 +43,9 @@ use crate::router::{app, AppOptions};
 use crate::state::{AppState, StateError, DEFAULT_RESOURCE_LOCATION};
 use crate::tls::{self, TlsConfig, TlsError};
 
+/// The main resource's database file in a data directory (other resources:
+/// `resource-NAME.sqlite3`).
+pub const MAIN_DATABASE_FILE: &str = "emulator.sqlite3";
 /// How long [`Emulator::shutdown`] waits for open connections.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Time allowed for a TLS handshake.
@@ -78,6 +81,9 @@ pub enum EmulatorError {
     /// The event delivery options are invalid.
     #[error("invalid event delivery options: {0}")]
     InvalidEventOptions(String),
+    /// The data directory cannot be used (see [`crate::persist`]).
+    #[error("data directory: {0}")]
+    DataDir(crate::persist::PersistError),
     /// A resource given to [`EmulatorBuilder::resource`] is invalid.
     #[error("invalid resource: {0}")]
     InvalidResource(String),
@@ -92,6 +98,7 @@ impl From<StateError> for EmulatorError {
         match err {
             StateError::AccessKey(err) => Self::InvalidAccessKey(err),
             StateError::Events(message) => Self::InvalidEventOptions(message),
+            StateError::Persist(err) => Self::DataDir(err),
         }
     }
 }
@@ -112,6 +119,7 @@ pub struct EmulatorBuilder {
     body_read_timeout: Duration,
     rate_limits: RateLimits,
     resources: Vec<(String, String)>,
+    data_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -128,6 +136,7 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("event_subscriptions", &self.event_subscriptions)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("rate_limits", &self.rate_limits)
+            .field("data_dir", &self.data_dir)
             .field(
                 "resources",
                 &self
@@ -156,6 +165,7 @@ impl Default for EmulatorBuilder {
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             rate_limits: RateLimits::off(),
             resources: Vec::new(),
+            data_dir: None,
         }
     }
 }
@@ -264,6 +274,27 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keep the state in an SQLite database in `dir` (created if need be):
+    /// users, threads, messages, participants, read receipts, repeatability
+    /// records and event subscriptions survive a crash and a restart on the
+    /// same directory, and tokens issued before stay valid (same access
+    /// key). Without it (the default) the state lives in memory only. See
+    /// [`crate::persist`].
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
+    /// let emulator = acs_chat_emulator::Emulator::builder()
+    ///     .data_dir("/tmp/acs-emulator-data")
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
     /// Allow a non-loopback bind address. Needs an access key of your own
     /// ([`access_key`](Self::access_key), not [`DEV_ACCESS_KEY`]), and turns
     /// the unauthenticated admin routes off, whatever the bind address.
@@ -359,20 +390,32 @@ impl EmulatorBuilder {
             return Err(EmulatorError::NonLoopbackHost(self.host));
         }
         self.check_resources()?;
-        let new_state = |access_key: &str| -> Result<AppState, EmulatorError> {
-            let state = AppState::with_event_options(
-                access_key,
-                self.faults.clone(),
-                &self.resource_location,
-                self.event_delivery.clone(),
-            )?;
+        let new_state = |access_key: &str, file: &str| -> Result<AppState, EmulatorError> {
+            let state = match &self.data_dir {
+                Some(dir) => AppState::persisted(
+                    access_key,
+                    self.faults.clone(),
+                    &self.resource_location,
+                    self.event_delivery.clone(),
+                    dir,
+                    file,
+                )?,
+                None => AppState::with_event_options(
+                    access_key,
+                    self.faults.clone(),
+                    &self.resource_location,
+                    self.event_delivery.clone(),
+                )?,
+            };
             state.rate_limits().set(self.rate_limits);
+            state.events().restore().map_err(EmulatorError::DataDir)?;
             Ok(state)
         };
-        let state = new_state(&self.access_key)?;
+        let state = new_state(&self.access_key, MAIN_DATABASE_FILE)?;
         let mut extra_states = Vec::new();
         for (name, key) in &self.resources {
-            extra_states.push((name.clone(), new_state(key)?));
+            let file = format!("resource-{name}.sqlite3");
+            extra_states.push((name.clone(), new_state(key, &file)?));
         }
         for subscription in self.event_subscriptions {
             state

@@ -8,10 +8,12 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::chat::store::ChatStore;
 use crate::events::{EventDeliveryOptions, EventHub};
 use crate::faults::{FaultConfig, FaultState};
 use crate::identity_store::IdentityStore;
 use crate::keys::{InvalidAccessKey, Keys};
+use crate::persist::{Database, PersistError};
 use crate::rate_limits::RateLimiter;
 use crate::sync::lock;
 
@@ -26,6 +28,8 @@ struct Inner {
     faults: FaultState,
     events: EventHub,
     rate_limits: RateLimiter,
+    database: Option<Arc<Database>>,
+    chat: Arc<ChatStore>,
     resource_location: String,
     reset_hooks: Mutex<Vec<ResetHook>>,
 }
@@ -39,6 +43,9 @@ pub enum StateError {
     /// The event delivery options are invalid.
     #[error("invalid event delivery options: {0}")]
     Events(String),
+    /// The data directory's database cannot be used.
+    #[error(transparent)]
+    Persist(#[from] PersistError),
 }
 
 /// Shared emulator state.
@@ -90,9 +97,50 @@ impl AppState {
         resource_location: &str,
         events: EventDeliveryOptions,
     ) -> Result<Self, StateError> {
+        Self::build(access_key, faults, resource_location, events, None)
+    }
+
+    /// Like [`with_event_options`](Self::with_event_options), kept in the
+    /// SQLite database `file` of `data_dir` (created if need be): the users
+    /// it holds are loaded, every change is stored before it is answered,
+    /// and the chat routes load their threads from it.
+    pub fn persisted(
+        access_key: &str,
+        faults: FaultConfig,
+        resource_location: &str,
+        events: EventDeliveryOptions,
+        data_dir: &std::path::Path,
+        file: &str,
+    ) -> Result<Self, StateError> {
         let keys = Keys::new(access_key).map_err(StateError::AccessKey)?;
-        let identities = IdentityStore::new(keys.resource_id());
-        let events = EventHub::new(events, keys.resource_id()).map_err(StateError::Events)?;
+        let database = Database::open(data_dir, file, keys.resource_id())?;
+        Self::build(
+            access_key,
+            faults,
+            resource_location,
+            events,
+            Some(Arc::new(database)),
+        )
+    }
+
+    fn build(
+        access_key: &str,
+        faults: FaultConfig,
+        resource_location: &str,
+        events: EventDeliveryOptions,
+        database: Option<Arc<Database>>,
+    ) -> Result<Self, StateError> {
+        let keys = Keys::new(access_key).map_err(StateError::AccessKey)?;
+        let identities = match &database {
+            Some(db) => IdentityStore::persisted(keys.resource_id(), Arc::clone(db))?,
+            None => IdentityStore::new(keys.resource_id()),
+        };
+        let events = EventHub::new(events, keys.resource_id(), database.clone())
+            .map_err(StateError::Events)?;
+        let chat = match &database {
+            Some(db) => ChatStore::persisted(Arc::clone(db))?,
+            None => ChatStore::default(),
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 keys,
@@ -100,6 +148,8 @@ impl AppState {
                 faults: FaultState::new(faults),
                 events,
                 rate_limits: RateLimiter::default(),
+                database,
+                chat: Arc::new(chat),
                 resource_location: resource_location.to_owned(),
                 reset_hooks: Mutex::new(Vec::new()),
             }),
@@ -131,6 +181,16 @@ impl AppState {
         &self.inner.rate_limits
     }
 
+    /// The database the state is kept in, with `--data-dir`.
+    pub fn database(&self) -> Option<&Arc<Database>> {
+        self.inner.database.as_ref()
+    }
+
+    /// The chat threads.
+    pub(crate) fn chat_store(&self) -> &Arc<ChatStore> {
+        &self.inner.chat
+    }
+
     /// The emulated resource's id (GUID).
     pub fn resource_id(&self) -> &str {
         self.inner.keys.resource_id()
@@ -147,8 +207,14 @@ impl AppState {
         lock(&self.inner.reset_hooks).push(Arc::new(hook));
     }
 
-    /// Clears all state: users, faults, and whatever reset hooks clear.
+    /// Clears all state: users, faults, and whatever reset hooks clear (in
+    /// the database too).
     pub fn reset(&self) {
+        if let Some(db) = &self.inner.database {
+            if let Err(err) = db.clear() {
+                tracing::error!(%err, "the database could not be cleared");
+            }
+        }
         self.inner.identities.clear();
         self.inner.faults.clear();
         self.inner.events.clear();
@@ -177,7 +243,7 @@ mod tests {
         state.on_reset(move || {
             seen.fetch_add(1, Ordering::SeqCst);
         });
-        state.identities().create();
+        state.identities().create().expect("in memory");
         state.reset();
         assert!(state.identities().is_empty());
         assert_eq!(calls.load(Ordering::SeqCst), 1);

@@ -450,7 +450,7 @@ mod tests {
     #[test]
     fn round_trip_and_claims() {
         let state = state();
-        let user = state.identities().create();
+        let user = state.identities().create().expect("in memory");
         let issued = issue_token(&state, &user, &[Scope::Chat, Scope::Voip], hours(1));
         let verified = verify_bearer(&state, Some(&format!("Bearer {}", issued.token)));
         assert_eq!(
@@ -477,7 +477,7 @@ mod tests {
     #[test]
     fn rejections() {
         let state = state();
-        let user = state.identities().create();
+        let user = state.identities().create().expect("in memory");
         let bearer = |t: &str| format!("Bearer {t}");
         assert_eq!(verify_bearer(&state, None), Err(AuthError::MissingToken));
         assert_eq!(
@@ -515,7 +515,7 @@ mod tests {
             Err(AuthError::MissingChatScope)
         );
 
-        assert!(state.identities().revoke(&user));
+        assert!(state.identities().revoke(&user).expect("in memory"));
         assert_eq!(
             verify_bearer(&state, Some(&bearer(&good))),
             Err(AuthError::Revoked)
@@ -523,7 +523,7 @@ mod tests {
         let fresh = issue_token(&state, &user, &[Scope::Chat], hours(1)).token;
         assert!(verify_bearer(&state, Some(&bearer(&fresh))).is_ok());
 
-        assert!(state.identities().delete(&user));
+        assert!(state.identities().delete(&user).expect("in memory"));
         assert_eq!(
             verify_bearer(&state, Some(&bearer(&fresh))),
             Err(AuthError::UnknownUser)
@@ -536,8 +536,8 @@ mod tests {
         let Ok(b) = AppState::new("AAAAAAAAAAAAAAAAAAAAAA==") else {
             panic!("valid key");
         };
-        let user = a.identities().create();
-        b.identities().ensure(&user);
+        let user = a.identities().create().expect("in memory");
+        b.identities().ensure(&user).expect("in memory");
         let token = issue_token(&a, &user, &[Scope::Chat], hours(1)).token;
         assert_eq!(verify_token(&b, &token), Err(AuthError::BadSignature));
     }

@@ -48,6 +48,23 @@ pub(crate) fn with_thread<R>(
     f(&mut thread)
 }
 
+/// Like [`with_thread`], for a change: what `f` changed is stored (with
+/// `--data-dir`) before the request is answered.
+pub(crate) fn with_thread_mut<R>(
+    store: &ChatStore,
+    thread_id: &str,
+    user: &str,
+    f: impl FnOnce(&mut ThreadState) -> Result<R, ApiError>,
+) -> Result<R, ApiError> {
+    with_thread(store, thread_id, user, |thread| {
+        let result = f(thread)?;
+        if !thread.deleted {
+            store.save(thread)?;
+        }
+        Ok(result)
+    })
+}
+
 /// Any request to `/chat/threads/` or `/chat/threads//...`: 400 (after
 /// the usual authentication and api-version checks).
 pub(crate) async fn empty_thread_id(_call: ChatCall) -> ApiError {

@@ -96,7 +96,7 @@ pub(crate) fn truncate_to_seconds(time: DateTime<Utc>) -> DateTime<Utc> {
 /// Per-thread source of message ids and versions: the current epoch
 /// millisecond, bumped past the last value handed out so values strictly
 /// increase.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MessageClock {
     last: u64,
 }

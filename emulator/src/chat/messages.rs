@@ -15,7 +15,7 @@ use axum::Extension;
 use crate::error::ApiError;
 use crate::json::{json_response, parse_json, RawBody};
 
-use super::access::{message_path, thread_id, with_thread};
+use super::access::{message_path, thread_id, with_thread, with_thread_mut};
 use super::context::{set_location, ChatCall};
 use super::errors::{forbidden, message_not_found};
 use super::events::{emit, ChatActivity, MessageSnapshot, ThreadSnapshot};
@@ -46,7 +46,7 @@ pub(crate) async fn send(
     validate::content(&request.content)?;
     validate::metadata(&request.metadata)?;
     validate::display_name("senderDisplayName", request.sender_display_name.as_deref())?;
-    let (message_id, activity) = with_thread(&store, &id, &call.user, |thread| {
+    let (message_id, activity) = with_thread_mut(&store, &id, &call.user, |thread| {
         let message_id = thread.send_message(
             &call.user,
             kind,
@@ -135,7 +135,7 @@ pub(crate) async fn update(
     if let Some(content) = &request.content {
         validate::content(content)?;
     }
-    let activity = with_thread(&store, &id, &call.user, |thread| {
+    let activity = with_thread_mut(&store, &id, &call.user, |thread| {
         let message = thread.message(message_id).ok_or_else(message_not_found)?;
         if message.sender.as_deref() != Some(call.user.as_str()) {
             return Err(forbidden());
@@ -175,7 +175,7 @@ pub(crate) async fn delete(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let (id, message_id) = message_path(path)?;
-    let activity = with_thread(&store, &id, &call.user, |thread| {
+    let activity = with_thread_mut(&store, &id, &call.user, |thread| {
         let already_deleted = thread
             .message(message_id)
             .is_some_and(|m| m.deleted_at.is_some());

@@ -77,7 +77,7 @@ mod notifications;
 mod paging;
 mod participants;
 mod receipts;
-mod store;
+pub(crate) mod store;
 mod thread_state;
 mod threads;
 mod validate;
@@ -106,7 +106,7 @@ pub const MAX_RETENTION_DAYS: i32 = 90;
 /// The Chat routes, with their own state (cleared on
 /// [`AppState::reset`]) and `api-supported-versions`.
 pub fn router(state: &AppState) -> Router<AppState> {
-    let store = Arc::new(store::ChatStore::default());
+    let store = Arc::clone(state.chat_store());
     let on_reset = Arc::clone(&store);
     state.on_reset(move || on_reset.clear());
     let routes = Router::new()

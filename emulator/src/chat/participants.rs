@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::json::{json_response, parse_json, RawBody};
 use crate::state::AppState;
 
-use super::access::{thread_id, with_thread};
+use super::access::{thread_id, with_thread, with_thread_mut};
 use super::context::ChatCall;
 use super::errors::{participant_not_found, path_error};
 use super::events::{emit, ChatActivity, ThreadSnapshot};
@@ -85,7 +85,7 @@ fn add(
 ) -> Result<Response, ApiError> {
     let request: AddChatParticipantsRequest = parse_json(headers, body)?;
     let Candidates { valid, invalid } = candidates(state, &request.participants)?;
-    let activity = with_thread(store, id, &call.user, |thread| {
+    let activity = with_thread_mut(store, id, &call.user, |thread| {
         let ids: Vec<&str> = valid.iter().map(|p| p.raw_id.as_str()).collect();
         validate::participant_count(thread.participant_count() + thread.count_new(&ids))?;
         let at = now_millis();
@@ -125,7 +125,7 @@ fn remove(
 ) -> Result<Response, ApiError> {
     let identifier: CommunicationIdentifierModel = parse_json(headers, body)?;
     let identified = identify(&identifier, "participantCommunicationIdentifier")?;
-    let activity = with_thread(store, id, &call.user, |thread| {
+    let activity = with_thread_mut(store, id, &call.user, |thread| {
         // Recipients are the participants before the removal, the removed
         // one included.
         let before = call

@@ -17,7 +17,7 @@ use axum::Extension;
 use crate::error::ApiError;
 use crate::json::{json_response, parse_json, RawBody};
 
-use super::access::{thread_id, with_thread};
+use super::access::{thread_id, with_thread, with_thread_mut};
 use super::context::ChatCall;
 use super::errors::message_not_found;
 use super::ids::{now_millis, parse_message_id};
@@ -37,7 +37,7 @@ pub(crate) async fn send(
     let request: SendReadReceiptRequest = parse_json(&headers, &body)?;
     let message_id = parse_message_id(&request.chat_message_id)
         .map_err(|err| err.with_target("chatMessageId"))?;
-    with_thread(&store, &id, &call.user, |thread| {
+    with_thread_mut(&store, &id, &call.user, |thread| {
         if thread.send_receipt(&call.user, message_id, now_millis()) {
             Ok(())
         } else {

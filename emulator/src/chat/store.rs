@@ -1,6 +1,8 @@
 //! The chat state of the emulated resource: threads (a sharded map of
 //! per-thread locks), an index of each user's threads, and the
-//! `repeatability-request-id` results.
+//! `repeatability-request-id` results; with `--data-dir`, also kept in the
+//! [`Database`] (each change stored before it is answered, everything
+//! loaded at start).
 //!
 //! Locking: a shard's `RwLock` is held only to find or insert a thread's
 //! `Arc`; the work happens under that thread's own `Mutex`, so requests on
@@ -16,6 +18,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use crate::sync::{lock, read, write};
 
 use acs_chat_rest::types::CreateChatThreadResult;
+use serde::{Deserialize, Serialize};
+
+use crate::persist::{Database, PersistError, Table};
 
 use super::thread_state::ThreadState;
 
@@ -25,7 +30,7 @@ const SHARDS: usize = 16;
 pub(crate) type ThreadHandle = Arc<Mutex<ThreadState>>;
 
 /// What a `repeatability-request-id` maps to: the first answer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct StoredCreate {
     /// The created thread's id.
     pub(crate) thread_id: String,
@@ -39,6 +44,7 @@ pub(crate) struct ChatStore {
     shards: Vec<RwLock<HashMap<String, ThreadHandle>>>,
     user_threads: RwLock<HashMap<String, HashSet<String>>>,
     repeatability: Mutex<HashMap<(String, String), StoredCreate>>,
+    database: Option<Arc<Database>>,
 }
 
 impl Default for ChatStore {
@@ -47,11 +53,57 @@ impl Default for ChatStore {
             shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
             user_threads: RwLock::new(HashMap::new()),
             repeatability: Mutex::new(HashMap::new()),
+            database: None,
         }
     }
 }
 
+/// A stored document that does not decode: the database is not usable.
+fn undecodable(database: &Database, what: &str, err: serde_json::Error) -> PersistError {
+    PersistError::Unusable {
+        path: database.path().to_owned(),
+        reason: format!("{what}: {err}"),
+    }
+}
+
 impl ChatStore {
+    /// A store kept in `database`, starting with the threads, messages and
+    /// repeatability records it holds.
+    pub(crate) fn persisted(database: Arc<Database>) -> Result<Self, PersistError> {
+        let mut store = Self {
+            database: None,
+            ..Self::default()
+        };
+        for (id, header) in database.all(Table::Threads)? {
+            let messages = database.messages(&id)?;
+            let thread = ThreadState::restore(&header, &messages)
+                .map_err(|err| undecodable(&database, &format!("thread {id}"), err))?;
+            store.insert(thread)?;
+        }
+        for (key, json) in database.all(Table::Repeatability)? {
+            let stored: StoredCreate = serde_json::from_str(&json)
+                .map_err(|err| undecodable(&database, "a repeatability record", err))?;
+            if let Some((creator, request_id)) = key.split_once('\n') {
+                lock(&store.repeatability)
+                    .insert((creator.to_owned(), request_id.to_owned()), stored);
+            }
+        }
+        store.database = Some(database);
+        Ok(store)
+    }
+
+    /// Stores what changed in `thread` since it was last saved (nothing
+    /// without a database). Call with the thread locked.
+    pub(crate) fn save(&self, thread: &mut ThreadState) -> Result<(), PersistError> {
+        let Some(database) = &self.database else {
+            return Ok(());
+        };
+        let stored = thread
+            .unsaved()
+            .map_err(|err| undecodable(database, "a thread", err))?;
+        database.put_thread(&thread.id, &stored.header, &stored.messages)
+    }
+
     fn shard(&self, thread_id: &str) -> &RwLock<HashMap<String, ThreadHandle>> {
         let mut hasher = DefaultHasher::new();
         thread_id.hash(&mut hasher);
@@ -66,7 +118,8 @@ impl ChatStore {
     }
 
     /// Stores a new thread and indexes its members.
-    pub(crate) fn insert(&self, thread: ThreadState) -> ThreadHandle {
+    pub(crate) fn insert(&self, mut thread: ThreadState) -> Result<ThreadHandle, PersistError> {
+        self.save(&mut thread)?;
         let id = thread.id.clone();
         let members: Vec<String> = thread.listed_for().cloned().collect();
         let handle = Arc::new(Mutex::new(thread));
@@ -75,17 +128,21 @@ impl ChatStore {
         for member in members {
             index.entry(member).or_default().insert(id.clone());
         }
-        handle
+        Ok(handle)
     }
 
     /// Removes a thread (the caller holds its lock and has marked it
     /// deleted) and unindexes `members`: everyone it was listed for.
-    pub(crate) fn remove(&self, thread_id: &str, members: &[String]) {
+    pub(crate) fn remove(&self, thread_id: &str, members: &[String]) -> Result<(), PersistError> {
+        if let Some(database) = &self.database {
+            database.delete(Table::Threads, thread_id)?;
+        }
         write(self.shard(thread_id)).remove(thread_id);
         let mut index = write(&self.user_threads);
         for member in members {
             unindex(&mut index, member, thread_id);
         }
+        Ok(())
     }
 
     /// Records that `users` joined `thread_id` (call with the thread locked).
@@ -111,16 +168,25 @@ impl ChatStore {
     /// Runs `create` unless `(creator, key)` was seen, in which case the
     /// first answer is returned. Concurrent requests with the same key wait
     /// for each other, so exactly one thread is created.
-    pub(crate) fn create_once(
+    pub(crate) fn create_once<E: From<PersistError>>(
         &self,
         creator: &str,
         key: &str,
-        create: impl FnOnce() -> StoredCreate,
-    ) -> StoredCreate {
+        create: impl FnOnce() -> Result<StoredCreate, E>,
+    ) -> Result<StoredCreate, E> {
         let mut seen = lock(&self.repeatability);
-        seen.entry((creator.to_owned(), key.to_owned()))
-            .or_insert_with(create)
-            .clone()
+        let entry = (creator.to_owned(), key.to_owned());
+        if let Some(first) = seen.get(&entry) {
+            return Ok(first.clone());
+        }
+        let created = create()?;
+        if let Some(database) = &self.database {
+            let json = serde_json::to_string(&created)
+                .map_err(|err| undecodable(database, "a repeatability record", err))?;
+            database.put(Table::Repeatability, &format!("{creator}\n{key}"), &json)?;
+        }
+        seen.insert(entry, created.clone());
+        Ok(created)
     }
 
     /// Forgets everything (`POST /admin/reset`).
@@ -170,12 +236,12 @@ mod tests {
     #[test]
     fn insert_index_remove_clear() {
         let store = ChatStore::default();
-        store.insert(thread("a", "u1"));
-        store.insert(thread("b", "u1"));
+        store.insert(thread("a", "u1")).expect("in memory");
+        store.insert(thread("b", "u1")).expect("in memory");
         assert_eq!(store.threads_of("u1").len(), 2);
         store.index_members("a", &["u2".to_owned()]);
         assert_eq!(store.threads_of("u2").len(), 1);
-        store.remove("a", &["u1".to_owned()]);
+        store.remove("a", &["u1".to_owned()]).expect("in memory");
         assert!(store.get("a").is_none());
         assert_eq!(store.threads_of("u1").len(), 1);
         store.clear();
@@ -187,13 +253,15 @@ mod tests {
         let store = ChatStore::default();
         let mut calls = 0;
         for _ in 0..3 {
-            let stored = store.create_once("u", "k", || {
-                calls += 1;
-                StoredCreate {
-                    thread_id: "t".to_owned(),
-                    result: CreateChatThreadResult::default(),
-                }
-            });
+            let stored = store
+                .create_once("u", "k", || {
+                    calls += 1;
+                    Ok::<_, PersistError>(StoredCreate {
+                        thread_id: "t".to_owned(),
+                        result: CreateChatThreadResult::default(),
+                    })
+                })
+                .expect("in memory");
             assert_eq!(stored.thread_id, "t");
         }
         assert_eq!(calls, 1);

@@ -12,11 +12,12 @@ use std::collections::{HashMap, HashSet};
 
 use acs_chat_rest::types::{ChatMessageType, ChatRetentionPolicy};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::ids::MessageClock;
 
 /// A participant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ParticipantRecord {
     /// Communication user id (`8:acs:...`).
     pub(crate) raw_id: String,
@@ -29,7 +30,7 @@ pub(crate) struct ParticipantRecord {
 }
 
 /// What a message holds, by type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum MessageBody {
     /// `text` or `html`: the content (`None` once deleted).
     User {
@@ -57,7 +58,7 @@ pub(crate) enum MessageBody {
 }
 
 /// A message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct MessageRecord {
     /// Id: epoch milliseconds (ahead of the clock only during bursts of
     /// more than one message per millisecond in one thread).
@@ -95,7 +96,7 @@ impl MessageRecord {
 }
 
 /// The latest read receipt of one participant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ReceiptRecord {
     /// Who read.
     pub(crate) reader: String,
@@ -140,6 +141,32 @@ pub(crate) struct ThreadState {
     messages: Vec<MessageRecord>,
     receipts: Vec<ReceiptRecord>,
     clock: MessageClock,
+    /// Indexes of messages changed since the last [`ThreadState::unsaved`].
+    unsaved: Vec<usize>,
+}
+
+/// Everything of a thread but its messages, as stored with `--data-dir`.
+#[derive(Serialize, Deserialize)]
+struct StoredHeader {
+    id: String,
+    topic: String,
+    created_at: u64,
+    created_by: String,
+    metadata: HashMap<String, String>,
+    retention_policy: Option<ChatRetentionPolicy>,
+    participants: Vec<ParticipantRecord>,
+    former_members: HashSet<String>,
+    receipts: Vec<ReceiptRecord>,
+    clock: MessageClock,
+}
+
+/// A thread as stored: its header and its changed messages by sequence id.
+pub(crate) struct StoredThread {
+    /// The header (JSON).
+    pub(crate) header: String,
+    /// `(sequence id, message JSON)` of every message changed since the
+    /// last save.
+    pub(crate) messages: Vec<(u64, String)>,
 }
 
 /// What a new thread starts with.
@@ -180,6 +207,7 @@ impl ThreadState {
             messages: Vec::new(),
             receipts: Vec::new(),
             clock: MessageClock::default(),
+            unsaved: Vec::new(),
         };
         let creator = new
             .participants
@@ -260,6 +288,7 @@ impl ThreadState {
             .last()
             .map_or(now_millis, |last| last.created_at.max(now_millis));
         let sequence_id = u64::try_from(self.messages.len()).unwrap_or(u64::MAX - 1) + 1;
+        self.unsaved.push(self.messages.len());
         self.messages.push(MessageRecord {
             id,
             created_at,
@@ -320,6 +349,9 @@ impl ThreadState {
         if message.sender.as_deref() != Some(user) {
             return Err(MessageError::NotSender);
         }
+        // Asked for to change it (a repeated delete changes nothing, and
+        // saving it again is harmless).
+        self.unsaved.push(index);
         Ok(message)
     }
 
@@ -518,6 +550,62 @@ impl ThreadState {
     /// members (for the user index, and to unindex them all on deletion).
     pub(crate) fn listed_for(&self) -> impl Iterator<Item = &String> {
         self.members.iter().chain(&self.former_members)
+    }
+
+    /// The header and the messages changed since the last call, to store.
+    pub(crate) fn unsaved(&mut self) -> serde_json::Result<StoredThread> {
+        let header = serde_json::to_string(&StoredHeader {
+            id: self.id.clone(),
+            topic: self.topic.clone(),
+            created_at: self.created_at,
+            created_by: self.created_by.clone(),
+            metadata: self.metadata.clone(),
+            retention_policy: self.retention_policy.clone(),
+            participants: self.participants.clone(),
+            former_members: self.former_members.clone(),
+            receipts: self.receipts.clone(),
+            clock: self.clock,
+        })?;
+        let mut indexes = std::mem::take(&mut self.unsaved);
+        indexes.sort_unstable();
+        indexes.dedup();
+        let mut messages = Vec::with_capacity(indexes.len());
+        for index in indexes {
+            if let Some(message) = self.messages.get(index) {
+                messages.push((message.sequence_id, serde_json::to_string(message)?));
+            }
+        }
+        Ok(StoredThread { header, messages })
+    }
+
+    /// A thread back from its stored header and messages (in sequence
+    /// order).
+    pub(crate) fn restore(header: &str, messages: &[String]) -> serde_json::Result<Self> {
+        let header: StoredHeader = serde_json::from_str(header)?;
+        let messages = messages
+            .iter()
+            .map(|json| serde_json::from_str(json))
+            .collect::<serde_json::Result<Vec<MessageRecord>>>()?;
+        Ok(Self {
+            members: header
+                .participants
+                .iter()
+                .map(|p| p.raw_id.clone())
+                .collect(),
+            id: header.id,
+            topic: header.topic,
+            created_at: header.created_at,
+            created_by: header.created_by,
+            metadata: header.metadata,
+            retention_policy: header.retention_policy,
+            deleted: false,
+            participants: header.participants,
+            former_members: header.former_members,
+            messages,
+            receipts: header.receipts,
+            clock: header.clock,
+            unsaved: Vec::new(),
+        })
     }
 }
 

@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::json::{json_response, parse_json, RawBody};
 use crate::state::AppState;
 
-use super::access::{thread_id, with_thread};
+use super::access::{thread_id, with_thread, with_thread_mut};
 use super::context::{set_location, ChatCall};
 use super::errors::bad_request;
 use super::events::{emit, ChatActivity, ThreadSnapshot};
@@ -158,13 +158,13 @@ pub(crate) async fn create(
                 thread: ThreadSnapshot::of(&thread),
                 by: call.user.clone(),
             });
-        store.insert(thread);
+        store.insert(thread)?;
         emit(call.events(), activity);
-        StoredCreate { thread_id, result }
+        Ok::<_, ApiError>(StoredCreate { thread_id, result })
     };
     let stored = match &repeatability {
-        Some(key) => store.create_once(&call.user, key, create),
-        None => create(),
+        Some(key) => store.create_once(&call.user, key, create)?,
+        None => create()?,
     };
     let mut response = json_response(StatusCode::CREATED, &stored.result);
     set_location(&mut response, &call.thread_url(&stored.thread_id, ""));
@@ -267,7 +267,7 @@ pub(crate) async fn update(
         || !request.metadata.is_empty()
         || request.topic.is_some()
         || request.retention_policy.is_some();
-    let activity = with_thread(&store, &id, &call.user, |thread| {
+    let activity = with_thread_mut(&store, &id, &call.user, |thread| {
         if !patch.is_empty() || !request.metadata.is_empty() {
             let metadata = patch.apply(&thread.metadata, &request.metadata);
             validate::metadata(&metadata)?;
@@ -301,7 +301,7 @@ pub(crate) async fn delete(
     let activity = with_thread(&store, &id, &call.user, |thread| {
         thread.deleted = true;
         let members: Vec<String> = thread.listed_for().cloned().collect();
-        store.remove(&id, &members);
+        store.remove(&id, &members)?;
         Ok(call
             .events()
             .is_active()

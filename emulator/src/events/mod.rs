@@ -60,6 +60,7 @@ use delivery::{dispatch, DeliveryContext};
 use records::DeliveryRecords;
 use subscription::{validate_endpoint, Subscription};
 
+use crate::persist::{Database, PersistError, Table};
 use crate::sync::{read, write};
 
 struct Slot {
@@ -76,6 +77,7 @@ pub struct EventHub {
     /// when none does.
     active: AtomicBool,
     next_id: AtomicU64,
+    database: Option<Arc<Database>>,
 }
 
 impl std::fmt::Debug for EventHub {
@@ -89,7 +91,11 @@ impl std::fmt::Debug for EventHub {
 impl EventHub {
     /// A hub with no subscriptions, whose events name `resource_id` in
     /// their topic.
-    pub(crate) fn new(options: EventDeliveryOptions, resource_id: &str) -> Result<Self, String> {
+    pub(crate) fn new(
+        options: EventDeliveryOptions,
+        resource_id: &str,
+        database: Option<Arc<Database>>,
+    ) -> Result<Self, String> {
         options.validate()?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -112,7 +118,48 @@ impl EventHub {
             slots: RwLock::new(Vec::new()),
             active: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
+            database,
         })
+    }
+
+    /// Starts delivering to the subscriptions stored in the database (they
+    /// passed their validation handshake when they were made), keeping
+    /// their ids.
+    pub(crate) fn restore(&self) -> Result<(), PersistError> {
+        let Some(database) = &self.database else {
+            return Ok(());
+        };
+        for (id, json) in database.all(Table::Subscriptions)? {
+            let unusable = |reason: String| PersistError::Unusable {
+                path: database.path().to_owned(),
+                reason: format!("event subscription {id}: {reason}"),
+            };
+            let new: NewEventSubscription =
+                serde_json::from_str(&json).map_err(|e| unusable(e.to_string()))?;
+            let number = id
+                .strip_prefix("sub-")
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
+            self.next_id
+                .fetch_max(number.saturating_add(1), Ordering::AcqRel);
+            let subscription = Arc::new(Subscription::new(id.clone(), new).map_err(unusable)?);
+            self.start(subscription);
+        }
+        Ok(())
+    }
+
+    fn start(&self, subscription: Arc<Subscription>) {
+        let (queue, receiver) = mpsc::channel(self.context.options.queue_capacity);
+        tokio::spawn(dispatch(
+            Arc::clone(&subscription),
+            receiver,
+            Arc::clone(&self.context),
+        ));
+        write(&self.slots).push(Slot {
+            subscription,
+            queue,
+        });
+        self.active.store(true, Ordering::Release);
     }
 
     /// The `topic` (Event Grid) / `source` (CloudEvents) of every event.
@@ -136,25 +183,26 @@ impl EventHub {
         new: NewEventSubscription,
     ) -> Result<EventSubscriptionInfo, String> {
         let id = format!("sub-{}", self.next_id.fetch_add(1, Ordering::Relaxed));
-        let subscription = Arc::new(Subscription::new(id, new)?);
+        let stored = serde_json::to_string(&new).map_err(|e| e.to_string())?;
+        let subscription = Arc::new(Subscription::new(id.clone(), new)?);
         validate_endpoint(&self.context.client, &subscription, &self.topic).await?;
-        let (queue, receiver) = mpsc::channel(self.context.options.queue_capacity);
-        tokio::spawn(dispatch(
-            Arc::clone(&subscription),
-            receiver,
-            Arc::clone(&self.context),
-        ));
+        if let Some(database) = &self.database {
+            database
+                .put(Table::Subscriptions, &id, &stored)
+                .map_err(|e| format!("the subscription could not be stored: {e}"))?;
+        }
         let info = subscription.info();
-        write(&self.slots).push(Slot {
-            subscription,
-            queue,
-        });
-        self.active.store(true, Ordering::Release);
+        self.start(subscription);
         Ok(info)
     }
 
     /// Removes a subscription (events already queued are still delivered).
     pub fn unsubscribe(&self, id: &str) -> bool {
+        if let Some(database) = &self.database {
+            if let Err(err) = database.delete(Table::Subscriptions, id) {
+                tracing::error!(%err, "a deleted event subscription is still stored");
+            }
+        }
         let mut slots = write(&self.slots);
         let before = slots.len();
         slots.retain(|slot| slot.subscription.id != id);

@@ -10,6 +10,7 @@ mod faults;
 mod headers;
 mod hmac;
 mod identity;
+mod persistence;
 mod server;
 mod tls;
 mod tokens;

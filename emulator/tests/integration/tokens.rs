@@ -169,7 +169,7 @@ async fn tokens_survive_a_restart_with_the_same_key_only_for_known_users() {
     let (second, api) = start().await;
     let response = whoami_with(&api, Some(&format!("Bearer {token}"))).await;
     assert_eq!(response.status(), 401, "unknown user in the new process");
-    assert!(second.state().identities().ensure(&id));
+    assert!(second.state().identities().ensure(&id).expect("in memory"));
     let response = whoami_with(&api, Some(&format!("Bearer {token}"))).await;
     assert_eq!(response.status(), 200, "same key, same signature");
     second.shutdown().await;
