@@ -611,6 +611,9 @@ async fn invalid_input_is_400() {
         format!("{messages}?syncState=00"),
         "/chat/threads?syncState=6d".to_owned(),
         format!("/chat/threads/{t}/participants?skip=-1"),
+        // `int32` in the description.
+        "/chat/threads?maxPageSize=2147483648".to_owned(),
+        format!("/chat/threads/{t}/participants?skip=2147483648"),
         format!("/chat/threads/{t}/readReceipts?maxPageSize=0"),
         "/chat/threads/%FF".to_owned(),
         "/chat/threads/".to_owned(),

@@ -61,6 +61,7 @@ pub fn normalize(spec_path: &Path) -> Result<Normalized, String> {
     strip_api_version_parameter(&mut doc)?;
     let merge_patch_operations = merge_patch_bodies_as_json(&mut doc);
     add_error_ranges(&mut doc);
+    strip_request_validation(&mut doc);
     flatten_discriminated_unions(&mut doc)?;
     let open_enums = collect_open_enums(&mut doc)?;
     let routes = operation_routes(&doc)?;
@@ -396,6 +397,99 @@ pub fn add_error_ranges(doc: &mut Value) {
     });
 }
 
+/// Keywords that only say which values the service accepts.
+const VALIDATION_KEYWORDS: [&str; 5] = ["minLength", "maxLength", "pattern", "minimum", "maximum"];
+
+/// Pass: the description states what the service accepts (lengths, patterns,
+/// ranges; a property narrowed to some values of a type with `allOf` plus
+/// `enum`; a union of a polymorphic model's subtypes with `oneOf`; a
+/// subtype's narrowing of its base's property), so schema-driven tests send
+/// only valid data. The generated models keep the plain types: the facade
+/// validates arguments itself and reports errors its own way, and a reader
+/// of service answers must not refuse a value the service starts to send.
+/// So these are undone before generation: the keywords go, a narrowed
+/// property becomes its type, a union of subtypes becomes their base, and a
+/// subtype's copy of a base property goes.
+pub fn strip_request_validation(doc: &mut Value) {
+    fn base_of_subtypes(schema: &Value, schemas: &Map<String, Value>) -> Option<String> {
+        let variants = schema.get("oneOf")?.as_array()?;
+        let mut base = None;
+        for variant in variants {
+            let name = variant.get("$ref")?.as_str()?.rsplit('/').next()?;
+            let parent = schemas
+                .get(name)?
+                .get("allOf")?
+                .as_array()?
+                .iter()
+                .find_map(|p| p.get("$ref").and_then(Value::as_str))?;
+            if base.get_or_insert(parent) != &parent {
+                return None;
+            }
+        }
+        base.map(str::to_owned)
+    }
+    fn visit(value: &mut Value, schemas: &Map<String, Value>) {
+        match value {
+            Value::Object(map) => {
+                for keyword in VALIDATION_KEYWORDS {
+                    map.remove(keyword);
+                }
+                let narrowed = map.get("enum").is_some()
+                    && map
+                        .get("allOf")
+                        .and_then(Value::as_array)
+                        .is_some_and(|parts| parts.len() == 1 && parts[0].get("$ref").is_some());
+                if narrowed {
+                    let reference = map["allOf"][0].clone();
+                    *value = reference;
+                    return;
+                }
+                if let Some(base) = base_of_subtypes(value, schemas) {
+                    *value = serde_json::json!({ "$ref": base });
+                    return;
+                }
+                if let Value::Object(map) = value {
+                    for child in map.values_mut() {
+                        visit(child, schemas);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| visit(item, schemas)),
+            _ => {}
+        }
+    }
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    visit(doc, &schemas);
+    // A subtype's own copy of a property its base defines is a narrowing.
+    let Some(schemas_mut) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for schema in schemas_mut.values_mut() {
+        let base = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .and_then(|parts| parts.iter().find_map(|p| p.get("$ref")?.as_str()))
+            .and_then(|r| r.rsplit('/').next())
+            .and_then(|name| schemas.get(name));
+        let Some(base_properties) = base
+            .and_then(|b| b.get("properties"))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        if let Some(own) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            own.retain(|name, _| !base_properties.contains_key(name));
+        }
+    }
+}
+
 /// Pass: the service's polymorphic models (a base schema with a `discriminator`,
 /// subtypes that `allOf` it) would be generated as the base alone, losing the
 /// subtypes' fields, or as a closed tagged enum that fails on a kind the service
@@ -599,6 +693,55 @@ mod tests {
     fn op_doc(op: Value) -> Value {
         json!({ "openapi": "3.0.3", "info": { "title": "t", "version": "2025-03-15" },
                 "paths": { "/things/{id}": { "patch": op } } })
+    }
+
+    #[test]
+    fn request_validation_is_undone_before_generation() {
+        let mut doc = json!({
+            "paths": {"/x": {"get": {"parameters": [
+                {"name": "n", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+            ]}}},
+            "components": {"schemas": {
+                "Base": {"type": "object", "discriminator": {"propertyName": "kind"},
+                    "properties": {"kind": {"type": "string", "enum": ["a", "b"]}}},
+                "A": {"allOf": [{"$ref": "#/components/schemas/Base"}],
+                    "properties": {"kind": {"type": "string", "enum": ["a"]},
+                        "days": {"type": "integer", "maximum": 90}}},
+                "B": {"allOf": [{"$ref": "#/components/schemas/Base"}],
+                    "properties": {"kind": {"type": "string", "enum": ["b"]}}},
+                "Kind": {"type": "string", "enum": ["text", "html", "other"]},
+                "Request": {"type": "object", "properties": {
+                    "topic": {"type": "string", "minLength": 1, "maxLength": 9, "pattern": "\\S"},
+                    "type": {"allOf": [{"$ref": "#/components/schemas/Kind"}], "enum": ["text"]},
+                    "policy": {"oneOf": [{"$ref": "#/components/schemas/A"},
+                        {"$ref": "#/components/schemas/B"}],
+                        "discriminator": {"propertyName": "kind"}}
+                }}
+            }}
+        });
+        strip_request_validation(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["Request"]["properties"]["topic"],
+            json!({"type": "string"})
+        );
+        assert_eq!(
+            schemas["Request"]["properties"]["type"],
+            json!({"$ref": "#/components/schemas/Kind"})
+        );
+        assert_eq!(
+            schemas["Request"]["properties"]["policy"],
+            json!({"$ref": "#/components/schemas/Base"})
+        );
+        assert_eq!(
+            schemas["A"]["properties"],
+            json!({"days": {"type": "integer"}})
+        );
+        assert_eq!(schemas["B"]["properties"], json!({}));
+        assert_eq!(
+            doc["paths"]["/x"]["get"]["parameters"][0]["schema"],
+            json!({"type": "integer"})
+        );
     }
 
     #[test]

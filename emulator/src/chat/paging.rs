@@ -61,10 +61,10 @@ pub(crate) fn parse_query(query: Option<&str>) -> Result<PageQuery, ApiError> {
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         match name.as_ref() {
             "maxPageSize" => {
-                let size: i64 = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| bad_request("maxPageSize", "maxPageSize must be an integer."))?;
+                // `int32` in the description, as the service parses it.
+                let size: i32 = value.trim().parse().map_err(|_| {
+                    bad_request("maxPageSize", "maxPageSize must be a 32-bit integer.")
+                })?;
                 if size < 1 {
                     return Err(bad_request(
                         "maxPageSize",
@@ -75,10 +75,10 @@ pub(crate) fn parse_query(query: Option<&str>) -> Result<PageQuery, ApiError> {
                     usize::try_from(size).map_or(MAX_PAGE_SIZE, |s| s.min(MAX_PAGE_SIZE));
             }
             "skip" => {
-                let skip: i64 = value
+                let skip: i32 = value
                     .trim()
                     .parse()
-                    .map_err(|_| bad_request("skip", "skip must be an integer."))?;
+                    .map_err(|_| bad_request("skip", "skip must be a 32-bit integer."))?;
                 page.skip = usize::try_from(skip)
                     .map_err(|_| bad_request("skip", "skip must not be negative."))?;
             }
