@@ -171,7 +171,7 @@ open_enum! {
 pub enum ChatRetentionPolicy {
     /// Delete the thread this many days after it was created.
     ThreadCreationDate {
-        /// Days after creation (the service accepts 1 to 90).
+        /// Days after creation (the service accepts 30 to 90).
         delete_thread_after_days: i32,
     },
     /// Keep the thread until it is deleted.

@@ -117,7 +117,7 @@ impl ChatThreadClient {
     /// thread
     ///     .update_properties()
     ///     .metadata(Metadata::from([("status".to_string(), "resolved".to_string())]))
-    ///     .retention_policy(ChatRetentionPolicy::ThreadCreationDate { delete_thread_after_days: 7 })
+    ///     .retention_policy(ChatRetentionPolicy::ThreadCreationDate { delete_thread_after_days: 30 })
     ///     .await?;
     /// # Ok(()) }
     /// ```

@@ -35,15 +35,6 @@ pub(crate) fn message_not_found() -> ApiError {
     ApiError::not_found("NotFound", "The chat message was not found.").with_target("chatMessageId")
 }
 
-/// 404 for an identifier that is not a participant of the thread.
-pub(crate) fn participant_not_found(raw_id: &str) -> ApiError {
-    ApiError::not_found(
-        "NotFound",
-        "The participant was not found in the chat thread.",
-    )
-    .with_target(raw_id)
-}
-
 /// 400 for a path that axum could not decode (e.g. invalid UTF-8).
 pub(crate) fn path_error(rejection: &PathRejection) -> ApiError {
     bad_request("path", rejection.body_text())

@@ -88,8 +88,14 @@ pub const CHAT_API_VERSIONS: &[&str] = &["2021-09-07", "2023-11-07", "2024-03-07
 
 /// Largest message content, in bytes of UTF-8 (the service's 28 KB).
 pub const MAX_MESSAGE_CONTENT_BYTES: usize = 28 * 1024;
-/// Most participants a thread (or one request) may have.
+/// Most participants a thread may have.
 pub const MAX_PARTICIPANTS: usize = 250;
+/// Most participants one create or `:add` request may name.
+pub const MAX_PARTICIPANTS_PER_REQUEST: usize = 200;
+/// Read receipts are not kept in threads of more participants than this.
+pub const MAX_PARTICIPANTS_WITH_READ_RECEIPTS: usize = 20;
+/// Smallest `deleteThreadAfterDays` of a retention policy.
+pub const MIN_RETENTION_DAYS: i32 = 30;
 /// Largest metadata, counting the bytes of every key and value.
 pub const MAX_METADATA_BYTES: usize = 1024;
 /// Largest thread topic, in bytes of UTF-8 (the service documents none;

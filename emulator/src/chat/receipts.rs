@@ -24,6 +24,7 @@ use super::ids::{now_millis, parse_message_id};
 use super::paging::{parse_query, skip_page};
 use super::store::ChatStore;
 use super::wire;
+use super::MAX_PARTICIPANTS_WITH_READ_RECEIPTS;
 
 /// `POST /chat/threads/{id}/readReceipts` → 200, empty body.
 pub(crate) async fn send(
@@ -38,6 +39,13 @@ pub(crate) async fn send(
     let message_id = parse_message_id(&request.chat_message_id)
         .map_err(|err| err.with_target("chatMessageId"))?;
     with_thread_mut(&store, &id, &call.user, |thread| {
+        if thread.participant_count() > MAX_PARTICIPANTS_WITH_READ_RECEIPTS {
+            // Accepted and not kept, as the service does in large threads.
+            return match thread.message(message_id) {
+                Some(_) => Ok(()),
+                None => Err(message_not_found()),
+            };
+        }
         if thread.send_receipt(&call.user, message_id, now_millis()) {
             Ok(())
         } else {
@@ -56,8 +64,14 @@ pub(crate) async fn list(
     let id = thread_id(path)?;
     let page = parse_query(call.query.as_deref())?;
     let body = with_thread(&store, &id, &call.user, |thread| {
+        // Large threads have no read receipts (an empty list, as the service).
+        let receipts = if thread.participant_count() > MAX_PARTICIPANTS_WITH_READ_RECEIPTS {
+            &[]
+        } else {
+            thread.receipts()
+        };
         let (value, next_link) = skip_page(
-            thread.receipts(),
+            receipts,
             &page,
             &call.base_url,
             &format!("/chat/threads/{id}/readReceipts"),

@@ -52,7 +52,7 @@ pub(crate) fn candidates(
     state: &AppState,
     participants: &[ChatParticipant],
 ) -> Result<Candidates, ApiError> {
-    validate::participant_count(participants.len())?;
+    validate::participants_per_request(participants.len())?;
     let mut valid: Vec<ParticipantRecord> = Vec::new();
     let mut invalid = Vec::new();
     let mut seen = HashSet::new();
@@ -291,13 +291,21 @@ pub(crate) async fn update(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `DELETE /chat/threads/{id}`: the thread disappears for everyone.
+/// `DELETE /chat/threads/{id}`: the thread disappears for everyone. A
+/// thread that is already gone (or never was) answers 204 too, as the
+/// service does: a retried delete must not fail.
 pub(crate) async fn delete(
     call: ChatCall,
     Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = thread_id(path)?;
+    let gone = store
+        .get(&id)
+        .is_none_or(|handle| crate::sync::lock(&handle).deleted);
+    if gone {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     let activity = with_thread(&store, &id, &call.user, |thread| {
         thread.deleted = true;
         let members: Vec<String> = thread.listed_for().cloned().collect();

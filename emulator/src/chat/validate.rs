@@ -9,7 +9,8 @@
 //! most 1 KiB in total, counting the UTF-8 bytes of every key and value (the
 //! spec documents "at most 1 KB in total" for threads and participants; the
 //! emulator applies the same bound to messages), with non-empty keys;
-//! retention `deleteThreadAfterDays` in 1..=90.
+//! retention `deleteThreadAfterDays` in 30..=90; at most 200 participants
+//! named in one create or `:add` request.
 
 use std::collections::HashMap;
 
@@ -24,7 +25,7 @@ use crate::json::parse_json;
 use super::errors::bad_request;
 use super::{
     MAX_DISPLAY_NAME_BYTES, MAX_MESSAGE_CONTENT_BYTES, MAX_METADATA_BYTES, MAX_PARTICIPANTS,
-    MAX_RETENTION_DAYS, MAX_TOPIC_BYTES,
+    MAX_PARTICIPANTS_PER_REQUEST, MAX_RETENTION_DAYS, MAX_TOPIC_BYTES, MIN_RETENTION_DAYS,
 };
 
 /// A non-blank topic of at most [`MAX_TOPIC_BYTES`].
@@ -92,6 +93,17 @@ pub(crate) fn metadata(metadata: &HashMap<String, String>) -> Result<(), ApiErro
     Ok(())
 }
 
+/// At most [`MAX_PARTICIPANTS_PER_REQUEST`] participants in one request.
+pub(crate) fn participants_per_request(count: usize) -> Result<(), ApiError> {
+    if count > MAX_PARTICIPANTS_PER_REQUEST {
+        return Err(bad_request(
+            "participants",
+            format!("At most {MAX_PARTICIPANTS_PER_REQUEST} participants can be added in one request; the request names {count}."),
+        ));
+    }
+    Ok(())
+}
+
 /// A participant count within [`MAX_PARTICIPANTS`].
 pub(crate) fn participant_count(count: usize) -> Result<(), ApiError> {
     if count > MAX_PARTICIPANTS {
@@ -119,15 +131,17 @@ pub(crate) fn message_type(kind: Option<&ChatMessageType>) -> Result<ChatMessage
 }
 
 /// A retention policy: `none`, or `threadCreationDate` with
-/// `deleteThreadAfterDays` in 1..=[`MAX_RETENTION_DAYS`].
+/// `deleteThreadAfterDays` in [`MIN_RETENTION_DAYS`]..=[`MAX_RETENTION_DAYS`].
 pub(crate) fn retention_policy(policy: &ChatRetentionPolicy) -> Result<(), ApiError> {
     match &policy.kind {
         RetentionPolicyKind::None => Ok(()),
         RetentionPolicyKind::ThreadCreationDate => match policy.delete_thread_after_days {
-            Some(days) if (1..=MAX_RETENTION_DAYS).contains(&days) => Ok(()),
+            Some(days) if (MIN_RETENTION_DAYS..=MAX_RETENTION_DAYS).contains(&days) => Ok(()),
             _ => Err(bad_request(
                 "retentionPolicy.deleteThreadAfterDays",
-                format!("deleteThreadAfterDays must be between 1 and {MAX_RETENTION_DAYS}."),
+                format!(
+                    "deleteThreadAfterDays must be between {MIN_RETENTION_DAYS} and {MAX_RETENTION_DAYS}."
+                ),
             )),
         },
         RetentionPolicyKind::Unknown(kind) => Err(bad_request(
