@@ -196,7 +196,11 @@ async fn creation_writes_system_messages_and_messages_list_newest_first() {
     );
     assert_eq!(got.body["sequenceId"], "3");
     assert_eq!(got.body["type"], "text");
-    assert_eq!(got.body["content"], json!({"message": "hello"}));
+    // 2025-03-15 recordings: text and html messages carry `attachments`.
+    assert_eq!(
+        got.body["content"],
+        json!({"message": "hello", "attachments": []})
+    );
     assert_eq!(got.body["senderDisplayName"], "sender");
     assert_eq!(
         got.body["senderCommunicationIdentifier"],
@@ -235,8 +239,13 @@ async fn send_message_variants() {
     let got = chat.get(&alice, &format!("{path}/{id}")).await;
     assert_eq!(got.body["type"], "html");
     assert_eq!(got.body["metadata"], json!({"a": "1"}));
-    // No display name: the service answers an empty one.
-    assert_eq!(got.body["senderDisplayName"], "");
+    // No display name: none at 2025-03-15 (recordings), `""` before.
+    assert!(got.body.get("senderDisplayName").is_none(), "{}", got.text);
+    let older = chat
+        .get(&alice, &format!("{path}/{id}?api-version=2024-03-07"))
+        .await;
+    assert_eq!(older.status, 200, "{}", older.text);
+    assert_eq!(older.body["senderDisplayName"], "");
 
     // Without a type: text.
     let answer = chat.post(&alice, &path, json!({"content": "plain"})).await;
@@ -335,7 +344,13 @@ async fn edit_and_delete_messages() {
     let deleted = chat.get(&alice, &path).await;
     assert_eq!(deleted.status, 200);
     assert!(whole_seconds(&deleted.body["deletedOn"]));
-    assert!(deleted.body.get("content").is_none());
+    // 2025-03-15 (.NET recordings): an empty text stays, `editedOn` goes,
+    // and the deletion is a new version.
+    assert_eq!(
+        deleted.body["content"],
+        json!({"message": "", "attachments": []})
+    );
+    assert!(deleted.body.get("editedOn").is_none(), "{}", deleted.text);
     // Still listed, with deletedOn.
     let list = chat
         .get(&alice, &format!("/chat/threads/{}/messages", enc(&thread)))

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use acs_chat_rest::types::{
-    ChatMessagesCollection, SendChatMessageRequest, SendChatMessageResult, UpdateChatMessageRequest,
+    SendChatMessageRequest, SendChatMessageResult, UpdateChatMessageRequest,
 };
 use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
@@ -23,6 +23,7 @@ use super::ids::now_millis;
 use super::paging::{encode_token, invalid_sync_state, parse_query, sync_link};
 use super::store::ChatStore;
 use super::thread_state::MessageError;
+use super::wire::Shape;
 use super::{validate, wire};
 
 fn message_error(err: MessageError) -> ApiError {
@@ -96,9 +97,14 @@ pub(crate) async fn list(
             let path = format!("/chat/threads/{id}/messages");
             sync_link(&call.base_url, &path, &token, &page, &call.api_version)
         });
-        Ok(ChatMessagesCollection {
+        let shape = Shape::of(&call.api_version);
+        Ok(wire::MessagesAnswer {
             next_link,
-            value: messages.iter().rev().map(wire::message).collect(),
+            value: messages
+                .iter()
+                .rev()
+                .map(|m| wire::message(m, shape))
+                .collect(),
         })
     })?;
     Ok(json_response(StatusCode::OK, &body))
@@ -114,7 +120,7 @@ pub(crate) async fn get(
     let message = with_thread(&store, &id, &call.user, |thread| {
         thread
             .message(message_id)
-            .map(wire::message)
+            .map(|m| wire::message(m, Shape::of(&call.api_version)))
             .ok_or_else(message_not_found)
     })?;
     Ok(json_response(StatusCode::OK, &message))

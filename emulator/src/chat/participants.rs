@@ -45,7 +45,7 @@ pub(crate) async fn list(
             &call.base_url,
             &format!("/chat/threads/{id}/participants"),
             &call.api_version,
-            wire::participant,
+            |p| wire::participant(p, wire::Shape::of(&call.api_version)),
         );
         Ok(ChatParticipantsCollection { next_link, value })
     })?;

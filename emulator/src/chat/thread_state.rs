@@ -391,12 +391,16 @@ impl ThreadState {
         message_id: u64,
         now_millis: u64,
     ) -> Result<(), MessageError> {
+        if self.own_message(user, message_id)?.deleted_at.is_some() {
+            return Ok(());
+        }
+        // A deletion is a new version, as the service shows it.
+        let next_version = self.clock.next(now_millis);
         let message = self.own_message(user, message_id)?;
-        if message.deleted_at.is_none() {
-            message.deleted_at = Some(now_millis);
-            if let MessageBody::User { content, .. } = &mut message.body {
-                *content = None;
-            }
+        message.deleted_at = Some(now_millis);
+        message.version = next_version;
+        if let MessageBody::User { content, .. } = &mut message.body {
+            *content = None;
         }
         Ok(())
     }

@@ -147,7 +147,10 @@ pub(crate) async fn create(
             now_millis(),
         );
         let result = CreateChatThreadResult {
-            chat_thread: Some(wire::thread_properties(&thread)),
+            chat_thread: Some(wire::thread_properties(
+                &thread,
+                wire::Shape::of(&call.api_version),
+            )),
             invalid_participants: invalid,
         };
         let thread_id = thread.id.clone();
@@ -240,7 +243,10 @@ pub(crate) async fn get(
 ) -> Result<Response, ApiError> {
     let id = thread_id(path)?;
     let properties = with_thread(&store, &id, &call.user, |thread| {
-        Ok(wire::thread_properties(thread))
+        Ok(wire::thread_properties(
+            thread,
+            wire::Shape::of(&call.api_version),
+        ))
     })?;
     Ok(json_response(StatusCode::OK, &properties))
 }
@@ -264,6 +270,7 @@ pub(crate) async fn update(
         validate::retention_policy(policy)?;
     }
     let changes = !patch.is_empty()
+        || patch.clear_retention_policy
         || !request.metadata.is_empty()
         || request.topic.is_some()
         || request.retention_policy.is_some();
@@ -275,6 +282,8 @@ pub(crate) async fn update(
         }
         if let Some(policy) = request.retention_policy {
             thread.retention_policy = Some(policy);
+        } else if patch.clear_retention_policy {
+            thread.retention_policy = None;
         }
         if let Some(topic) = request.topic {
             thread.update_topic(&call.user, topic, now_millis());

@@ -162,6 +162,8 @@ pub(crate) struct MetadataPatch {
     pub(crate) clear: bool,
     /// Keys to remove.
     pub(crate) remove: Vec<String>,
+    /// Whether the body set `retentionPolicy` to `null` (back to none).
+    pub(crate) clear_retention_policy: bool,
 }
 
 impl MetadataPatch {
@@ -213,6 +215,10 @@ pub(crate) fn merge_patch<T: DeserializeOwned>(
         }
     }
     let mut patch = MetadataPatch::default();
+    if object.get("retentionPolicy").is_some_and(Value::is_null) {
+        patch.clear_retention_policy = true;
+        object.remove("retentionPolicy");
+    }
     match object.get_mut("metadata") {
         Some(Value::Null) => {
             patch.clear = true;
