@@ -31,11 +31,13 @@
 //! is consistent immediately.
 
 mod chat_support;
+mod conformance_support;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chat_support::{Chat, User};
+use conformance_support::{compare, tolerated};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -49,72 +51,6 @@ const RECORDED_HOST: &str = "https://sanitized.communication.azure.com";
 
 fn recordings_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/recordings")
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-/// Compares shapes; pushes `$.path: recorded X, emulator Y` lines.
-fn compare(path: &str, recorded: &Value, actual: Option<&Value>, out: &mut Vec<String>) {
-    let Some(actual) = actual else {
-        out.push(format!(
-            "{path}: recorded {}, emulator missing",
-            type_name(recorded)
-        ));
-        return;
-    };
-    if type_name(recorded) != type_name(actual) {
-        out.push(format!(
-            "{path}: recorded {}, emulator {}",
-            type_name(recorded),
-            type_name(actual)
-        ));
-        return;
-    }
-    match (recorded, actual) {
-        (Value::Object(rec), Value::Object(act)) => {
-            for (key, value) in rec {
-                compare(&format!("{path}.{key}"), value, act.get(key), out);
-            }
-            for (key, value) in act {
-                if !rec.contains_key(key) {
-                    out.push(format!(
-                        "{path}.{key}: recorded missing, emulator {}",
-                        type_name(value)
-                    ));
-                }
-            }
-        }
-        (Value::Array(rec), Value::Array(act)) => {
-            if rec.len() != act.len() {
-                out.push(format!(
-                    "{path}: recorded array of {}, emulator array of {}",
-                    rec.len(),
-                    act.len()
-                ));
-            }
-            for (i, value) in rec.iter().enumerate().take(act.len()) {
-                compare(&format!("{path}[{i}]"), value, act.get(i), out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// True for the tolerated eventual-consistency difference (module docs).
-fn tolerated(method: &str, path: &str, difference: &str) -> bool {
-    method == "GET"
-        && path.starts_with("/chat/threads?")
-        && difference.starts_with("$.value[")
-        && difference.ends_with("].lastMessageReceivedOn: recorded missing, emulator string")
 }
 
 /// Replay state of one file.
