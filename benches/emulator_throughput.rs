@@ -22,6 +22,12 @@
 //! receiving its `ChatMessageReceivedInThread`, p50 and p99 over 500 sends
 //! made one at a time.
 //!
+//! `EMULATOR_BENCH=persistence`: send-message and list-messages (page of 50)
+//! in memory and with `--data-dir` (SQLite, every acknowledged write
+//! committed), in alternating windows, with the ratio (aim: persistent send
+//! at 0.3 or more of in-memory); then the growth of this process's resident
+//! memory over 100,000 sends, in memory and with a data directory.
+//!
 //! `EMULATOR_BENCH=event-instructions SENDS=n BATCH=b` (b = 0 for no
 //! subscription) makes n sends one at a time and waits for every event to be
 //! delivered: run it under `valgrind --tool=callgrind` with two values of n
@@ -141,6 +147,10 @@ async fn main() {
     // `events_instructions`).
     if std::env::var("EMULATOR_BENCH").is_ok_and(|only| only == "event-instructions") {
         events_instructions(&client).await;
+        return;
+    }
+    if std::env::var("EMULATOR_BENCH").is_ok_and(|only| only == "persistence") {
+        persistence(&client).await;
         return;
     }
     let noop = noop_server().await;
@@ -477,4 +487,125 @@ async fn events(client: &reqwest::Client) {
         handled.load(Ordering::Relaxed)
     );
     emulator.shutdown().await;
+}
+
+/// Resident memory of this process, from `/proc/self/status` (kB).
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A send request and a list-50 request (thread of `THREAD_SIZE`) on `emulator`.
+async fn send_and_list(client: &reqwest::Client, emulator: &Emulator) -> (Request, Request) {
+    let endpoint = emulator.endpoint().trim_end_matches('/').to_string();
+    let send = send_on_new_thread_of_two(client, &endpoint).await;
+    let (bearer, _) = user(client, &endpoint).await;
+    let created: serde_json::Value = client
+        .post(format!("{endpoint}/chat/threads?api-version=2025-03-15"))
+        .header("authorization", &bearer)
+        .json(&json!({ "topic": "list" }))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("thread json");
+    let thread_id = created["chatThread"]["id"]
+        .as_str()
+        .expect("thread id")
+        .to_owned();
+    let messages = format!("{endpoint}/chat/threads/{thread_id}/messages?api-version=2025-03-15");
+    for i in 0..THREAD_SIZE {
+        let answer = client
+            .post(&messages)
+            .header("authorization", &bearer)
+            .json(&json!({ "content": format!("message {i}") }))
+            .send()
+            .await
+            .expect("send");
+        assert!(answer.status().is_success());
+    }
+    let page = format!("{messages}&maxPageSize=50");
+    let list: Request = Arc::new(move |c| c.get(&page).header("authorization", &bearer));
+    (send, list)
+}
+
+async fn persistence(client: &reqwest::Client) {
+    let dir = std::env::temp_dir().join(format!("acs-emulator-bench-{}", uuid::Uuid::new_v4()));
+    let memory = Emulator::start().await.expect("emulator");
+    let disk = Emulator::builder()
+        .data_dir(&dir)
+        .start()
+        .await
+        .expect("emulator");
+    let (memory_send, memory_list) = send_and_list(client, &memory).await;
+    let (disk_send, disk_list) = send_and_list(client, &disk).await;
+    for (name, in_memory, persisted) in [
+        ("send-message", memory_send, disk_send),
+        ("list-messages (page of 50)", memory_list, disk_list),
+    ] {
+        let mut ratios = Vec::new();
+        for round in 1..=3 {
+            let m = rate(client, in_memory.clone()).await;
+            let d = rate(client, persisted.clone()).await;
+            println!(
+                "{name}: round {round}: in memory {m:.0}/s, --data-dir {d:.0}/s, ratio {:.2}",
+                d / m
+            );
+            ratios.push(d / m);
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "{name}: --data-dir / in memory: min {:.2} median {:.2} max {:.2}",
+            ratios[0], ratios[1], ratios[2]
+        );
+    }
+    memory.shutdown().await;
+    disk.shutdown().await;
+
+    // Memory per 100,000 messages, one mode at a time in fresh emulators.
+    const MESSAGES: usize = 100_000;
+    for persisted in [false, true] {
+        let emulator = if persisted {
+            let dir = dir.join("rss");
+            Emulator::builder()
+                .data_dir(dir)
+                .start()
+                .await
+                .expect("emulator")
+        } else {
+            Emulator::start().await.expect("emulator")
+        };
+        let endpoint = emulator.endpoint().trim_end_matches('/').to_string();
+        let send = send_on_new_thread_of_two(client, &endpoint).await;
+        let before = rss_kb();
+        let done = Arc::new(AtomicU64::new(0));
+        let tasks: Vec<_> = (0..CONCURRENCY)
+            .map(|_| {
+                let (client, send, done) = (client.clone(), send.clone(), done.clone());
+                tokio::spawn(async move {
+                    while done.fetch_add(1, Ordering::Relaxed) < MESSAGES as u64 {
+                        let answer = send(&client).send().await.expect("send");
+                        assert!(answer.status().is_success());
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("task");
+        }
+        let grown = rss_kb().saturating_sub(before);
+        println!(
+            "resident memory growth over {MESSAGES} messages, {}: {:.1} MB ({} bytes per message)",
+            if persisted { "--data-dir" } else { "in memory" },
+            grown as f64 / 1024.0,
+            grown * 1024 / MESSAGES as u64
+        );
+        emulator.shutdown().await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

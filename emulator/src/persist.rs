@@ -225,20 +225,20 @@ impl Database {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Writes a thread's header and the given messages (by sequence number)
-    /// in one transaction.
+    /// Writes a thread's header (when given) and the given messages (by
+    /// sequence number) in one transaction.
     pub fn put_thread(
         &self,
         thread: &str,
-        header: &str,
+        header: Option<&str>,
         messages: &[(u64, String)],
     ) -> Result<(), PersistError> {
         let mut connection = lock(&self.connection);
         let tx = connection.transaction()?;
-        tx.execute(
-            "INSERT OR REPLACE INTO threads (key, json) VALUES (?1, ?2)",
-            params![thread, header],
-        )?;
+        if let Some(header) = header {
+            tx.prepare_cached("INSERT OR REPLACE INTO threads (key, json) VALUES (?1, ?2)")?
+                .execute(params![thread, header])?;
+        }
         {
             let mut insert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO messages (thread, seq, json) VALUES (?1, ?2, ?3)",
@@ -291,7 +291,7 @@ mod tests {
         {
             let db = Database::open(&dir, "db.sqlite3", "r1").expect("opens");
             db.put(Table::Users, "u1", r#"{"id":"u1"}"#).expect("put");
-            db.put_thread("t1", "{}", &[(1, "m1".into()), (2, "m2".into())])
+            db.put_thread("t1", Some("{}"), &[(1, "m1".into()), (2, "m2".into())])
                 .expect("thread");
         }
         let db = Database::open(&dir, "db.sqlite3", "r1").expect("reopens");

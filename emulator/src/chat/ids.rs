@@ -102,6 +102,11 @@ pub(crate) struct MessageClock {
 }
 
 impl MessageClock {
+    /// Makes sure later values are above `value` (one handed out before).
+    pub(crate) fn observe(&mut self, value: u64) {
+        self.last = self.last.max(value);
+    }
+
     /// The next value: `max(now, last + 1)`.
     pub(crate) fn next(&mut self, now_millis: u64) -> u64 {
         self.last = now_millis.max(self.last.saturating_add(1));

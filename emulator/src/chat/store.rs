@@ -101,7 +101,7 @@ impl ChatStore {
         let stored = thread
             .unsaved()
             .map_err(|err| undecodable(database, "a thread", err))?;
-        database.put_thread(&thread.id, &stored.header, &stored.messages)
+        database.put_thread(&thread.id, stored.header.as_deref(), &stored.messages)
     }
 
     fn shard(&self, thread_id: &str) -> &RwLock<HashMap<String, ThreadHandle>> {

@@ -143,6 +143,10 @@ pub(crate) struct ThreadState {
     clock: MessageClock,
     /// Indexes of messages changed since the last [`ThreadState::unsaved`].
     unsaved: Vec<usize>,
+    /// Whether anything but messages changed since then (a send changes
+    /// only its message: the clock is recomputed from the messages on
+    /// restore).
+    header_changed: bool,
 }
 
 /// Everything of a thread but its messages, as stored with `--data-dir`.
@@ -162,8 +166,8 @@ struct StoredHeader {
 
 /// A thread as stored: its header and its changed messages by sequence id.
 pub(crate) struct StoredThread {
-    /// The header (JSON).
-    pub(crate) header: String,
+    /// The header (JSON), when it changed.
+    pub(crate) header: Option<String>,
     /// `(sequence id, message JSON)` of every message changed since the
     /// last save.
     pub(crate) messages: Vec<(u64, String)>,
@@ -208,6 +212,7 @@ impl ThreadState {
             receipts: Vec::new(),
             clock: MessageClock::default(),
             unsaved: Vec::new(),
+            header_changed: true,
         };
         let creator = new
             .participants
@@ -429,6 +434,7 @@ impl ThreadState {
 
     /// Sets the topic and writes `topicUpdated`.
     pub(crate) fn update_topic(&mut self, initiator: &str, topic: String, now_millis: u64) {
+        self.header_changed = true;
         self.topic = topic.clone();
         self.push_message(
             None,
@@ -460,6 +466,7 @@ impl ThreadState {
         if added.is_empty() {
             return Vec::new();
         }
+        self.header_changed = true;
         self.participants.extend(added.iter().cloned());
         let ids = added.iter().map(|p| p.raw_id.clone()).collect();
         self.push_message(
@@ -492,6 +499,7 @@ impl ThreadState {
         if !self.members.remove(raw_id) {
             return false;
         }
+        self.header_changed = true;
         self.former_members.insert(raw_id.to_owned());
         let mut removed = Vec::new();
         self.participants.retain(|p| {
@@ -524,6 +532,7 @@ impl ThreadState {
         let Some(sequence_id) = self.message(message_id).map(|m| m.sequence_id) else {
             return false;
         };
+        self.header_changed = true;
         let receipt = ReceiptRecord {
             reader: reader.to_owned(),
             message_id,
@@ -556,20 +565,19 @@ impl ThreadState {
         self.members.iter().chain(&self.former_members)
     }
 
-    /// The header and the messages changed since the last call, to store.
+    /// Marks the properties (topic, metadata, retention policy) changed.
+    pub(crate) fn touch_header(&mut self) {
+        self.header_changed = true;
+    }
+
+    /// The header (if it changed) and the messages changed since the last
+    /// call, to store.
     pub(crate) fn unsaved(&mut self) -> serde_json::Result<StoredThread> {
-        let header = serde_json::to_string(&StoredHeader {
-            id: self.id.clone(),
-            topic: self.topic.clone(),
-            created_at: self.created_at,
-            created_by: self.created_by.clone(),
-            metadata: self.metadata.clone(),
-            retention_policy: self.retention_policy.clone(),
-            participants: self.participants.clone(),
-            former_members: self.former_members.clone(),
-            receipts: self.receipts.clone(),
-            clock: self.clock,
-        })?;
+        let header = if std::mem::take(&mut self.header_changed) {
+            Some(self.header_json()?)
+        } else {
+            None
+        };
         let mut indexes = std::mem::take(&mut self.unsaved);
         indexes.sort_unstable();
         indexes.dedup();
@@ -582,6 +590,21 @@ impl ThreadState {
         Ok(StoredThread { header, messages })
     }
 
+    fn header_json(&self) -> serde_json::Result<String> {
+        serde_json::to_string(&StoredHeader {
+            id: self.id.clone(),
+            topic: self.topic.clone(),
+            created_at: self.created_at,
+            created_by: self.created_by.clone(),
+            metadata: self.metadata.clone(),
+            retention_policy: self.retention_policy.clone(),
+            participants: self.participants.clone(),
+            former_members: self.former_members.clone(),
+            receipts: self.receipts.clone(),
+            clock: self.clock,
+        })
+    }
+
     /// A thread back from its stored header and messages (in sequence
     /// order).
     pub(crate) fn restore(header: &str, messages: &[String]) -> serde_json::Result<Self> {
@@ -590,6 +613,10 @@ impl ThreadState {
             .iter()
             .map(|json| serde_json::from_str(json))
             .collect::<serde_json::Result<Vec<MessageRecord>>>()?;
+        let mut clock = header.clock;
+        for message in &messages {
+            clock.observe(message.id.max(message.version));
+        }
         Ok(Self {
             members: header
                 .participants
@@ -607,8 +634,9 @@ impl ThreadState {
             former_members: header.former_members,
             messages,
             receipts: header.receipts,
-            clock: header.clock,
+            clock,
             unsaved: Vec::new(),
+            header_changed: false,
         })
     }
 }

@@ -275,6 +275,7 @@ pub(crate) async fn update(
         || request.topic.is_some()
         || request.retention_policy.is_some();
     let activity = with_thread_mut(&store, &id, &call.user, |thread| {
+        thread.touch_header();
         if !patch.is_empty() || !request.metadata.is_empty() {
             let metadata = patch.apply(&thread.metadata, &request.metadata);
             validate::metadata(&metadata)?;
