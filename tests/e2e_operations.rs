@@ -131,15 +131,17 @@ async fn every_thread_operation_round_trips_through_the_emulator() {
     assert!(edited.edited_on.is_some());
     assert_ne!(edited.version, got.version, "an edit changes the version");
 
-    // Bob sees the thread and Alice's messages, newest first, after the system messages.
+    // Bob sees the thread and Alice's messages, newest version first (the
+    // edited one moved to the top, as the service lists), after the system
+    // messages.
     let bobs_thread = bob.thread(&thread_id);
     let messages: Vec<_> = bobs_thread
         .list_messages()
         .try_collect()
         .await
         .expect("list");
-    assert_eq!(messages[0].id, html.id);
-    assert_eq!(messages[1].id, text.id);
+    assert_eq!(messages[0].id, text.id);
+    assert_eq!(messages[1].id, html.id);
     let system: Vec<_> = messages
         .iter()
         .filter(|m| m.sender.is_none())

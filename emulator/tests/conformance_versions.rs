@@ -1,5 +1,5 @@
 //! Conformance at today's api-versions: replays the JS SDK's recordings of
-//! real service traffic at 2024-03-07 and 2025-03-15 and one .NET recording
+//! real service traffic at 2023-11-07, 2024-03-07 and 2025-03-15 and one .NET recording
 //! at 2025-03-15 (`tests/data/recordings-js`, see its SOURCES.md) against the
 //! emulator, and compares each answer with the recorded one: same status,
 //! same JSON shape, the same `Content-Type`, and `MS-CV` /
@@ -358,14 +358,14 @@ async fn replay_dir(chat: &Chat, dir: &str, totals: &mut Totals) {
 }
 
 #[tokio::test]
-async fn recordings_at_2024_03_07_and_2025_03_15_replay_with_the_same_shapes() {
+async fn recordings_at_2023_11_07_2024_03_07_and_2025_03_15_replay_with_the_same_shapes() {
     let mut totals = Totals {
         compared: 0,
         identity_steps: 0,
         differences: Vec::new(),
         tolerated: Vec::new(),
     };
-    for dir in ["2024-03-07", "2025-03-15", "net-2025-03-15"] {
+    for dir in ["2023-11-07", "2024-03-07", "2025-03-15", "net-2025-03-15"] {
         let chat = Chat::start().await;
         let before = totals.compared;
         replay_dir(&chat, dir, &mut totals).await;
@@ -381,7 +381,7 @@ async fn recordings_at_2024_03_07_and_2025_03_15_replay_with_the_same_shapes() {
         println!("tolerated: {line}");
     }
     println!(
-        "conformance (2024-03-07, 2025-03-15): {} exchanges compared, {} differences, {} tolerated, {} identity steps mapped",
+        "conformance (2023-11-07, 2024-03-07, 2025-03-15): {} exchanges compared, {} differences, {} tolerated, {} identity steps mapped",
         totals.compared,
         totals.differences.len(),
         totals.tolerated.len(),

@@ -92,19 +92,15 @@ pub(crate) async fn list(
     };
     let body = with_thread(&store, &id, &call.user, |thread| {
         let (messages, more) = thread.page_messages(page.start_time, before, page.max_page_size);
-        let next_link = more.then(|| messages.first()).flatten().map(|oldest| {
-            let token = encode_token(&["m", &id, &oldest.sequence_id.to_string()]);
+        let next_link = more.then(|| messages.last()).flatten().map(|oldest| {
+            let token = encode_token(&["m", &id, &oldest.version.to_string()]);
             let path = format!("/chat/threads/{id}/messages");
             sync_link(&call.base_url, &path, &token, &page, &call.api_version)
         });
         let shape = Shape::of(&call.api_version);
         Ok(wire::MessagesAnswer {
             next_link,
-            value: messages
-                .iter()
-                .rev()
-                .map(|m| wire::message(m, shape))
-                .collect(),
+            value: messages.iter().map(|m| wire::message(m, shape)).collect(),
         })
     })?;
     Ok(json_response(StatusCode::OK, &body))

@@ -8,7 +8,8 @@
 //! by time are binary searches, and a page of messages costs
 //! O(page + log n).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Bound;
 
 use acs_chat_rest::types::{ChatMessageType, ChatRetentionPolicy};
 use chrono::{DateTime, Utc};
@@ -141,6 +142,9 @@ pub(crate) struct ThreadState {
     messages: Vec<MessageRecord>,
     receipts: Vec<ReceiptRecord>,
     clock: MessageClock,
+    /// Message indexes by version: the list order (newest version first;
+    /// an edit or a deletion is a new version, as the service lists them).
+    by_version: BTreeMap<u64, usize>,
     /// Indexes of messages changed since the last [`ThreadState::unsaved`].
     unsaved: Vec<usize>,
     /// Whether anything but messages changed since then (a send changes
@@ -211,6 +215,7 @@ impl ThreadState {
             messages: Vec::new(),
             receipts: Vec::new(),
             clock: MessageClock::default(),
+            by_version: BTreeMap::new(),
             unsaved: Vec::new(),
             header_changed: true,
         };
@@ -294,6 +299,7 @@ impl ThreadState {
             .map_or(now_millis, |last| last.created_at.max(now_millis));
         let sequence_id = u64::try_from(self.messages.len()).unwrap_or(u64::MAX - 1) + 1;
         self.unsaved.push(self.messages.len());
+        self.by_version.insert(id, self.messages.len());
         self.messages.push(MessageRecord {
             id,
             created_at,
@@ -383,8 +389,9 @@ impl ThreadState {
         if let Some(metadata) = metadata {
             message.metadata = metadata;
         }
-        message.version = next_version;
+        let old_version = std::mem::replace(&mut message.version, next_version);
         message.edited_at = Some(now_millis);
+        self.reversion(old_version, next_version);
         Ok(())
     }
 
@@ -403,33 +410,47 @@ impl ThreadState {
         let next_version = self.clock.next(now_millis);
         let message = self.own_message(user, message_id)?;
         message.deleted_at = Some(now_millis);
-        message.version = next_version;
+        let old_version = std::mem::replace(&mut message.version, next_version);
         if let MessageBody::User { content, .. } = &mut message.body {
             *content = None;
         }
+        self.reversion(old_version, next_version);
         Ok(())
     }
 
-    /// A page of messages, newest first: created at or after `since` (epoch
-    /// ms), with a sequence id below `before_sequence`, at most `size`.
-    /// Returns the page and whether older matching messages remain.
+    /// Moves a message from `old` to `new` in the list order.
+    fn reversion(&mut self, old: u64, new: u64) {
+        if let Some(index) = self.by_version.remove(&old) {
+            self.by_version.insert(new, index);
+        }
+    }
+
+    /// A page of messages, newest version first (an edited or deleted
+    /// message moves to the top, as the service lists them): created at or
+    /// after `since` (epoch ms), with a version below `before_version`, at
+    /// most `size`. Returns the page and whether more matching messages
+    /// remain.
     pub(crate) fn page_messages(
         &self,
         since: Option<u64>,
-        before_sequence: Option<u64>,
+        before_version: Option<u64>,
         size: usize,
-    ) -> (&[MessageRecord], bool) {
-        let low = since.map_or(0, |t| self.messages.partition_point(|m| m.created_at < t));
-        let high = before_sequence.map_or(self.messages.len(), |seq| {
-            usize::try_from(seq.saturating_sub(1))
-                .unwrap_or(usize::MAX)
-                .min(self.messages.len())
-        });
-        if high <= low {
-            return (&[], false);
+    ) -> (Vec<&MessageRecord>, bool) {
+        let upper = before_version.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut page = Vec::with_capacity(size.min(self.messages.len()));
+        let candidates = self
+            .by_version
+            .range((Bound::Unbounded, upper))
+            .rev()
+            .filter_map(|(_, &index)| self.messages.get(index))
+            .filter(|m| since.is_none_or(|t| m.created_at >= t));
+        for message in candidates {
+            if page.len() == size {
+                return (page, true);
+            }
+            page.push(message);
         }
-        let start = high.saturating_sub(size).max(low);
-        (self.messages.get(start..high).unwrap_or(&[]), start > low)
+        (page, false)
     }
 
     /// Sets the topic and writes `topicUpdated`.
@@ -614,8 +635,10 @@ impl ThreadState {
             .map(|json| serde_json::from_str(json))
             .collect::<serde_json::Result<Vec<MessageRecord>>>()?;
         let mut clock = header.clock;
-        for message in &messages {
+        let mut by_version = BTreeMap::new();
+        for (index, message) in messages.iter().enumerate() {
             clock.observe(message.id.max(message.version));
+            by_version.insert(message.version, index);
         }
         Ok(Self {
             members: header
@@ -635,6 +658,7 @@ impl ThreadState {
             messages,
             receipts: header.receipts,
             clock,
+            by_version,
             unsaved: Vec::new(),
             header_changed: false,
         })
@@ -682,11 +706,11 @@ mod tests {
         let (page, more) = t.page_messages(None, None, 10);
         assert!(!more);
         assert_eq!(page.len(), 2);
-        assert_eq!(page[0].kind(), ChatMessageType::ParticipantAdded);
-        assert_eq!(page[0].sequence_id, 1);
-        assert_eq!(page[0].id, 1_700_000_000_000);
-        assert_eq!(page[1].kind(), ChatMessageType::TopicUpdated);
-        assert!(page[1].id > page[0].id);
+        assert_eq!(page[1].kind(), ChatMessageType::ParticipantAdded);
+        assert_eq!(page[1].sequence_id, 1);
+        assert_eq!(page[1].id, 1_700_000_000_000);
+        assert_eq!(page[0].kind(), ChatMessageType::TopicUpdated);
+        assert!(page[0].id > page[1].id);
     }
 
     #[test]
@@ -715,13 +739,50 @@ mod tests {
         let mut before = None;
         for _ in 0..10 {
             let (page, more) = t.page_messages(None, before, 10);
-            seen.extend(page.iter().rev().map(|m| m.sequence_id));
-            before = page.first().map(|m| m.sequence_id);
+            seen.extend(page.iter().map(|m| m.sequence_id));
+            before = page.last().map(|m| m.version);
             if !more {
                 break;
             }
         }
         assert_eq!(seen, (1..=27).rev().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn edited_and_deleted_messages_move_to_the_top() {
+        let mut t = thread();
+        let now = 1_700_000_000_000;
+        let ids: Vec<u64> = (0..3)
+            .map(|i| {
+                t.send_message(
+                    A,
+                    ChatMessageType::Text,
+                    format!("m{i}"),
+                    None,
+                    HashMap::new(),
+                    now,
+                )
+            })
+            .collect();
+        t.edit_message(A, ids[0], Some("edited".into()), None, now + 10)
+            .expect("edit");
+        t.delete_message(A, ids[1], now + 20).expect("delete");
+        let order: Vec<u64> = t
+            .page_messages(None, None, 10)
+            .0
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(&order[..3], &[ids[1], ids[0], ids[2]]);
+        // Paged two at a time, nothing is missed or repeated.
+        let (first, more) = t.page_messages(None, None, 2);
+        assert!(more);
+        let (rest, _) = t.page_messages(None, first.last().map(|m| m.version), 10);
+        let mut all: Vec<u64> = first.iter().chain(&rest).map(|m| m.id).collect();
+        assert_eq!(all.len(), 5);
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 5);
     }
 
     #[test]

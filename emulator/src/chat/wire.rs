@@ -22,7 +22,7 @@ pub(crate) struct Shape {
     /// (2025-03-15 on); a thread without a policy shows `{"kind":"none"}`.
     thread_extras: bool,
     /// Text and html messages carry `content.attachments` (`[]` when none),
-    /// 2023-11-07 on.
+    /// 2024-03-07 on.
     attachments: bool,
     /// A message sent without `senderDisplayName` shows none (2025-03-15
     /// on), not `""`; a deleted one keeps an empty `content.message` and
@@ -37,7 +37,7 @@ impl Shape {
         let since = |version: &str| api_version >= version;
         Self {
             thread_extras: since("2025-03-15"),
-            attachments: since("2023-11-07"),
+            attachments: since("2024-03-07"),
             current_messages: since("2025-03-15"),
         }
     }
