@@ -387,7 +387,7 @@ async fn events(client: &reqwest::Client) {
     // Every window starts from an empty emulator and a new thread of two, so
     // that the thread's growth does not favour either side.
     let fresh_thread = || async {
-        emulator.state().reset();
+        emulator.state().reset().expect("in memory");
         send_on_new_thread_of_two(client, &endpoint).await
     };
     println!("chat events: send-message on a thread of 2, {CONCURRENCY} clients, {WINDOWS} alternating window pairs of {MEASURE:?}:");
@@ -477,7 +477,7 @@ async fn events(client: &reqwest::Client) {
         };
         latencies.push(at.saturating_duration_since(started));
     }
-    hub.unsubscribe(&id);
+    hub.unsubscribe(&id).expect("in memory");
     latencies.sort();
     println!(
         "  delivery latency, send start to handler (500 sends, one at a time): p50 {:?}, p99 {:?}, max {:?}; {} events handled in all",

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the cargo-fuzz targets, each for SECONDS, from the corpora in
-# fuzz/corpus (new inputs libFuzzer finds are added there).
+# fuzz/corpus. New inputs libFuzzer finds go to target/fuzz-corpus/TARGET,
+# so a run leaves the repository untouched; to keep them, merge them in:
+#   cargo +nightly fuzz run TARGET -O corpus/TARGET ../target/fuzz-corpus/TARGET -- -merge=1
 #
 #   bash fuzz/run.sh 30                 # every target, 30 s each (CI smoke)
 #   bash fuzz/run.sh 600 next_link      # one target, 10 minutes
@@ -13,6 +15,10 @@ cd "$(dirname "$0")"
 
 seconds="${1:?usage: fuzz/run.sh SECONDS [TARGET...]}"
 shift
+if ! rustup toolchain list | grep -q '^nightly'; then
+  rustup toolchain install nightly --profile minimal
+fi
+scratch="$(cd .. && pwd)/target/fuzz-corpus"
 tools="$(cd .. && pwd)/target/tools"
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   if [ ! -x "$tools/bin/cargo-fuzz" ]; then
@@ -28,7 +34,7 @@ fi
 
 cargo +nightly fuzz build -O
 for target in "${targets[@]}"; do
-  mkdir -p "corpus/$target"
+  mkdir -p "corpus/$target" "$scratch/$target"
   flags=(-max_total_time="$seconds" -rss_limit_mb=4096)
   # This target keeps one emulator across runs on purpose (its state is
   # reset every 2,000 runs), which LeakSanitizer would take for a leak
@@ -38,7 +44,7 @@ for target in "${targets[@]}"; do
   fi
   echo "== fuzz $target for ${seconds}s"
   log="$(mktemp)"
-  if ! cargo +nightly fuzz run -O "$target" "corpus/$target" -- "${flags[@]}" >"$log" 2>&1; then
+  if ! cargo +nightly fuzz run -O "$target" "$scratch/$target" "corpus/$target" -- "${flags[@]}" >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "fuzz target $target failed (input saved under fuzz/artifacts/$target/)" >&2
     exit 1

@@ -688,9 +688,12 @@ async fn an_event_subscription_survives_a_restart_on_the_same_data_directory() {
     let before = first.state().events().subscriptions();
     drop(first);
 
+    // Given again at the restart (as `--event-subscription` would be), it
+    // is the stored one, not a second.
     let second = Emulator::builder()
         .data_dir(&dir)
         .event_delivery(fast_delivery())
+        .event_subscription(NewEventSubscription::webhook(&url))
         .start()
         .await
         .expect("restarts");

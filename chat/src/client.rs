@@ -41,6 +41,8 @@ pub(crate) struct ClientCore {
     pub(crate) raw: acs_chat_rest::Client,
     pub(crate) endpoint: reqwest::Url,
     pub(crate) retry: RetryOptions,
+    /// The configured time limit of one attempt.
+    pub(crate) try_timeout: Duration,
 }
 
 /// A raw list response: its items and its `nextLink`.
@@ -315,6 +317,7 @@ impl ChatClientBuilder {
                 raw,
                 endpoint,
                 retry: self.retry,
+                try_timeout: self.timeout,
             }),
         })
     }

@@ -11,12 +11,14 @@
 //! retries allow.
 //!
 //! Cost: nothing when the send gets an answer; after an ambiguous failure,
-//! one wait of the retry backoff and one listing of the messages sent since
-//! the send began (pages of 200; a busy thread may take several). The id
+//! one wait for the lost attempt to settle (the client's per-try timeout,
+//! at most [`SETTLE_LIMIT`], and at least the retry backoff) and one listing
+//! of the messages sent since five minutes before the send began (a margin
+//! for clock skew; pages of 200, so a busy thread may take several). The id
 //! takes 58 of the message's 1 KB of metadata.
 //!
 //! The one case it cannot rule out: an attempt that the service holds longer
-//! than the backoff before processing it, so that it lands after the listing
+//! than that wait before processing it, so that it lands after the listing
 //! found nothing and the send was repeated.
 
 use chrono::{DateTime, Utc};
@@ -35,6 +37,9 @@ use crate::retry::RetryOptions;
 /// ```
 pub const CLIENT_MESSAGE_ID_KEY: &str = "acsChatClientMessageId";
 
+/// The longest wait for a lost attempt to settle before looking for it.
+pub(crate) const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How far before the send's start the listing looks, for a clock of this
 /// machine ahead of the service's.
 const CLOCK_SKEW_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
@@ -44,6 +49,7 @@ const CLOCK_SKEW_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 /// among those `list_since` lists.
 pub(crate) async fn send<F, Fut, L>(
     retry: &RetryOptions,
+    try_timeout: std::time::Duration,
     client_message_id: &str,
     mut send_once: F,
     list_since: L,
@@ -60,8 +66,11 @@ where
             Err(error) if error.kind() == ErrorKind::OutcomeUnknown => error,
             answered => return answered,
         };
-        // Give an attempt still on its way a moment to land before looking.
-        tokio::time::sleep(retry.backoff(resends + 1)).await;
+        // Let an attempt still on its way land before looking for it.
+        let settle = try_timeout
+            .min(SETTLE_LIMIT)
+            .max(retry.backoff(resends + 1));
+        tokio::time::sleep(settle).await;
         match find(list_since(began - CLOCK_SKEW_MARGIN), client_message_id).await {
             Ok(Some(id)) => return Ok(SendChatMessageResult { id }),
             Ok(None) if resends < retry.retries() => {

@@ -145,7 +145,7 @@ impl ChatThreadClient {
             sender_display_name: None,
             message_type: ChatMessageType::Text,
             metadata: Metadata::new(),
-            exactly_once: false,
+            client_message_id: None,
         }
     }
 
@@ -598,7 +598,8 @@ pub struct SendMessage {
     sender_display_name: Option<String>,
     message_type: ChatMessageType,
     metadata: Metadata,
-    exactly_once: bool,
+    /// Set by `exactly_once` (a fresh id) or `exactly_once_with_id`.
+    client_message_id: Option<String>,
 }
 
 impl SendMessage {
@@ -648,13 +649,13 @@ impl SendMessage {
 
     /// Makes the send exactly-once: after an ambiguous failure (a lost
     /// answer), the facade finds out whether the message was created, by a
-    /// client message id it puts in the metadata under
-    /// [`CLIENT_MESSAGE_ID_KEY`](crate::CLIENT_MESSAGE_ID_KEY) (a random
-    /// UUID, or the value already there, so an id of your own works across
-    /// processes too), and sends again only if it was not. Costs nothing
-    /// when the send is answered; after an ambiguous failure, one backoff
-    /// wait and one listing of the messages sent since the send began. The
-    /// id takes 58 bytes of the 1 KB of metadata.
+    /// fresh client message id (a random UUID) it puts in the metadata
+    /// under [`CLIENT_MESSAGE_ID_KEY`](crate::CLIENT_MESSAGE_ID_KEY), and
+    /// sends again only if it was not. Costs nothing when the send is
+    /// answered; after an ambiguous failure, a wait for the lost attempt to
+    /// settle (the per-try timeout, at most 1 s) and one listing of the
+    /// messages sent since five minutes before the send began. The id takes
+    /// 58 bytes of the 1 KB of metadata.
     ///
     /// ```no_run
     /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
@@ -663,7 +664,23 @@ impl SendMessage {
     /// # Ok(()) }
     /// ```
     pub fn exactly_once(mut self) -> Self {
-        self.exactly_once = true;
+        self.client_message_id = Some(uuid::Uuid::new_v4().to_string());
+        self
+    }
+
+    /// Like [`exactly_once`](Self::exactly_once), with a client message id
+    /// of your own (unique per message: for example one you stored before
+    /// sending, so that a process that restarts after a crash does not send
+    /// the message twice either).
+    ///
+    /// ```no_run
+    /// # async fn run(thread: acs_chat::ChatThreadClient) -> acs_chat::Result<()> {
+    /// let outbox_id = "order-1042-shipped";
+    /// thread.send_message("Order 1042 has shipped").exactly_once_with_id(outbox_id).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn exactly_once_with_id(mut self, client_message_id: impl Into<String>) -> Self {
+        self.client_message_id = Some(client_message_id.into());
         self
     }
 
@@ -701,13 +718,18 @@ impl SendMessage {
                 self.message_type
             )));
         }
+        if self.client_message_id.as_deref().is_some_and(str::is_empty) {
+            return Err(Error::invalid_argument(
+                "the client message id of an exactly-once send must not be empty",
+            ));
+        }
         let mut metadata = self.metadata;
-        let client_message_id = self.exactly_once.then(|| {
-            metadata
-                .entry(CLIENT_MESSAGE_ID_KEY.to_owned())
-                .or_insert_with(|| uuid::Uuid::new_v4().to_string())
-                .clone()
-        });
+        let client_message_id = self.client_message_id;
+        if let Some(id) = &client_message_id {
+            // The id given with `exactly_once*` wins over one copied into
+            // the metadata (say, from a message being answered).
+            metadata.insert(CLIENT_MESSAGE_ID_KEY.to_owned(), id.clone());
+        }
         let body = wire::SendChatMessageRequest {
             content: self.content,
             metadata,
@@ -730,7 +752,7 @@ impl SendMessage {
             None => send_once().await,
             Some(id) => {
                 let list_since = |time| self.thread.list_messages().start_time(time);
-                exactly_once::send(&core.retry, &id, send_once, list_since).await
+                exactly_once::send(&core.retry, core.try_timeout, &id, send_once, list_since).await
             }
         }
     }

@@ -135,9 +135,9 @@ async fn health(State(state): State<AppState>) -> Response {
     )
 }
 
-async fn reset(State(state): State<AppState>) -> StatusCode {
-    state.reset();
-    StatusCode::NO_CONTENT
+async fn reset(State(state): State<AppState>) -> Result<StatusCode, ApiError> {
+    state.reset()?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn get_faults(State(state): State<AppState>) -> ApiJson<FaultConfig> {

@@ -12,7 +12,7 @@
 //! its first four characters (`accesskey=abcd…`): stdout often ends up in
 //! CI logs. Everything else goes to stderr, including the request log
 //! (`RUST_LOG=acs_chat_emulator::requests=info`: method, path, status,
-//! latency, request id; never a header, token or key). Exit code 0 after a clean shutdown, 1 if the
+//! latency, request id; no other header, no token or key). Exit code 0 after a clean shutdown, 1 if the
 //! emulator could not start, 2 for bad arguments.
 #![forbid(unsafe_code)]
 

@@ -225,16 +225,28 @@ impl Database {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Writes a thread's header (when given) and the given messages (by
-    /// sequence number) in one transaction.
+    /// Writes a thread's header (when given), the given messages (by
+    /// sequence number) and one more document (when given: the
+    /// `repeatability-request-id` record of a new thread) in one
+    /// transaction.
     pub fn put_thread(
         &self,
         thread: &str,
         header: Option<&str>,
         messages: &[(u64, String)],
+        also: Option<(Table, &str, &str)>,
     ) -> Result<(), PersistError> {
         let mut connection = lock(&self.connection);
         let tx = connection.transaction()?;
+        if let Some((table, key, json)) = also {
+            tx.execute(
+                &format!(
+                    "INSERT OR REPLACE INTO {} (key, json) VALUES (?1, ?2)",
+                    table.name()
+                ),
+                params![key, json],
+            )?;
+        }
         if let Some(header) = header {
             tx.prepare_cached("INSERT OR REPLACE INTO threads (key, json) VALUES (?1, ?2)")?
                 .execute(params![thread, header])?;
@@ -291,8 +303,13 @@ mod tests {
         {
             let db = Database::open(&dir, "db.sqlite3", "r1").expect("opens");
             db.put(Table::Users, "u1", r#"{"id":"u1"}"#).expect("put");
-            db.put_thread("t1", Some("{}"), &[(1, "m1".into()), (2, "m2".into())])
-                .expect("thread");
+            db.put_thread(
+                "t1",
+                Some("{}"),
+                &[(1, "m1".into()), (2, "m2".into())],
+                None,
+            )
+            .expect("thread");
         }
         let db = Database::open(&dir, "db.sqlite3", "r1").expect("reopens");
         assert_eq!(

@@ -195,17 +195,26 @@ impl RateLimits {
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     limits: Mutex<RateLimits>,
-    windows: Mutex<HashMap<(usize, String), VecDeque<Instant>>>,
+    windows: Mutex<Windows>,
 }
 
-/// Above this many budgets, empty ones are dropped (bounds memory).
+#[derive(Debug, Default)]
+struct Windows {
+    counts: HashMap<(usize, String), VecDeque<Instant>>,
+    /// Budgets are pruned when there are more than this many.
+    prune_at: usize,
+}
+
+/// Budgets kept before idle ones are pruned (bounds memory).
 const PRUNE_ABOVE: usize = 10_000;
+/// The longest window of the table.
+const LONGEST_WINDOW: Duration = Duration::from_secs(60);
 
 impl RateLimiter {
     /// Sets the mode (and forgets every count).
     pub fn set(&self, limits: RateLimits) {
         *lock(&self.limits) = limits;
-        lock(&self.windows).clear();
+        lock(&self.windows).counts.clear();
     }
 
     /// The mode.
@@ -215,7 +224,7 @@ impl RateLimiter {
 
     /// Forgets every count.
     pub fn clear(&self) {
-        lock(&self.windows).clear();
+        lock(&self.windows).counts.clear();
     }
 
     /// Counts a request of `operation` by `user` in `thread`, or returns
@@ -260,7 +269,7 @@ impl RateLimiter {
         let mut windows = lock(&self.windows);
         let mut wait = Duration::ZERO;
         for (i, rule, key, window) in &applying {
-            let Some(times) = windows.get_mut(&(*i, key.clone())) else {
+            let Some(times) = windows.counts.get_mut(&(*i, key.clone())) else {
                 continue;
             };
             while times
@@ -278,11 +287,19 @@ impl RateLimiter {
         if !wait.is_zero() {
             return Err(wait);
         }
-        if windows.len() > PRUNE_ABOVE {
-            windows.retain(|_, times| !times.is_empty());
+        if windows.counts.len() > windows.prune_at.max(PRUNE_ABOVE) {
+            // Budgets idle for the longest window count nothing any more;
+            // if most are busy, prune again only once their number doubled.
+            let longest = LONGEST_WINDOW.mul_f64(limits.window_scale);
+            windows.counts.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < longest)
+            });
+            windows.prune_at = windows.counts.len().saturating_mul(2);
         }
         for (i, _, key, _) in applying {
-            windows.entry((i, key)).or_default().push_back(now);
+            windows.counts.entry((i, key)).or_default().push_back(now);
         }
         Ok(())
     }
@@ -404,6 +421,36 @@ mod tests {
         for _ in 0..1000 {
             assert!(off.check(Op::Typing, "u", Some("t")).is_ok());
         }
+    }
+
+    #[test]
+    fn idle_budgets_are_pruned() {
+        let limiter = RateLimiter::default();
+        let limits = RateLimits::service();
+        let start = Instant::now();
+        // One budget per thread (update thread: per thread only).
+        for i in 0..=PRUNE_ABOVE {
+            let thread = format!("old{i}");
+            assert!(limiter
+                .check_at(limits, Op::UpdateThread, "u", Some(&thread), start)
+                .is_ok());
+        }
+        // All busy when pruned: kept, and the next pruning waits for twice
+        // as many. A minute later they are idle and go at that pruning.
+        let later = start + Duration::from_secs(61);
+        let mut pruned_to = None;
+        for i in 0..=2 * PRUNE_ABOVE + 2 {
+            let thread = format!("new{i}");
+            assert!(limiter
+                .check_at(limits, Op::UpdateThread, "u", Some(&thread), later)
+                .is_ok());
+            let budgets = lock(&limiter.windows).counts.len();
+            if budgets <= i + 1 {
+                pruned_to = Some(budgets);
+                break;
+            }
+        }
+        assert!(pruned_to.is_some(), "the idle budgets were never pruned");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! One `tracing` event per request, for the binary's request log
 //! (`RUST_LOG=acs_chat_emulator::requests=info`): method, path, status,
-//! latency and the request id. Never a header or a query string: those may
+//! latency and the request id (the client request id, else the MS-CV). No
+//! other header and no query string: those may
 //! carry tokens, signatures or keys.
 
 use std::time::Instant;

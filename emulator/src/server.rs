@@ -390,7 +390,9 @@ impl EmulatorBuilder {
             return Err(EmulatorError::NonLoopbackHost(self.host));
         }
         self.check_resources()?;
-        let new_state = |access_key: &str, file: &str| -> Result<AppState, EmulatorError> {
+        let new_state = |access_key: &str,
+                         file: &str|
+         -> Result<(AppState, Vec<NewEventSubscription>), EmulatorError> {
             let state = match &self.data_dir {
                 Some(dir) => AppState::persisted(
                     access_key,
@@ -408,16 +410,21 @@ impl EmulatorBuilder {
                 )?,
             };
             state.rate_limits().set(self.rate_limits);
-            state.events().restore().map_err(EmulatorError::DataDir)?;
-            Ok(state)
+            let restored = state.events().restore().map_err(EmulatorError::DataDir)?;
+            Ok((state, restored))
         };
-        let state = new_state(&self.access_key, MAIN_DATABASE_FILE)?;
+        let (state, restored) = new_state(&self.access_key, MAIN_DATABASE_FILE)?;
         let mut extra_states = Vec::new();
         for (name, key) in &self.resources {
             let file = format!("resource-{name}.sqlite3");
-            extra_states.push((name.clone(), new_state(key, &file)?));
+            extra_states.push((name.clone(), new_state(key, &file)?.0));
         }
+        // A subscription given again at each start (`--event-subscription`
+        // with `--data-dir`) is the stored one, not one more.
         for subscription in self.event_subscriptions {
+            if restored.contains(&subscription) {
+                continue;
+            }
             state
                 .events()
                 .subscribe(subscription)
@@ -613,7 +620,7 @@ impl EmulatorResource {
     /// ```no_run
     /// # async fn run(emulator: acs_chat_emulator::Emulator) {
     /// let contoso = emulator.resource("contoso").expect("configured");
-    /// contoso.state().reset();
+    /// contoso.state().reset().expect("cleared");
     /// # }
     /// ```
     pub fn state(&self) -> &AppState {
@@ -714,7 +721,7 @@ impl Emulator {
     /// ```no_run
     /// # async fn run() -> Result<(), acs_chat_emulator::EmulatorError> {
     /// let emulator = acs_chat_emulator::Emulator::start().await?;
-    /// emulator.state().reset(); // clears users, threads, faults and subscriptions
+    /// emulator.state().reset().expect("cleared"); // users, threads, faults, subscriptions
     /// # Ok(()) }
     /// ```
     pub fn state(&self) -> &AppState {

@@ -208,13 +208,8 @@ impl AppState {
     }
 
     /// Clears all state: users, faults, and whatever reset hooks clear (in
-    /// the database too).
-    pub fn reset(&self) {
-        if let Some(db) = &self.inner.database {
-            if let Err(err) = db.clear() {
-                tracing::error!(%err, "the database could not be cleared");
-            }
-        }
+    /// the database too: an error if that fails).
+    pub fn reset(&self) -> Result<(), PersistError> {
         self.inner.identities.clear();
         self.inner.faults.clear();
         self.inner.events.clear();
@@ -223,6 +218,11 @@ impl AppState {
         let hooks: Vec<ResetHook> = lock(&self.inner.reset_hooks).clone();
         for hook in hooks {
             hook();
+        }
+        // The database last, so no save of the old state lands after it.
+        match &self.inner.database {
+            Some(db) => db.clear(),
+            None => Ok(()),
         }
     }
 }
@@ -244,7 +244,7 @@ mod tests {
             seen.fetch_add(1, Ordering::SeqCst);
         });
         state.identities().create().expect("in memory");
-        state.reset();
+        state.reset().expect("in memory");
         assert!(state.identities().is_empty());
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }

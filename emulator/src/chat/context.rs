@@ -38,9 +38,12 @@ impl FromRequestParts<AppState> for ChatCall {
         let query = parts.uri.query().map(str::to_owned);
         check_api_version(query.as_deref(), CHAT_API_VERSIONS)?;
         if let Some((operation, thread)) = chat_operation(&parts.method, parts.uri.path()) {
+            // `19:…` and `19%3A…` name the same thread: one budget.
+            let thread =
+                thread.map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy());
             state
                 .rate_limits()
-                .check(operation, &user.user_id, thread)
+                .check(operation, &user.user_id, thread.as_deref())
                 .map_err(ApiError::too_many_requests)?;
         }
         Ok(Self {

@@ -78,7 +78,7 @@ impl ChatStore {
             let messages = database.messages(&id)?;
             let thread = ThreadState::restore(&header, &messages)
                 .map_err(|err| undecodable(&database, &format!("thread {id}"), err))?;
-            store.insert(thread)?;
+            store.insert(thread, None)?;
         }
         for (key, json) in database.all(Table::Repeatability)? {
             let stored: StoredCreate = serde_json::from_str(&json)
@@ -95,13 +95,41 @@ impl ChatStore {
     /// Stores what changed in `thread` since it was last saved (nothing
     /// without a database). Call with the thread locked.
     pub(crate) fn save(&self, thread: &mut ThreadState) -> Result<(), PersistError> {
+        self.save_with(thread, None)
+    }
+
+    /// [`save`](Self::save), with the `repeatability-request-id` record of
+    /// a new thread in the same transaction. What changed stays marked
+    /// unsaved unless the commit succeeds.
+    fn save_with(
+        &self,
+        thread: &mut ThreadState,
+        repeatability: Option<(&str, &str, &StoredCreate)>,
+    ) -> Result<(), PersistError> {
         let Some(database) = &self.database else {
             return Ok(());
         };
         let stored = thread
             .unsaved()
             .map_err(|err| undecodable(database, "a thread", err))?;
-        database.put_thread(&thread.id, stored.header.as_deref(), &stored.messages)
+        let record = match repeatability {
+            Some((creator, key, created)) => Some((
+                format!("{creator}\n{key}"),
+                serde_json::to_string(created)
+                    .map_err(|err| undecodable(database, "a repeatability record", err))?,
+            )),
+            None => None,
+        };
+        database.put_thread(
+            &thread.id,
+            stored.header.as_deref(),
+            &stored.messages,
+            record
+                .as_ref()
+                .map(|(key, json)| (Table::Repeatability, key.as_str(), json.as_str())),
+        )?;
+        thread.mark_saved();
+        Ok(())
     }
 
     fn shard(&self, thread_id: &str) -> &RwLock<HashMap<String, ThreadHandle>> {
@@ -117,9 +145,15 @@ impl ChatStore {
         read(self.shard(thread_id)).get(thread_id).cloned()
     }
 
-    /// Stores a new thread and indexes its members.
-    pub(crate) fn insert(&self, mut thread: ThreadState) -> Result<ThreadHandle, PersistError> {
-        self.save(&mut thread)?;
+    /// Stores a new thread (with its `repeatability-request-id` record
+    /// `(creator, key, answer)`, in one transaction) and indexes its
+    /// members.
+    pub(crate) fn insert(
+        &self,
+        mut thread: ThreadState,
+        repeatability: Option<(&str, &str, &StoredCreate)>,
+    ) -> Result<ThreadHandle, PersistError> {
+        self.save_with(&mut thread, repeatability)?;
         let id = thread.id.clone();
         let members: Vec<String> = thread.listed_for().cloned().collect();
         let handle = Arc::new(Mutex::new(thread));
@@ -168,7 +202,7 @@ impl ChatStore {
     /// Runs `create` unless `(creator, key)` was seen, in which case the
     /// first answer is returned. Concurrent requests with the same key wait
     /// for each other, so exactly one thread is created.
-    pub(crate) fn create_once<E: From<PersistError>>(
+    pub(crate) fn create_once<E>(
         &self,
         creator: &str,
         key: &str,
@@ -179,12 +213,8 @@ impl ChatStore {
         if let Some(first) = seen.get(&entry) {
             return Ok(first.clone());
         }
+        // `create` stores the record with the thread (see `insert`).
         let created = create()?;
-        if let Some(database) = &self.database {
-            let json = serde_json::to_string(&created)
-                .map_err(|err| undecodable(database, "a repeatability record", err))?;
-            database.put(Table::Repeatability, &format!("{creator}\n{key}"), &json)?;
-        }
         seen.insert(entry, created.clone());
         Ok(created)
     }
@@ -236,8 +266,8 @@ mod tests {
     #[test]
     fn insert_index_remove_clear() {
         let store = ChatStore::default();
-        store.insert(thread("a", "u1")).expect("in memory");
-        store.insert(thread("b", "u1")).expect("in memory");
+        store.insert(thread("a", "u1"), None).expect("in memory");
+        store.insert(thread("b", "u1"), None).expect("in memory");
         assert_eq!(store.threads_of("u1").len(), 2);
         store.index_members("a", &["u2".to_owned()]);
         assert_eq!(store.threads_of("u2").len(), 1);

@@ -592,16 +592,16 @@ impl ThreadState {
     }
 
     /// The header (if it changed) and the messages changed since the last
-    /// call, to store.
+    /// [`mark_saved`](Self::mark_saved), to store.
     pub(crate) fn unsaved(&mut self) -> serde_json::Result<StoredThread> {
-        let header = if std::mem::take(&mut self.header_changed) {
+        let header = if self.header_changed {
             Some(self.header_json()?)
         } else {
             None
         };
-        let mut indexes = std::mem::take(&mut self.unsaved);
-        indexes.sort_unstable();
-        indexes.dedup();
+        self.unsaved.sort_unstable();
+        self.unsaved.dedup();
+        let indexes = self.unsaved.clone();
         let mut messages = Vec::with_capacity(indexes.len());
         for index in indexes {
             if let Some(message) = self.messages.get(index) {
@@ -609,6 +609,12 @@ impl ThreadState {
             }
         }
         Ok(StoredThread { header, messages })
+    }
+
+    /// What [`unsaved`](Self::unsaved) gave is stored: forget it.
+    pub(crate) fn mark_saved(&mut self) {
+        self.header_changed = false;
+        self.unsaved.clear();
     }
 
     fn header_json(&self) -> serde_json::Result<String> {

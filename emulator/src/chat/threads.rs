@@ -153,7 +153,10 @@ pub(crate) async fn create(
             )),
             invalid_participants: invalid,
         };
-        let thread_id = thread.id.clone();
+        let stored = StoredCreate {
+            thread_id: thread.id.clone(),
+            result,
+        };
         let activity = call
             .events()
             .is_active()
@@ -161,9 +164,14 @@ pub(crate) async fn create(
                 thread: ThreadSnapshot::of(&thread),
                 by: call.user.clone(),
             });
-        store.insert(thread)?;
+        // The thread and its repeatability record are stored together: a
+        // create acknowledged or not, never half.
+        let record = repeatability
+            .as_deref()
+            .map(|key| (call.user.as_str(), key, &stored));
+        store.insert(thread, record)?;
         emit(call.events(), activity);
-        Ok::<_, ApiError>(StoredCreate { thread_id, result })
+        Ok::<_, ApiError>(stored)
     };
     let stored = match &repeatability {
         Some(key) => store.create_once(&call.user, key, create)?,
@@ -317,9 +325,10 @@ pub(crate) async fn delete(
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let activity = with_thread(&store, &id, &call.user, |thread| {
-        thread.deleted = true;
+        // Stored first: a thread whose deletion was not stored stays.
         let members: Vec<String> = thread.listed_for().cloned().collect();
         store.remove(&id, &members)?;
+        thread.deleted = true;
         Ok(call
             .events()
             .is_active()

@@ -51,7 +51,7 @@ async fn delete_subscription(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if state.events().unsubscribe(&id) {
+    if state.events().unsubscribe(&id)? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(

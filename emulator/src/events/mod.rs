@@ -125,9 +125,10 @@ impl EventHub {
     /// Starts delivering to the subscriptions stored in the database (they
     /// passed their validation handshake when they were made), keeping
     /// their ids.
-    pub(crate) fn restore(&self) -> Result<(), PersistError> {
+    pub(crate) fn restore(&self) -> Result<Vec<NewEventSubscription>, PersistError> {
+        let mut restored = Vec::new();
         let Some(database) = &self.database else {
-            return Ok(());
+            return Ok(restored);
         };
         for (id, json) in database.all(Table::Subscriptions)? {
             let unusable = |reason: String| PersistError::Unusable {
@@ -142,10 +143,12 @@ impl EventHub {
                 .unwrap_or(0);
             self.next_id
                 .fetch_max(number.saturating_add(1), Ordering::AcqRel);
-            let subscription = Arc::new(Subscription::new(id.clone(), new).map_err(unusable)?);
+            let subscription =
+                Arc::new(Subscription::new(id.clone(), new.clone()).map_err(unusable)?);
             self.start(subscription);
+            restored.push(new);
         }
-        Ok(())
+        Ok(restored)
     }
 
     fn start(&self, subscription: Arc<Subscription>) {
@@ -197,17 +200,16 @@ impl EventHub {
     }
 
     /// Removes a subscription (events already queued are still delivered).
-    pub fn unsubscribe(&self, id: &str) -> bool {
+    pub fn unsubscribe(&self, id: &str) -> Result<bool, PersistError> {
+        // Stored first: a removal that was not stored does not happen.
         if let Some(database) = &self.database {
-            if let Err(err) = database.delete(Table::Subscriptions, id) {
-                tracing::error!(%err, "a deleted event subscription is still stored");
-            }
+            database.delete(Table::Subscriptions, id)?;
         }
         let mut slots = write(&self.slots);
         let before = slots.len();
         slots.retain(|slot| slot.subscription.id != id);
         self.active.store(!slots.is_empty(), Ordering::Release);
-        slots.len() != before
+        Ok(slots.len() != before)
     }
 
     /// Every subscription, secrets masked.
