@@ -782,4 +782,9 @@ async fn deletes_and_removals_are_idempotent() {
     assert_eq!(never.status, 204, "{}", never.text);
     let gone = chat.get(&alice, &format!("/chat/threads/{t}")).await;
     assert_error(&gone, 404, "NotFound");
+    // An id that was never the shape of a thread id: 404, not 204.
+    let malformed = chat
+        .call(&alice, Method::DELETE, "/chat/threads/null%2Cnull", None)
+        .await;
+    assert_error(&malformed, 404, "NotFound");
 }

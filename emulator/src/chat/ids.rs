@@ -46,6 +46,19 @@ pub(crate) fn check_thread_id(id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Whether `id` has the shape of the service's thread ids:
+/// `19:<letters, digits, '_', '.', '-'>@thread.v2`.
+pub(crate) fn has_thread_id_shape(id: &str) -> bool {
+    id.strip_prefix("19:")
+        .and_then(|rest| rest.strip_suffix("@thread.v2"))
+        .is_some_and(|inner| {
+            !inner.is_empty()
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        })
+}
+
 /// Parses a message id taken from the path: decimal digits only (the
 /// service's ids are epoch milliseconds).
 pub(crate) fn parse_message_id(id: &str) -> Result<u64, ApiError> {

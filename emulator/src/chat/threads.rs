@@ -25,7 +25,7 @@ use super::context::{set_location, ChatCall};
 use super::errors::bad_request;
 use super::events::{emit, ChatActivity, ThreadSnapshot};
 use super::identifiers::{identify, resource_of, Identified};
-use super::ids::{new_thread_id, now_millis, printable, truncate_to_seconds};
+use super::ids::{has_thread_id_shape, new_thread_id, now_millis, printable, truncate_to_seconds};
 use super::paging::{encode_token, invalid_sync_state, parse_query, sync_link};
 use super::store::{ChatStore, StoredCreate};
 use super::thread_state::{NewThread, ParticipantRecord, ThreadState};
@@ -318,9 +318,12 @@ pub(crate) async fn delete(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = thread_id(path)?;
-    let gone = store
-        .get(&id)
-        .is_none_or(|handle| crate::sync::lock(&handle).deleted);
+    // Only a thread id of the service's shape: anything else was never a
+    // thread and answers 404 as before.
+    let gone = has_thread_id_shape(&id)
+        && store
+            .get(&id)
+            .is_none_or(|handle| crate::sync::lock(&handle).deleted);
     if gone {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
