@@ -22,8 +22,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use acs_chat::{ChatThreadClient, ErrorKind, Metadata, RetryOptions};
-use acs_chat_emulator::{Emulator, FaultConfig};
-use common::TestBed;
+use acs_chat_emulator::FaultConfig;
+use common::{set_faults, TestBed};
 use futures::StreamExt;
 
 const OPERATIONS: usize = 10_000;
@@ -51,16 +51,6 @@ fn fault_mix(total: f64, seed: u64) -> FaultConfig {
         path_prefix: Some("/chat".to_owned()),
         ..FaultConfig::default()
     }
-}
-
-async fn set_faults(emulator: &Emulator, config: &FaultConfig) {
-    let response = reqwest::Client::new()
-        .post(format!("{}admin/faults", emulator.endpoint()))
-        .json(config)
-        .send()
-        .await
-        .expect("admin faults");
-    assert!(response.status().is_success(), "{}", response.status());
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use acs_chat::{ErrorKind, RetryOptions};
-use acs_chat_emulator::{Emulator, FaultConfig};
-use common::TestBed;
+use acs_chat_emulator::FaultConfig;
+use common::{set_faults, TestBed};
 use futures::{StreamExt, TryStreamExt};
 
 const SENDS: usize = 2_000;
@@ -27,16 +27,6 @@ fn faults(rate429: f64, rate503: f64, drop_before: f64, drop_after: f64) -> Faul
         path_prefix: Some("/chat".to_string()),
         ..FaultConfig::default()
     }
-}
-
-async fn set_faults(emulator: &Emulator, config: &FaultConfig) {
-    let response = reqwest::Client::new()
-        .post(format!("{}admin/faults", emulator.endpoint()))
-        .json(config)
-        .send()
-        .await
-        .expect("admin faults");
-    assert!(response.status().is_success(), "{}", response.status());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -74,3 +74,14 @@ impl TestUser {
         self.chat.get_chat_thread_client(id)
     }
 }
+
+/// Sets the emulator's fault injection through its admin route.
+pub async fn set_faults(emulator: &Emulator, config: &acs_chat_emulator::FaultConfig) {
+    let response = reqwest::Client::new()
+        .post(format!("{}admin/faults", emulator.endpoint()))
+        .json(config)
+        .send()
+        .await
+        .expect("admin faults");
+    assert!(response.status().is_success(), "{}", response.status());
+}
