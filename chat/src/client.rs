@@ -2,185 +2,25 @@
 //! thread client uses.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use acs_chat_rest::routes;
 use acs_chat_rest::types as wire;
-use futures::future::BoxFuture;
-use serde::de::DeserializeOwned;
+use reqwest::header::HeaderValue;
 
 use crate::credential::CommunicationTokenCredential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::models::{
     ChatParticipant, ChatRetentionPolicy, ChatThreadItem, CreateChatThreadResult, Metadata,
 };
-use crate::pager::{trusted_next_link, Page, PageFetcher, PageRequest, Pager};
-use crate::policy::{call, from_transport, refused_by_policy, FacadePolicy};
-use crate::retry::{self, Idempotency, RetryOptions};
+use crate::pager::Pager;
+use crate::pipeline::{check_id, Pipeline};
+use crate::policy::raw_client_policy;
+use crate::request::request_future;
+use crate::retry::RetryOptions;
 use crate::thread::ChatThreadClient;
 use crate::wire as convert;
-
-/// Makes a request builder awaitable: `.await` runs its `send`.
-macro_rules! request_future {
-    ($builder:ty => $output:ty) => {
-        impl std::future::IntoFuture for $builder {
-            type Output = $crate::error::Result<$output>;
-            type IntoFuture = futures::future::BoxFuture<'static, Self::Output>;
-
-            fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
-            }
-        }
-    };
-}
-pub(crate) use request_future;
-
-/// What every client of one endpoint shares.
-pub(crate) struct ClientCore {
-    pub(crate) raw: acs_chat_rest::Client,
-    pub(crate) endpoint: reqwest::Url,
-    pub(crate) retry: RetryOptions,
-    /// The configured time limit of one attempt.
-    pub(crate) try_timeout: Duration,
-}
-
-/// A raw list response: its items and its `nextLink`.
-pub(crate) trait WireCollection: DeserializeOwned + Send + 'static {
-    type Item;
-    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
-}
-
-macro_rules! wire_collection {
-    ($($collection:ident => $item:ident),* $(,)?) => {$(
-        impl WireCollection for wire::$collection {
-            type Item = wire::$item;
-            fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
-                (self.value, self.next_link)
-            }
-        }
-    )*};
-}
-
-wire_collection! {
-    ChatThreadsItemCollection => ChatThreadItem,
-    ChatMessagesCollection => ChatMessage,
-    ChatParticipantsCollection => ChatParticipant,
-    ChatMessageReadReceiptsCollection => ChatMessageReadReceipt,
-}
-
-/// A page of facade items from a raw collection.
-pub(crate) fn page_of<C: WireCollection, T>(collection: C, convert: fn(C::Item) -> T) -> Page<T> {
-    let (items, next_link) = collection.into_parts();
-    Page {
-        items: items.into_iter().map(convert).collect(),
-        continuation_token: next_link,
-    }
-}
-
-impl ClientCore {
-    /// Runs `attempt` with this client's retry options.
-    pub(crate) async fn with_retries<T, F, Fut>(
-        &self,
-        operation: &'static str,
-        thread_id: Option<&str>,
-        idempotency: Idempotency,
-        attempt: F,
-    ) -> Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T>>,
-    {
-        retry::run(&self.retry, operation, thread_id, idempotency, attempt).await
-    }
-
-    /// Fetches the page at a `nextLink` of `operation`, with retries, if the
-    /// link points at this client's endpoint.
-    pub(crate) async fn next_page<C: WireCollection>(
-        &self,
-        operation: &'static str,
-        thread_id: Option<&str>,
-        next_link: &str,
-    ) -> Result<C> {
-        let url = trusted_next_link(&self.endpoint, next_link)?;
-        self.with_retries(operation, thread_id, Idempotency::Idempotent, || async {
-            let response = match self.raw.get_next_page(operation, url.clone()).await {
-                Ok(response) => response,
-                Err(acs_chat_rest::Error::CommunicationError(e)) => return Err(from_transport(e)),
-                Err(acs_chat_rest::Error::Custom(message)) => {
-                    return Err(refused_by_policy(message))
-                }
-                Err(other) => return Err(Error::new(ErrorKind::Refused, other.to_string())),
-            };
-            let status = response.status().as_u16();
-            // Headers only matter to explain an error.
-            let headers = (status >= 400).then(|| response.headers().clone());
-            let body = response.bytes().await.map_err(from_transport)?;
-            if let Some(headers) = headers {
-                return Err(Error::from_response(status, &headers, &body));
-            }
-            serde_json::from_slice(&body)
-                .map_err(|e| Error::decode("a page of results could not be decoded", e))
-        })
-        .await
-    }
-
-    /// A pager whose first page comes from `first` and later ones from `nextLink`s.
-    pub(crate) fn pager<C, T, F>(
-        self: &Arc<Self>,
-        operation: &'static str,
-        thread_id: Option<String>,
-        first: F,
-        convert: fn(C::Item) -> T,
-    ) -> Pager<T>
-    where
-        C: WireCollection,
-        T: Send + 'static,
-        F: for<'a> Fn(
-                &'a ClientCore,
-                &'a str,
-                &'a crate::pager::WireListOptions,
-            ) -> BoxFuture<'a, Result<C>>
-            + Send
-            + Sync
-            + 'static,
-    {
-        let core = self.clone();
-        let first = Arc::new(first);
-        let fetch: PageFetcher<T> = Arc::new(move |request| {
-            let core = core.clone();
-            let first = first.clone();
-            let thread_id = thread_id.clone();
-            Box::pin(async move {
-                let thread = thread_id.as_deref();
-                let collection = match request {
-                    PageRequest::First(options) => {
-                        let options = options.check()?;
-                        core.with_retries(operation, thread, Idempotency::Idempotent, || {
-                            first(&core, thread.unwrap_or(""), &options)
-                        })
-                        .await?
-                    }
-                    PageRequest::Next(link) => {
-                        core.next_page::<C>(operation, thread, &link).await?
-                    }
-                };
-                Ok(page_of(collection, convert))
-            })
-        });
-        Pager::new(fetch)
-    }
-}
-
-/// Rejects ids that are empty or would change the request path.
-pub(crate) fn check_id(what: &str, id: &str) -> Result<()> {
-    if id.trim().is_empty() || id == "." || id == ".." {
-        return Err(Error::invalid_argument(format!(
-            "{what} must not be empty, `.` or `..`"
-        )));
-    }
-    Ok(())
-}
 
 /// Options of a [`ChatClient`].
 ///
@@ -306,19 +146,30 @@ impl ChatClientBuilder {
             None => crate::transport::default_http_client(&endpoint, self.timeout)?,
         };
         let user_agent = crate::transport::user_agent(self.user_agent.as_deref());
+        // What the raw client's policy sends: ours, then the raw crate's product.
+        let full_user_agent = HeaderValue::try_from(format!(
+            "{user_agent} {}",
+            acs_chat_rest::USER_AGENT_PRODUCT
+        ))
+        .map_err(|_| Error::invalid_argument("the user agent is not a valid header value"))?;
         let base_url = endpoint.as_str().trim_end_matches('/').to_string();
         let raw = acs_chat_rest::Client::new_with_client(
             &base_url,
             http,
-            acs_chat_rest::ClientState::new(FacadePolicy::new(self.credential, &user_agent)),
+            acs_chat_rest::ClientState::new(raw_client_policy(
+                self.credential.clone(),
+                &user_agent,
+            )),
         );
         Ok(ChatClient {
-            core: Arc::new(ClientCore {
+            core: Arc::new(Pipeline::new(
                 raw,
                 endpoint,
-                retry: self.retry,
-                try_timeout: self.timeout,
-            }),
+                self.retry,
+                self.timeout,
+                self.credential,
+                full_user_agent,
+            )),
         })
     }
 }
@@ -339,7 +190,7 @@ impl ChatClientBuilder {
 /// ```
 #[derive(Clone)]
 pub struct ChatClient {
-    core: Arc<ClientCore>,
+    core: Arc<Pipeline>,
 }
 
 impl std::fmt::Debug for ChatClient {
@@ -464,14 +315,11 @@ impl ChatClient {
     /// ```
     pub fn list_chat_threads(&self) -> Pager<ChatThreadItem> {
         self.core.pager(
-            "list_chat_threads",
+            routes::LIST_CHAT_THREADS,
             None,
-            |core, _, options| {
-                Box::pin(call(core.raw.list_chat_threads(
-                    options.max_page_size,
-                    options.start_time.as_ref(),
-                )))
-            },
+            Box::new(|raw, _, options| {
+                Box::pin(raw.list_chat_threads(options.max_page_size, options.start_time.as_ref()))
+            }),
             convert::thread_item_from_wire,
         )
     }
@@ -496,19 +344,10 @@ impl ChatClient {
     pub async fn delete_chat_thread(&self, thread_id: impl AsRef<str>) -> Result<()> {
         let thread_id = thread_id.as_ref();
         check_id("the thread id", thread_id)?;
-        let maybe_done = std::sync::atomic::AtomicBool::new(false);
         self.core
-            .with_retries(
-                "delete_chat_thread",
-                Some(thread_id),
-                Idempotency::Idempotent,
-                || {
-                    retry::already_deleted_is_success(
-                        &maybe_done,
-                        call(self.core.raw.delete_chat_thread(thread_id)),
-                    )
-                },
-            )
+            .remove(routes::DELETE_CHAT_THREAD, Some(thread_id), |raw, _| {
+                Box::pin(raw.delete_chat_thread(thread_id))
+            })
             .await
     }
 
@@ -556,7 +395,7 @@ impl Pager<ChatThreadItem> {
 /// A pending [`ChatClient::create_chat_thread`]: set options, then `.await`.
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateChatThread {
-    core: Arc<ClientCore>,
+    core: Arc<Pipeline>,
     topic: String,
     participants: Vec<ChatParticipant>,
     idempotency_token: Option<String>,
@@ -671,10 +510,11 @@ impl CreateChatThread {
                 .map(convert::retention_to_wire),
             topic: self.topic,
         };
-        let core = &self.core;
-        let result = core
-            .with_retries("create_chat_thread", None, Idempotency::Idempotent, || {
-                call(core.raw.create_chat_thread(Some(&token), &body))
+        let (token, body) = (&token, &body);
+        let result = self
+            .core
+            .call(routes::CREATE_CHAT_THREAD, None, |raw, _| {
+                Box::pin(raw.create_chat_thread(Some(token), body))
             })
             .await?;
         let thread = result.chat_thread.ok_or_else(|| {

@@ -50,6 +50,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, Engine as _, GeneralPurpose, GeneralPurposeConfig};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::future::{BoxFuture, FutureExt, Shared};
+use reqwest::header::HeaderValue;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -322,6 +323,9 @@ struct Flight {
 
 struct State {
     token: Option<AccessToken>,
+    /// `Bearer <token>` of a token handed out before: checked against
+    /// `token` on every read, so a replaced token is never sent by mistake.
+    bearer: Option<HeaderValue>,
     flight: Option<Flight>,
     next_flight_id: u64,
 }
@@ -340,6 +344,17 @@ struct Inner {
 }
 
 impl Inner {
+    /// The kept `Bearer` value, if it is the current token's and that token
+    /// has more than `window` of lifetime left.
+    fn cached_bearer(&self, window: TimeDelta) -> Option<HeaderValue> {
+        let now = self.clock.now();
+        let state = lock(&self.state);
+        let token = state.token.as_ref()?;
+        let header = state.bearer.as_ref()?;
+        let current = header.as_bytes().strip_prefix(b"Bearer ") == Some(token.token().as_bytes());
+        (current && now < minus(token.expires_on, window)).then(|| header.clone())
+    }
+
     /// Returns a token with more than `window` of lifetime left, refreshing
     /// if needed. Both `get_token` and the background task come through here.
     async fn obtain(self: &Arc<Self>, window: TimeDelta) -> Result<AccessToken> {
@@ -711,6 +726,7 @@ impl CommunicationTokenCredential {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
                     token,
+                    bearer: None,
                     flight: None,
                     next_flight_id: 0,
                 }),
@@ -758,6 +774,32 @@ impl CommunicationTokenCredential {
     pub async fn get_token(&self) -> Result<AccessToken> {
         self.inner.ensure_proactive_task();
         self.inner.obtain(ON_DEMAND_REFRESH_WINDOW).await
+    }
+
+    /// `Authorization: Bearer <token>` for a request, marked sensitive. The
+    /// value is kept per token, so while a token is valid a request costs a
+    /// reference count instead of a copy and a format.
+    pub(crate) async fn bearer_header(&self) -> Result<HeaderValue> {
+        self.inner.ensure_proactive_task();
+        if let Some(header) = self.inner.cached_bearer(ON_DEMAND_REFRESH_WINDOW) {
+            return Ok(header);
+        }
+        // Boxed: the refresh path is rare, and its future would otherwise
+        // make every request's future larger.
+        let token = Box::pin(self.inner.obtain(ON_DEMAND_REFRESH_WINDOW)).await?;
+        let mut header =
+            HeaderValue::try_from(format!("Bearer {}", token.token())).map_err(|_| {
+                Error::credential(
+                    "the access token contains characters not allowed in a header",
+                    None,
+                )
+            })?;
+        header.set_sensitive(true);
+        let mut state = lock(&self.inner.state);
+        if state.token.as_ref() == Some(&token) {
+            state.bearer = Some(header.clone());
+        }
+        Ok(header)
     }
 }
 

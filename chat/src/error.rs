@@ -288,7 +288,7 @@ impl Error {
             service_error,
             client_request_id: header("x-ms-client-request-id"),
             ms_cv: header("ms-cv"),
-            retry_after: crate::retry::retry_after(headers),
+            retry_after: retry_after(headers),
             source: None,
         }))
     }
@@ -430,7 +430,7 @@ impl Error {
             ErrorKind::Service => self
                 .0
                 .status
-                .is_some_and(|status| crate::retry::is_retryable_status(status.as_u16())),
+                .is_some_and(|status| is_retryable_status(status.as_u16())),
             ErrorKind::Connection | ErrorKind::Transport => true,
             _ => false,
         }
@@ -445,6 +445,35 @@ impl Error {
     pub fn is_credential(&self) -> bool {
         self.0.kind == ErrorKind::Credential
     }
+}
+
+/// Whether a status is worth retrying.
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 502 | 503 | 504)
+}
+
+/// The wait the service asked for: `retry-after-ms`, `x-ms-retry-after-ms`
+/// (milliseconds), or `Retry-After` (seconds or an HTTP date).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
+        if let Some(ms) = header(name).and_then(|v| v.trim().parse::<f64>().ok()) {
+            if ms.is_finite() && ms >= 0.0 {
+                // Too large for a `Duration` (`1e300`): as long as possible;
+                // the retry loop gives up on waits beyond `max_delay`.
+                return Some(Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX));
+            }
+        }
+    }
+    let value = header("retry-after")?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 impl fmt::Debug for Error {
@@ -493,6 +522,8 @@ impl std::error::Error for Error {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn error_text_never_quotes_a_success_body_or_a_jwt() {
         let jwt =
@@ -550,7 +581,59 @@ mod tests {
         assert_eq!(super::redact_jwts(""), "");
     }
 
-    use super::*;
+    #[test]
+    fn retry_after_reads_every_header_form() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert("x-ms-retry-after-ms", "250".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
+        headers.insert("retry-after-ms", "1500".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(1500)));
+
+        let mut dated = HeaderMap::new();
+        let later = std::time::SystemTime::now() + Duration::from_secs(30);
+        dated.insert(
+            "retry-after",
+            httpdate::fmt_http_date(later).parse().unwrap(),
+        );
+        let wait = retry_after(&dated).unwrap();
+        assert!(
+            wait > Duration::from_secs(27) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+
+        let mut junk = HeaderMap::new();
+        junk.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&junk), None);
+    }
+
+    #[test]
+    fn hostile_retry_after_values_never_panic() {
+        let cases = [
+            ("retry-after-ms", "1e300", Some(Duration::MAX)),
+            ("x-ms-retry-after-ms", "1e300", Some(Duration::MAX)),
+            ("retry-after-ms", "1e23", Some(Duration::MAX)),
+            ("retry-after-ms", "-5", None),
+            ("retry-after-ms", "NaN", None),
+            ("retry-after-ms", "inf", None),
+            ("retry-after-ms", "0x10", None),
+            ("retry-after", "-1", None),
+            ("retry-after", "1e300", None),
+            ("retry-after", "99999999999999999999999", None),
+            (
+                "retry-after",
+                "18446744073709551615",
+                Some(Duration::from_secs(u64::MAX)),
+            ),
+            ("retry-after", "Thu, 99 Foo 2026 99:99:99 GMT", None),
+        ];
+        for (name, value, expected) in cases {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, value.parse().unwrap());
+            assert_eq!(retry_after(&headers), expected, "{name}: {value}");
+        }
+    }
 
     #[test]
     fn error_responses_carry_status_code_details_and_request_ids() {

@@ -20,7 +20,7 @@ pub fn jwt_expiry(token: &str) -> bool {
 /// `retry-after-ms`, `x-ms-retry-after-ms` and `Retry-After`, as the retry
 /// policy reads them.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    crate::retry::retry_after(headers)
+    crate::error::retry_after(headers)
 }
 
 /// The endpoint and the URL the pager would follow for `next_link`, or

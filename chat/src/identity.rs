@@ -39,12 +39,15 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::client::request_future;
+use acs_chat_rest::OperationRoute;
+
 use crate::credential::AccessToken;
 use crate::error::{Error, ErrorKind, Result};
 use crate::identifier::CommunicationUserIdentifier;
-use crate::policy::from_transport;
-use crate::retry::{self, Idempotency, RetryOptions};
+use crate::pipeline::attempt::{Outcome, RequestId};
+use crate::pipeline::{self, convert};
+use crate::request::request_future;
+use crate::retry::{Removal, RetryOptions};
 
 /// The Identity api-version this client speaks.
 pub const IDENTITY_API_VERSION: &str = "2023-10-01";
@@ -847,8 +850,7 @@ impl CommunicationIdentityClient {
         let created: WireIdentityWithToken = self
             .core
             .send(
-                "create_user",
-                reqwest::Method::POST,
+                routes::CREATE_USER,
                 "identities",
                 Some(serde_json::json!({})),
                 201,
@@ -922,12 +924,7 @@ impl CommunicationIdentityClient {
     pub async fn revoke_tokens(&self, user: &CommunicationUserIdentifier) -> Result<()> {
         let path = format!("identities/{}/:revokeAccessTokens", user_segment(&user.id)?);
         self.core
-            .send_empty(
-                "revoke_tokens",
-                reqwest::Method::POST,
-                &path,
-                Some(serde_json::json!({})),
-            )
+            .send_empty(routes::REVOKE_TOKENS, &path, Some(serde_json::json!({})))
             .await
     }
 
@@ -944,9 +941,7 @@ impl CommunicationIdentityClient {
     /// ```
     pub async fn delete_user(&self, user: &CommunicationUserIdentifier) -> Result<()> {
         let path = format!("identities/{}", user_segment(&user.id)?);
-        self.core
-            .send_empty("delete_user", reqwest::Method::DELETE, &path, None)
-            .await
+        self.core.send_empty(routes::DELETE_USER, &path, None).await
     }
 
     /// Exchanges a Teams user's Microsoft Entra ID token for an ACS access
@@ -993,8 +988,7 @@ impl CommunicationIdentityClient {
         let token: WireAccessToken = self
             .core
             .send(
-                "get_token_for_teams_user",
-                reqwest::Method::POST,
+                routes::GET_TOKEN_FOR_TEAMS_USER,
                 "teamsUser/:exchangeAccessToken",
                 Some(body),
                 200,
@@ -1056,13 +1050,7 @@ impl CreateUserAndToken {
         }
         let created: WireIdentityWithToken = self
             .core
-            .send(
-                "create_user_and_token",
-                reqwest::Method::POST,
-                "identities",
-                Some(body),
-                201,
-            )
+            .send(routes::CREATE_USER_AND_TOKEN, "identities", Some(body), 201)
             .await?;
         let token = created.access_token.ok_or_else(|| {
             Error::new(
@@ -1141,7 +1129,7 @@ impl GetToken {
         }
         let token: WireAccessToken = self
             .core
-            .send("get_token", reqwest::Method::POST, &path, Some(body), 200)
+            .send(routes::GET_TOKEN, &path, Some(body), 200)
             .await?;
         Ok(token.into())
     }
@@ -1149,42 +1137,110 @@ impl GetToken {
 
 request_future!(GetToken => AccessToken);
 
+/// The Identity API's operations, described like the chat operations'
+/// generated routes, so that the one pipeline classifies their retries.
+mod routes {
+    use acs_chat_rest::OperationRoute;
+
+    const fn route(
+        operation_id: &'static str,
+        name: &'static str,
+        method: &'static str,
+        path: &'static str,
+        idempotent: bool,
+    ) -> OperationRoute {
+        OperationRoute {
+            operation_id,
+            name,
+            method,
+            path,
+            merge_patch: false,
+            idempotent,
+            repeatability_header: None,
+        }
+    }
+
+    /// Creates a user each time it is processed: never repeated once it may
+    /// have reached the service.
+    pub(super) const CREATE_USER: &OperationRoute = &route(
+        "CommunicationIdentity_Create",
+        "create_user",
+        "POST",
+        "/identities",
+        false,
+    );
+    pub(super) const CREATE_USER_AND_TOKEN: &OperationRoute = &route(
+        "CommunicationIdentity_Create",
+        "create_user_and_token",
+        "POST",
+        "/identities",
+        false,
+    );
+    pub(super) const DELETE_USER: &OperationRoute = &route(
+        "CommunicationIdentity_Delete",
+        "delete_user",
+        "DELETE",
+        "/identities/{id}",
+        true,
+    );
+    pub(super) const REVOKE_TOKENS: &OperationRoute = &route(
+        "CommunicationIdentity_RevokeAccessTokens",
+        "revoke_tokens",
+        "POST",
+        "/identities/{id}/:revokeAccessTokens",
+        true,
+    );
+    /// Issuing a second token for the same user does no harm.
+    pub(super) const GET_TOKEN: &OperationRoute = &route(
+        "CommunicationIdentity_IssueAccessToken",
+        "get_token",
+        "POST",
+        "/identities/{id}/:issueAccessToken",
+        true,
+    );
+    pub(super) const GET_TOKEN_FOR_TEAMS_USER: &OperationRoute = &route(
+        "CommunicationIdentity_ExchangeTeamsUserAccessToken",
+        "get_token_for_teams_user",
+        "POST",
+        "/teamsUser/:exchangeAccessToken",
+        true,
+    );
+}
+
 impl IdentityCore {
     async fn send<T: serde::de::DeserializeOwned>(
         &self,
-        operation: &'static str,
-        method: reqwest::Method,
+        route: &'static OperationRoute,
         path: &str,
         body: Option<serde_json::Value>,
         expected_status: u16,
     ) -> Result<T> {
-        let bytes = self
-            .execute(operation, method, path, body, expected_status)
-            .await?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| Error::decode("the Identity service's response could not be decoded", e))
+        let bytes = self.execute(route, path, body, expected_status).await?;
+        convert::decode(&bytes, "the Identity service's response")
     }
 
     async fn send_empty(
         &self,
-        operation: &'static str,
-        method: reqwest::Method,
+        route: &'static OperationRoute,
         path: &str,
         body: Option<serde_json::Value>,
     ) -> Result<()> {
-        self.execute(operation, method, path, body, 204)
-            .await
-            .map(|_| ())
+        self.execute(route, path, body, 204).await.map(|_| ())
     }
 
+    /// One request through the pipeline's retry loop: signed afresh for
+    /// every attempt, its response converted like a chat operation's. A
+    /// delete answered 404 after an attempt whose answer was lost was done
+    /// by that attempt.
     async fn execute(
         &self,
-        operation: &'static str,
-        method: reqwest::Method,
+        route: &'static OperationRoute,
         path: &str,
         body: Option<serde_json::Value>,
         expected_status: u16,
     ) -> Result<bytes::Bytes> {
+        let method = reqwest::Method::from_bytes(route.method.as_bytes())
+            .map_err(|e| Error::invalid_argument(format!("invalid method: {e}")))?;
         let mut url = self
             .endpoint
             .join(path)
@@ -1196,58 +1252,40 @@ impl IdentityCore {
                 .map_err(|e| Error::invalid_argument(format!("unserializable body: {e}")))?,
             None => Vec::new(),
         };
-        // `POST /identities` creates a user each time it is processed: it is
-        // retried only when the request provably was not sent. A delete
-        // answered 404 after an attempt whose answer was lost was done by it.
-        let creates_a_user = method == reqwest::Method::POST && path == "identities";
-        let is_delete = method == reqwest::Method::DELETE;
-        let idempotency = if creates_a_user {
-            Idempotency::NotIdempotent
-        } else {
-            Idempotency::Idempotent
-        };
         let (method, url, body) = (&method, &url, &body);
-        let maybe_done = std::sync::atomic::AtomicBool::new(false);
-        retry::run(&self.retry, operation, None, idempotency, || {
-            let attempt = async {
-                let request_id = uuid::Uuid::new_v4().to_string();
-                let auth = self.auth.headers(method.as_str(), url, body).await?;
-                let mut request = self
-                    .http
-                    .request(method.clone(), url.clone())
-                    .headers(auth)
-                    .header("x-ms-client-request-id", &request_id)
-                    .header(reqwest::header::USER_AGENT, self.user_agent.clone());
-                if !body.is_empty() {
-                    request = request
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(body.clone());
-                }
-                // The attempt's span (`acs_chat.request`) carries the request id
-                // and status, as the chat client's do.
-                let span = tracing::Span::current();
-                span.record("request_id", request_id.as_str());
-                let response = request.send().await.map_err(from_transport)?;
-                let status = response.status().as_u16();
-                span.record("status", status);
-                let headers = response.headers().clone();
-                let bytes = response.bytes().await.map_err(from_transport)?;
-                if status != expected_status {
-                    return Err(Error::from_response(status, &headers, &bytes)
-                        .with_client_request_id(Some(request_id)));
-                }
-                Ok(bytes)
+        let attempt = |request_id: RequestId| async move {
+            let auth = match self.auth.headers(method.as_str(), url, body).await {
+                Ok(auth) => auth,
+                Err(error) => return Outcome::unsent(error),
             };
-            let maybe_done = &maybe_done;
-            async move {
-                if is_delete {
-                    retry::already_deleted_is_success(maybe_done, attempt).await
-                } else {
-                    attempt.await
-                }
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .headers(auth)
+                .header("x-ms-client-request-id", request_id.header().clone())
+                .header(reqwest::header::USER_AGENT, self.user_agent.clone());
+            if !body.is_empty() {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
             }
-        })
-        .await
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(error) => return Outcome::unsent(convert::from_transport(error)),
+            };
+            let status = Some(response.status());
+            Outcome {
+                result: convert::read_response(response, expected_status).await,
+                status,
+            }
+        };
+        if route.method == "DELETE" {
+            let mut removal = Removal::default();
+            let settle = |outcome| removal.settle(outcome);
+            pipeline::run(&self.retry, route, None, settle, attempt).await
+        } else {
+            pipeline::run(&self.retry, route, None, std::convert::identity, attempt).await
+        }
     }
 }
 

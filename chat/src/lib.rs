@@ -46,7 +46,9 @@ pub mod identifier;
 pub mod identity;
 mod models;
 mod pager;
+mod pipeline;
 mod policy;
+mod request;
 mod retry;
 mod sync;
 mod thread;
@@ -55,6 +57,7 @@ mod transport;
 #[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
 pub mod webhook;
 mod wire;
+mod wire_serde;
 
 /// The raw REST client (the `acs-chat-rest` crate), as [`ChatClient::raw`]
 /// returns it: its wire types and `Error` need no extra dependency.

@@ -180,19 +180,6 @@ pub enum ChatRetentionPolicy {
     Unknown(String),
 }
 
-impl serde::Serialize for ChatRetentionPolicy {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::wire::retention_to_wire(self).serialize(serializer)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ChatRetentionPolicy {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let wire = acs_chat_rest::types::ChatRetentionPolicy::deserialize(deserializer)?;
-        Ok(crate::wire::retention_from_wire(wire))
-    }
-}
-
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ChatRetentionPolicy {
     fn schema_name() -> std::borrow::Cow<'static, str> {

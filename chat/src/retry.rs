@@ -1,14 +1,9 @@
-//! Retries: which failures are retried, how long to wait, and the loop that
-//! runs each attempt afresh (rebuilding and re-signing the request).
+//! Retries: which failures are retried and how long to wait in between. The
+//! loop that runs the attempts is the pipeline's.
 
-use std::future::Future;
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
-use tracing::Instrument;
-
 use crate::error::{Error, ErrorKind, Result};
-use crate::policy::AttemptScope;
 
 /// How failed requests are retried.
 ///
@@ -134,62 +129,43 @@ impl RetryOptions {
     pub(crate) fn retries(&self) -> u32 {
         self.max_retries
     }
-}
 
-/// Whether a status is worth retrying.
-pub(crate) fn is_retryable_status(status: u16) -> bool {
-    matches!(status, 408 | 429 | 502 | 503 | 504)
-}
-
-/// The wait the service asked for: `retry-after-ms`, `x-ms-retry-after-ms`
-/// (milliseconds), or `Retry-After` (seconds or an HTTP date).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
-        if let Some(ms) = header(name).and_then(|v| v.trim().parse::<f64>().ok()) {
-            if ms.is_finite() && ms >= 0.0 {
-                // Too large for a `Duration` (`1e300`): as long as possible;
-                // the retry loop gives up on waits beyond `max_delay`.
-                return Some(Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX));
-            }
-        }
+    /// The longest wait a retry may take.
+    pub(crate) fn max_delay_limit(&self) -> Duration {
+        self.max_delay
     }
-    let value = header("retry-after")?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(
-        date.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
 }
 
-/// One attempt of a delete. A 404 after an earlier attempt that may have
-/// been processed (its answer was lost: a timeout, a dropped connection,
-/// 408, 500, 502 or 504) means that attempt deleted it: a success. After
-/// attempts that provably did nothing (429, 503, no connection) a 404 is
-/// still an error. `maybe_done` carries that across the attempts.
-pub(crate) async fn already_deleted_is_success<T: Default>(
-    maybe_done: &std::sync::atomic::AtomicBool,
-    attempt: impl Future<Output = Result<T>>,
-) -> Result<T> {
-    use std::sync::atomic::Ordering;
-    let earlier_maybe_done = maybe_done.load(Ordering::Acquire);
-    match attempt.await {
-        Err(error) if earlier_maybe_done && error.is_not_found() => {
-            tracing::info!("404 after an attempt whose answer was lost: that attempt deleted it");
-            Ok(T::default())
-        }
-        Err(error) => {
-            // Only a retried failure leads to another attempt, and every
-            // retried failure but these may have been processed.
-            if !provably_not_processed(&error) {
-                maybe_done.store(true, Ordering::Release);
+/// What the attempts of a removal (a delete, or removing a participant)
+/// learned so far. A 404 after an earlier attempt that may have been
+/// processed (its answer was lost: a timeout, a dropped connection, 408, 500,
+/// 502 or 504) means that attempt removed it: a success. After attempts that
+/// provably did nothing (429, 503, no connection) a 404 is still an error.
+#[derive(Debug, Default)]
+pub(crate) struct Removal {
+    maybe_done: bool,
+}
+
+impl Removal {
+    /// The outcome of one attempt, given what the earlier ones did.
+    pub(crate) fn settle<T: Default>(&mut self, outcome: Result<T>) -> Result<T> {
+        match outcome {
+            Err(error) if self.maybe_done && error.is_not_found() => {
+                tracing::info!(
+                    "404 after an attempt whose answer was lost: that attempt removed it"
+                );
+                Ok(T::default())
             }
-            Err(error)
+            Err(error) => {
+                // Only a retried failure leads to another attempt, and every
+                // retried failure but these may have been processed.
+                if !provably_not_processed(&error) {
+                    self.maybe_done = true;
+                }
+                Err(error)
+            }
+            ok => ok,
         }
-        ok => ok,
     }
 }
 
@@ -203,193 +179,34 @@ fn provably_not_processed(error: &Error) -> bool {
     }
 }
 
-/// Whether an operation may be repeated after it possibly reached the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Idempotency {
-    /// Reads, deletes, updates, and creates with a repeatability id.
-    Idempotent,
-    /// Sending a message: the service has no idempotency key for it, so it is
-    /// retried only when the request provably did not reach the service.
-    NotIdempotent,
-}
-
 /// What to do with a failed attempt.
 #[derive(Debug, PartialEq)]
-enum Verdict {
+pub(crate) enum Verdict {
     Retry,
     GiveUp,
     /// A non-idempotent request may have been processed: report that.
     OutcomeUnknown,
 }
 
-fn verdict(error: &Error, idempotency: Idempotency) -> Verdict {
+/// The verdict on `error` for an operation that is `idempotent` (its route
+/// says whether the service may process it twice).
+pub(crate) fn verdict(error: &Error, idempotent: bool) -> Verdict {
     if provably_not_processed(error) {
         return Verdict::Retry;
     }
     if !error.is_retryable() {
         return Verdict::GiveUp;
     }
-    match idempotency {
-        Idempotency::Idempotent => Verdict::Retry,
-        Idempotency::NotIdempotent => Verdict::OutcomeUnknown,
-    }
-}
-
-/// Runs `attempt` until it succeeds, fails for good, or the retries run out,
-/// inside one `acs_chat.operation` span (operation, thread id, attempts,
-/// outcome). Each attempt is a fresh call (a new request, signed again)
-/// inside its own `acs_chat.request` span, a child of the operation's.
-pub(crate) async fn run<T, F, Fut>(
-    options: &RetryOptions,
-    operation: &'static str,
-    thread_id: Option<&str>,
-    idempotency: Idempotency,
-    attempt: F,
-) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    let span = tracing::info_span!(
-        "acs_chat.operation",
-        operation,
-        thread_id = thread_id.unwrap_or(""),
-        attempts = tracing::field::Empty,
-        outcome = tracing::field::Empty,
-    );
-    let result = run_attempts(options, operation, thread_id, idempotency, attempt, &span)
-        .instrument(span.clone())
-        .await;
-    match &result {
-        Ok(_) => span.record("outcome", "ok"),
-        Err(error) => span.record("outcome", tracing::field::display(error.kind())),
-    };
-    result
-}
-
-async fn run_attempts<T, F, Fut>(
-    options: &RetryOptions,
-    operation: &'static str,
-    thread_id: Option<&str>,
-    idempotency: Idempotency,
-    mut attempt: F,
-    operation_span: &tracing::Span,
-) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    let mut retry = 0u32;
-    loop {
-        operation_span.record("attempts", retry + 1);
-        let span = tracing::info_span!(
-            parent: operation_span,
-            "acs_chat.request",
-            operation,
-            thread_id = thread_id.unwrap_or(""),
-            attempt = retry + 1,
-            status = tracing::field::Empty,
-            request_id = tracing::field::Empty,
-        );
-        let scope = AttemptScope::new();
-        let started = std::time::Instant::now();
-        let outcome = scope.run(attempt()).instrument(span.clone()).await;
-        if let Some(id) = scope.client_request_id() {
-            span.record("request_id", id.as_str());
-        }
-        if let Some(status) = scope.status() {
-            span.record("status", status);
-        }
-        // One event per attempt, so that `RUST_LOG=acs_chat=debug` lists the
-        // requests (the span's fields say which).
-        tracing::debug!(
-            parent: &span,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            ok = outcome.is_ok(),
-            "request done"
-        );
-        let error = match outcome {
-            Ok(value) => return Ok(value),
-            Err(error) => error.with_client_request_id(scope.client_request_id()),
-        };
-        let verdict = verdict(&error, idempotency);
-        if verdict == Verdict::OutcomeUnknown {
-            tracing::warn!(parent: &span, %error, "not retried: the outcome is unknown");
-            return Err(error.into_outcome_unknown(operation));
-        }
-        if verdict == Verdict::GiveUp || retry >= options.max_retries {
-            return Err(error);
-        }
-        retry += 1;
-        let wait = error
-            .retry_after()
-            .unwrap_or_else(|| options.backoff(retry));
-        if wait > options.max_delay {
-            tracing::warn!(parent: &span, ?wait, "the service asked to wait longer than max_delay");
-            return Err(error);
-        }
-        tracing::info!(parent: &span, %error, ?wait, "retrying");
-        tokio::time::sleep(wait).await;
+    if idempotent {
+        Verdict::Retry
+    } else {
+        Verdict::OutcomeUnknown
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_reads_every_header_form() {
-        let mut headers = HeaderMap::new();
-        headers.insert("retry-after", "7".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        headers.insert("x-ms-retry-after-ms", "250".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
-        headers.insert("retry-after-ms", "1500".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(Duration::from_millis(1500)));
-
-        let mut dated = HeaderMap::new();
-        let later = std::time::SystemTime::now() + Duration::from_secs(30);
-        dated.insert(
-            "retry-after",
-            httpdate::fmt_http_date(later).parse().unwrap(),
-        );
-        let wait = retry_after(&dated).unwrap();
-        assert!(
-            wait > Duration::from_secs(27) && wait <= Duration::from_secs(30),
-            "{wait:?}"
-        );
-
-        let mut junk = HeaderMap::new();
-        junk.insert("retry-after", "soon".parse().unwrap());
-        assert_eq!(retry_after(&junk), None);
-    }
-
-    #[test]
-    fn hostile_retry_after_values_never_panic() {
-        let cases = [
-            ("retry-after-ms", "1e300", Some(Duration::MAX)),
-            ("x-ms-retry-after-ms", "1e300", Some(Duration::MAX)),
-            ("retry-after-ms", "1e23", Some(Duration::MAX)),
-            ("retry-after-ms", "-5", None),
-            ("retry-after-ms", "NaN", None),
-            ("retry-after-ms", "inf", None),
-            ("retry-after-ms", "0x10", None),
-            ("retry-after", "-1", None),
-            ("retry-after", "1e300", None),
-            ("retry-after", "99999999999999999999999", None),
-            (
-                "retry-after",
-                "18446744073709551615",
-                Some(Duration::from_secs(u64::MAX)),
-            ),
-            ("retry-after", "Thu, 99 Foo 2026 99:99:99 GMT", None),
-        ];
-        for (name, value, expected) in cases {
-            let mut headers = HeaderMap::new();
-            headers.insert(name, value.parse().unwrap());
-            assert_eq!(retry_after(&headers), expected, "{name}: {value}");
-        }
-    }
 
     #[test]
     fn backoff_with_huge_configured_delays_never_panics() {
@@ -418,29 +235,30 @@ mod tests {
     }
 
     fn service(status: u16) -> Error {
-        Error::from_response(status, &HeaderMap::new(), b"")
+        Error::from_response(status, &reqwest::header::HeaderMap::new(), b"")
     }
 
     #[test]
     fn sends_are_retried_only_when_provably_not_processed() {
-        use Idempotency::*;
+        const NOT_IDEMPOTENT: bool = false;
+        const IDEMPOTENT: bool = true;
         let connect = Error::new(ErrorKind::Connection, "refused");
         let timeout = Error::new(ErrorKind::Transport, "timed out");
-        assert_eq!(verdict(&connect, NotIdempotent), Verdict::Retry);
-        assert_eq!(verdict(&service(429), NotIdempotent), Verdict::Retry);
-        assert_eq!(verdict(&service(503), NotIdempotent), Verdict::Retry);
-        assert_eq!(verdict(&timeout, NotIdempotent), Verdict::OutcomeUnknown);
+        assert_eq!(verdict(&connect, NOT_IDEMPOTENT), Verdict::Retry);
+        assert_eq!(verdict(&service(429), NOT_IDEMPOTENT), Verdict::Retry);
+        assert_eq!(verdict(&service(503), NOT_IDEMPOTENT), Verdict::Retry);
+        assert_eq!(verdict(&timeout, NOT_IDEMPOTENT), Verdict::OutcomeUnknown);
         assert_eq!(
-            verdict(&service(502), NotIdempotent),
+            verdict(&service(502), NOT_IDEMPOTENT),
             Verdict::OutcomeUnknown
         );
         assert_eq!(
-            verdict(&service(504), NotIdempotent),
+            verdict(&service(504), NOT_IDEMPOTENT),
             Verdict::OutcomeUnknown
         );
-        assert_eq!(verdict(&service(400), NotIdempotent), Verdict::GiveUp);
-        assert_eq!(verdict(&timeout, Idempotent), Verdict::Retry);
-        assert_eq!(verdict(&service(502), Idempotent), Verdict::Retry);
-        assert_eq!(verdict(&service(404), Idempotent), Verdict::GiveUp);
+        assert_eq!(verdict(&service(400), NOT_IDEMPOTENT), Verdict::GiveUp);
+        assert_eq!(verdict(&timeout, IDEMPOTENT), Verdict::Retry);
+        assert_eq!(verdict(&service(502), IDEMPOTENT), Verdict::Retry);
+        assert_eq!(verdict(&service(404), IDEMPOTENT), Verdict::GiveUp);
     }
 }

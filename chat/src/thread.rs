@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use acs_chat_rest::types as wire;
 
-use crate::client::{check_id, request_future, ClientCore};
+use acs_chat_rest::routes;
+
 use crate::error::{Error, Result};
 use crate::exactly_once::{self, CLIENT_MESSAGE_ID_KEY};
 use crate::identifier::CommunicationIdentifier;
@@ -14,8 +15,8 @@ use crate::models::{
     ChatThreadProperties, FailedParticipant, Metadata, SendChatMessageResult,
 };
 use crate::pager::Pager;
-use crate::policy::call;
-use crate::retry::{self, Idempotency};
+use crate::pipeline::{check_id, Pipeline};
+use crate::request::request_future;
 use crate::wire as convert;
 
 /// The service's limit on a message's content (28 KB).
@@ -39,7 +40,7 @@ const MAX_CONTENT_BYTES: usize = 28 * 1024;
 /// ```
 #[derive(Clone)]
 pub struct ChatThreadClient {
-    core: Arc<ClientCore>,
+    core: Arc<Pipeline>,
     thread_id: String,
 }
 
@@ -52,7 +53,7 @@ impl std::fmt::Debug for ChatThreadClient {
 }
 
 impl ChatThreadClient {
-    pub(crate) fn new(core: Arc<ClientCore>, thread_id: String) -> Self {
+    pub(crate) fn new(core: Arc<Pipeline>, thread_id: String) -> Self {
         Self { core, thread_id }
     }
 
@@ -86,11 +87,10 @@ impl ChatThreadClient {
         let thread_id = self.checked_thread_id()?;
         let thread = self
             .core
-            .with_retries(
-                "get_chat_thread_properties",
+            .call(
+                routes::GET_CHAT_THREAD_PROPERTIES,
                 Some(thread_id),
-                Idempotency::Idempotent,
-                || call(self.core.raw.get_chat_thread_properties(thread_id)),
+                |raw, _| Box::pin(raw.get_chat_thread_properties(thread_id)),
             )
             .await?;
         Ok(convert::thread_from_wire(thread))
@@ -164,12 +164,9 @@ impl ChatThreadClient {
         check_id("the message id", message_id)?;
         let message = self
             .core
-            .with_retries(
-                "get_chat_message",
-                Some(thread_id),
-                Idempotency::Idempotent,
-                || call(self.core.raw.get_chat_message(thread_id, message_id)),
-            )
+            .call(routes::GET_CHAT_MESSAGE, Some(thread_id), |raw, _| {
+                Box::pin(raw.get_chat_message(thread_id, message_id))
+            })
             .await?;
         Ok(convert::message_from_wire(message))
     }
@@ -189,19 +186,15 @@ impl ChatThreadClient {
     /// ```
     pub fn list_messages(&self) -> Pager<ChatMessage> {
         self.core.pager(
-            "list_chat_messages",
+            routes::LIST_CHAT_MESSAGES,
             Some(self.thread_id.clone()),
-            |core, thread_id, options| {
-                Box::pin(async move {
-                    check_id("the thread id", thread_id)?;
-                    call(core.raw.list_chat_messages(
-                        thread_id,
-                        options.max_page_size,
-                        options.start_time.as_ref(),
-                    ))
-                    .await
-                })
-            },
+            Box::new(|raw, thread_id, options| {
+                Box::pin(raw.list_chat_messages(
+                    thread_id,
+                    options.max_page_size,
+                    options.start_time.as_ref(),
+                ))
+            }),
             convert::message_from_wire,
         )
     }
@@ -239,19 +232,10 @@ impl ChatThreadClient {
         let thread_id = self.checked_thread_id()?;
         let message_id = message_id.as_ref();
         check_id("the message id", message_id)?;
-        let maybe_done = std::sync::atomic::AtomicBool::new(false);
         self.core
-            .with_retries(
-                "delete_chat_message",
-                Some(thread_id),
-                Idempotency::Idempotent,
-                || {
-                    retry::already_deleted_is_success(
-                        &maybe_done,
-                        call(self.core.raw.delete_chat_message(thread_id, message_id)),
-                    )
-                },
-            )
+            .remove(routes::DELETE_CHAT_MESSAGE, Some(thread_id), |raw, _| {
+                Box::pin(raw.delete_chat_message(thread_id, message_id))
+            })
             .await
     }
 
@@ -270,19 +254,11 @@ impl ChatThreadClient {
     /// ```
     pub fn list_participants(&self) -> Pager<ChatParticipant> {
         self.core.pager(
-            "list_chat_participants",
+            routes::LIST_CHAT_PARTICIPANTS,
             Some(self.thread_id.clone()),
-            |core, thread_id, options| {
-                Box::pin(async move {
-                    check_id("the thread id", thread_id)?;
-                    call(core.raw.list_chat_participants(
-                        thread_id,
-                        options.max_page_size,
-                        options.skip,
-                    ))
-                    .await
-                })
-            },
+            Box::new(|raw, thread_id, options| {
+                Box::pin(raw.list_chat_participants(thread_id, options.max_page_size, options.skip))
+            }),
             convert::participant_from_wire,
         )
     }
@@ -317,12 +293,9 @@ impl ChatThreadClient {
         };
         let result = self
             .core
-            .with_retries(
-                "add_chat_participants",
-                Some(thread_id),
-                Idempotency::Idempotent,
-                || call(self.core.raw.add_chat_participants(thread_id, &body)),
-            )
+            .call(routes::ADD_CHAT_PARTICIPANTS, Some(thread_id), |raw, _| {
+                Box::pin(raw.add_chat_participants(thread_id, &body))
+            })
             .await?;
         Ok(convert::pair_participant_errors(
             &participants,
@@ -352,18 +325,11 @@ impl ChatThreadClient {
             ));
         }
         let body = convert::identifier_to_wire(identifier);
-        let maybe_done = std::sync::atomic::AtomicBool::new(false);
         self.core
-            .with_retries(
-                "remove_chat_participant",
+            .remove(
+                routes::REMOVE_CHAT_PARTICIPANT,
                 Some(thread_id),
-                Idempotency::Idempotent,
-                || {
-                    retry::already_deleted_is_success(
-                        &maybe_done,
-                        call(self.core.raw.remove_chat_participant(thread_id, &body)),
-                    )
-                },
+                |raw, _| Box::pin(raw.remove_chat_participant(thread_id, &body)),
             )
             .await
     }
@@ -404,12 +370,9 @@ impl ChatThreadClient {
             chat_message_id: message_id.to_string(),
         };
         self.core
-            .with_retries(
-                "send_chat_read_receipt",
-                Some(thread_id),
-                Idempotency::Idempotent,
-                || call(self.core.raw.send_chat_read_receipt(thread_id, &body)),
-            )
+            .call(routes::SEND_CHAT_READ_RECEIPT, Some(thread_id), |raw, _| {
+                Box::pin(raw.send_chat_read_receipt(thread_id, &body))
+            })
             .await
     }
 
@@ -427,19 +390,15 @@ impl ChatThreadClient {
     /// ```
     pub fn list_read_receipts(&self) -> Pager<ChatMessageReadReceipt> {
         self.core.pager(
-            "list_chat_read_receipts",
+            routes::LIST_CHAT_READ_RECEIPTS,
             Some(self.thread_id.clone()),
-            |core, thread_id, options| {
-                Box::pin(async move {
-                    check_id("the thread id", thread_id)?;
-                    call(core.raw.list_chat_read_receipts(
-                        thread_id,
-                        options.max_page_size,
-                        options.skip,
-                    ))
-                    .await
-                })
-            },
+            Box::new(|raw, thread_id, options| {
+                Box::pin(raw.list_chat_read_receipts(
+                    thread_id,
+                    options.max_page_size,
+                    options.skip,
+                ))
+            }),
             convert::read_receipt_from_wire,
         )
     }
@@ -578,11 +537,10 @@ impl UpdateProperties {
             topic: self.topic,
         };
         let core = &self.thread.core;
-        core.with_retries(
-            "update_chat_thread_properties",
+        core.call(
+            routes::UPDATE_CHAT_THREAD_PROPERTIES,
             Some(thread_id),
-            Idempotency::Idempotent,
-            || call(core.raw.update_chat_thread_properties(thread_id, &body)),
+            |raw, _| Box::pin(raw.update_chat_thread_properties(thread_id, &body)),
         )
         .await
     }
@@ -739,12 +697,9 @@ impl SendMessage {
         let core = &self.thread.core;
         let send_once = || async {
             let result = core
-                .with_retries(
-                    "send_chat_message",
-                    Some(thread_id),
-                    Idempotency::NotIdempotent,
-                    || call(core.raw.send_chat_message(thread_id, &body)),
-                )
+                .call(routes::SEND_CHAT_MESSAGE, Some(thread_id), |raw, _| {
+                    Box::pin(raw.send_chat_message(thread_id, &body))
+                })
                 .await?;
             Ok(SendChatMessageResult { id: result.id })
         };
@@ -824,12 +779,9 @@ impl UpdateMessage {
         };
         let core = &self.thread.core;
         let message_id = self.message_id.as_str();
-        core.with_retries(
-            "update_chat_message",
-            Some(thread_id),
-            Idempotency::Idempotent,
-            || call(core.raw.update_chat_message(thread_id, message_id, &body)),
-        )
+        core.call(routes::UPDATE_CHAT_MESSAGE, Some(thread_id), |raw, _| {
+            Box::pin(raw.update_chat_message(thread_id, message_id, &body))
+        })
         .await
     }
 }
@@ -869,11 +821,10 @@ impl SendTypingNotification {
             sender_display_name: self.sender_display_name,
         };
         let core = &self.thread.core;
-        core.with_retries(
-            "send_typing_notification",
+        core.call(
+            routes::SEND_TYPING_NOTIFICATION,
             Some(thread_id),
-            Idempotency::Idempotent,
-            || call(core.raw.send_typing_notification(thread_id, &body)),
+            |raw, _| Box::pin(raw.send_typing_notification(thread_id, &body)),
         )
         .await
     }

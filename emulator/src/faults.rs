@@ -36,7 +36,8 @@
 //! injected (concurrent requests draw in arrival order).
 
 use std::future::Future as _;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -47,7 +48,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::connection::ConnectionControl;
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::sync::lock;
 
 /// Upper bound for `latencyMs` (one minute).
@@ -155,6 +155,11 @@ impl FaultConfig {
         Ok(())
     }
 
+    /// Whether this configuration changes any request.
+    fn is_active(&self) -> bool {
+        self.latency_ms > 0 || self.any_rate()
+    }
+
     fn any_rate(&self) -> bool {
         self.rate429 > 0.0
             || self.rate503 > 0.0
@@ -201,6 +206,9 @@ struct Inner {
 /// The live fault configuration plus its seeded random generator.
 pub struct FaultState {
     inner: Mutex<Inner>,
+    /// Whether the configuration does anything: read without the lock, so
+    /// that requests of an emulator without faults never contend for it.
+    active: AtomicBool,
 }
 
 impl std::fmt::Debug for FaultState {
@@ -222,6 +230,7 @@ impl FaultState {
     pub fn new(config: FaultConfig) -> Self {
         let rng = fastrand::Rng::with_seed(config.seed);
         Self {
+            active: AtomicBool::new(config.is_active()),
             inner: Mutex::new(Inner { config, rng }),
         }
     }
@@ -236,6 +245,7 @@ impl FaultState {
         config.validate()?;
         let mut inner = lock(&self.inner);
         inner.rng = fastrand::Rng::with_seed(config.seed);
+        self.active.store(config.is_active(), Ordering::Release);
         inner.config = config;
         Ok(())
     }
@@ -245,16 +255,20 @@ impl FaultState {
         let mut inner = lock(&self.inner);
         inner.config = FaultConfig::default();
         inner.rng = fastrand::Rng::with_seed(0);
+        self.active.store(false, Ordering::Release);
     }
 
     /// Decides the fate of a request to `path`.
     pub fn decide(&self, path: &str) -> FaultDecision {
-        let mut inner = lock(&self.inner);
-        let config = &inner.config;
         let pass = FaultDecision {
             latency: Duration::ZERO,
             action: FaultAction::Pass,
         };
+        if !self.active.load(Ordering::Acquire) {
+            return pass;
+        }
+        let mut inner = lock(&self.inner);
+        let config = &inner.config;
         if let Some(prefix) = &config.path_prefix {
             if !path.starts_with(prefix.as_str()) {
                 return pass;
@@ -289,8 +303,12 @@ impl FaultState {
 }
 
 /// Middleware applying [`FaultState::decide`] to each request.
-pub async fn fault_middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let decision = state.faults().decide(req.uri().path());
+pub async fn fault_middleware(
+    State(faults): State<Arc<FaultState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let decision = faults.decide(req.uri().path());
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }

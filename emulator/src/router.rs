@@ -60,7 +60,7 @@ pub fn app(state: AppState, options: AppOptions) -> Router {
         spec = spec.merge(extra);
     }
     let mut app = spec.layer(middleware::from_fn_with_state(
-        state.clone(),
+        state.faults_handle(),
         fault_middleware,
     ));
     if options.admin {

@@ -25,7 +25,7 @@ type ResetHook = Arc<dyn Fn() + Send + Sync>;
 struct Inner {
     keys: Keys,
     identities: IdentityStore,
-    faults: FaultState,
+    faults: Arc<FaultState>,
     events: EventHub,
     rate_limits: RateLimiter,
     database: Option<Arc<Database>>,
@@ -145,7 +145,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 keys,
                 identities,
-                faults: FaultState::new(faults),
+                faults: Arc::new(FaultState::new(faults)),
                 events,
                 rate_limits: RateLimiter::default(),
                 database,
@@ -169,6 +169,11 @@ impl AppState {
     /// Fault injection settings.
     pub fn faults(&self) -> &FaultState {
         &self.inner.faults
+    }
+
+    /// The fault settings, shared (the fault layer holds them).
+    pub fn faults_handle(&self) -> Arc<FaultState> {
+        Arc::clone(&self.inner.faults)
     }
 
     /// Event subscriptions and deliveries.

@@ -41,7 +41,8 @@
     clippy::pedantic,
     unused_imports,
     irrefutable_let_patterns,
-    mismatched_lifetime_syntaxes
+    mismatched_lifetime_syntaxes,
+    unused_mut
 )]
 // Formatted by prettyplease in `cargo xtask codegen`; rustfmt must leave it
 // byte-identical so that `--check` stays meaningful.
@@ -81,7 +82,9 @@ pub const CLIENT_REQUEST_ID_HEADER: &str = "x-ms-client-request-id";
 /// The `User-Agent` product of this crate.
 pub const USER_AGENT_PRODUCT: &str = concat!("acs-chat-rest/", env!("CARGO_PKG_VERSION"));
 
-/// Method and path template of one operation of the description.
+/// Method and path template of one operation of the description, and how
+/// its requests may be repeated. One constant per operation is generated in
+/// [`routes`] (e.g. [`routes::SEND_CHAT_MESSAGE`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationRoute {
     /// The description's `operationId`, e.g. `CreateChatThread`.
@@ -95,21 +98,26 @@ pub struct OperationRoute {
     pub path: &'static str,
     /// Whether the body is a JSON merge patch (`application/merge-patch+json`).
     pub merge_patch: bool,
+    /// Whether the service may process a request of this operation twice
+    /// without a different outcome (GET, PUT, PATCH, DELETE; a POST with a
+    /// repeatability header or marked `x-acs-idempotent` in the description).
+    pub idempotent: bool,
+    /// The header whose value makes a repeated request return the first
+    /// one's result (`repeatability-request-id` of `CreateChatThread`).
+    pub repeatability_header: Option<&'static str>,
 }
 
 impl OperationRoute {
     /// The route of the operation with this `operationId` or method name.
     ///
     /// ```
-    /// use acs_chat_rest::OperationRoute;
+    /// use acs_chat_rest::{routes, OperationRoute};
     /// let route = OperationRoute::find("UpdateChatMessage").unwrap();
     /// assert!(route.merge_patch);
-    /// assert_eq!(OperationRoute::find("update_chat_message"), Some(route));
+    /// assert_eq!(OperationRoute::find("update_chat_message"), Some(routes::UPDATE_CHAT_MESSAGE));
     /// ```
     pub fn find(operation: &str) -> Option<&'static OperationRoute> {
-        OPERATION_ROUTES
-            .iter()
-            .find(|route| route.operation_id == operation || route.name == operation)
+        routes::named(operation)
     }
 
     /// Whether a path (relative to the endpoint) is exactly this route's
@@ -119,48 +127,74 @@ impl OperationRoute {
     /// changes the path; this check is what catches it.
     ///
     /// ```
-    /// let route = acs_chat_rest::OperationRoute::find("GetChatMessage").unwrap();
+    /// let route = acs_chat_rest::routes::GET_CHAT_MESSAGE;
     /// assert!(route.matches_path("/chat/threads/19:a@thread.v2/messages/1"));
     /// assert!(!route.matches_path("/chat/threads/messages/1"));
     /// assert!(!route.matches_path("/chat/threads//messages/1"));
     /// ```
     pub fn matches_path(&self, path: &str) -> bool {
-        let template: Vec<&str> = self.path.split('/').collect();
-        let actual: Vec<&str> = path.split('/').collect();
-        template.len() == actual.len()
-            && template.iter().zip(&actual).all(|(expected, segment)| {
-                if expected.starts_with('{') && expected.ends_with('}') {
-                    !segment.is_empty()
-                } else {
-                    expected == segment
+        let mut template = self.path.split('/');
+        let mut actual = path.split('/');
+        loop {
+            match (template.next(), actual.next()) {
+                (None, None) => return true,
+                (Some(expected), Some(segment)) => {
+                    let matched = if expected.starts_with('{') && expected.ends_with('}') {
+                        !segment.is_empty()
+                    } else {
+                        expected == segment
+                    };
+                    if !matched {
+                        return false;
+                    }
                 }
-            })
+                _ => return false,
+            }
+        }
     }
 
     /// Checks that `request` is this route's, relative to `base_url`, before it
     /// is sent. A base URL ending in `/` makes paths like `//chat/threads`:
     /// they are collapsed to the path the service expects.
+    ///
+    /// ```
+    /// let route = acs_chat_rest::routes::GET_CHAT_THREAD_PROPERTIES;
+    /// let base = "https://contoso.communication.azure.com";
+    /// let url = format!("{base}/chat/threads/19:a@thread.v2").parse()?;
+    /// let mut request = reqwest::Request::new(reqwest::Method::GET, url);
+    /// assert!(route.check_request(base, &mut request).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check_request(
         &self,
         base_url: &str,
         request: &mut reqwest::Request,
     ) -> Result<(), String> {
-        let base_path = reqwest::Url::parse(base_url)
-            .map(|url| url.path().trim_end_matches('/').to_string())
-            .unwrap_or_default();
-        let path = request.url().path().to_string();
+        self.check_request_under(&base_path(base_url), base_url, request)
+    }
+
+    /// [`check_request`](Self::check_request) with the base URL's path
+    /// already known (as [`ClientState`] keeps it): no parsing, no allocation
+    /// unless the path must be collapsed.
+    fn check_request_under(
+        &self,
+        base_path: &str,
+        base_url: &str,
+        request: &mut reqwest::Request,
+    ) -> Result<(), String> {
+        let path = request.url().path();
         // A path outside the endpoint's own (a nextLink elsewhere on the host)
         // is never this route's, whatever it ends with.
-        let Some(mut relative) = path.strip_prefix(base_path.as_str()) else {
+        let Some(relative) = path.strip_prefix(base_path) else {
             return Err(format!(
                 "refusing to send {} {path}: it is not under {base_url}",
                 request.method()
             ));
         };
-        if relative.starts_with("//") {
-            relative = &relative[1..];
-            let collapsed = format!("{base_path}{relative}");
+        if let Some(collapsed) = relative.strip_prefix('/').filter(|r| r.starts_with('/')) {
+            let collapsed = format!("{base_path}{collapsed}");
             request.url_mut().set_path(&collapsed);
+            return self.check_request_under(base_path, base_url, request);
         }
         if request.method().as_str() == self.method && self.matches_path(relative) {
             return Ok(());
@@ -173,6 +207,13 @@ impl OperationRoute {
             self.path
         ))
     }
+}
+
+/// The path of a base URL without its trailing `/` (empty for a bare host).
+fn base_path(base_url: &str) -> String {
+    reqwest::Url::parse(base_url)
+        .map(|url| url.path().trim_end_matches('/').to_string())
+        .unwrap_or_default()
 }
 
 /// Supplies the bearer token of a request. Called for every request, so an
@@ -294,6 +335,15 @@ pub fn is_loopback(url: &reqwest::Url) -> bool {
 
 /// Replaces any `api-version` in the query with [`API_VERSION`].
 pub fn set_api_version(url: &mut reqwest::Url) {
+    // A generated operation's URL has none: appending is all it needs.
+    if !url
+        .query()
+        .is_some_and(|query| query.contains("api-version"))
+    {
+        url.query_pairs_mut()
+            .append_pair("api-version", API_VERSION);
+        return;
+    }
     let others: Vec<(String, String)> = url
         .query_pairs()
         .filter(|(name, _)| name != "api-version")
@@ -305,6 +355,54 @@ pub fn set_api_version(url: &mut reqwest::Url) {
     query.append_pair("api-version", API_VERSION);
 }
 
+/// A request id (a random UUID) as a header value, encoded without an
+/// intermediate `String`.
+pub fn new_request_id() -> HeaderValue {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+    HeaderValue::from_str(id).unwrap_or_else(|_| HeaderValue::from_static("invalid-request-id"))
+}
+
+fn refuse_plain_http(url: &reqwest::Url) -> Result<(), String> {
+    if may_carry_credentials(url) {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to send a bearer token over {} to {}: use https \
+         (plain http is allowed only to loopback hosts)",
+        url.scheme(),
+        url.host_str().unwrap_or("")
+    ))
+}
+
+/// Sets what every request carries except its bearer token.
+fn stamp(
+    request: &mut reqwest::Request,
+    route: &OperationRoute,
+    user_agent: &HeaderValue,
+    request_id: Option<&HeaderValue>,
+) {
+    set_api_version(request.url_mut());
+    let headers = request.headers_mut();
+    if route.merge_patch {
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/merge-patch+json"),
+        );
+    }
+    headers.insert(USER_AGENT, user_agent.clone());
+    match request_id {
+        Some(id) => {
+            headers.insert(CLIENT_REQUEST_ID_HEADER, id.clone());
+        }
+        None => {
+            if !headers.contains_key(CLIENT_REQUEST_ID_HEADER) {
+                headers.insert(CLIENT_REQUEST_ID_HEADER, new_request_id());
+            }
+        }
+    }
+}
+
 impl RequestPolicy for StandardPolicy {
     fn prepare<'a>(
         &'a self,
@@ -312,31 +410,8 @@ impl RequestPolicy for StandardPolicy {
         route: &'static OperationRoute,
     ) -> BoxFuture<'a, Result<(), BoxError>> {
         Box::pin(async move {
-            if !may_carry_credentials(request.url()) {
-                return Err(format!(
-                    "refusing to send a bearer token over {} to {}: use https \
-                     (plain http is allowed only to loopback hosts)",
-                    request.url().scheme(),
-                    request.url().host_str().unwrap_or("")
-                )
-                .into());
-            }
-            set_api_version(request.url_mut());
-            let headers = request.headers_mut();
-            // progenitor also sends the version as an `api-version` header; ACS
-            // reads only the query parameter, so the header is dropped.
-            headers.remove("api-version");
-            if route.merge_patch {
-                headers.insert(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/merge-patch+json"),
-                );
-            }
-            headers.insert(USER_AGENT, self.user_agent.clone());
-            if !headers.contains_key(CLIENT_REQUEST_ID_HEADER) {
-                let id = uuid::Uuid::new_v4().to_string();
-                headers.insert(CLIENT_REQUEST_ID_HEADER, HeaderValue::try_from(id)?);
-            }
+            refuse_plain_http(request.url())?;
+            stamp(request, route, &self.user_agent, None);
             let token = self.token_source.token().await?;
             let mut authorization = HeaderValue::try_from(format!("Bearer {token}"))
                 .map_err(|_| "the access token contains characters not allowed in a header")?;
@@ -347,17 +422,143 @@ impl RequestPolicy for StandardPolicy {
     }
 }
 
-/// The state every generated [`Client`] carries: its request policy.
+/// The status and (for an error, 400 and up) the headers of a response, as
+/// an [`Attempt`] records them before the body is decoded.
+#[derive(Debug, Clone)]
+pub struct ResponseHead {
+    /// The HTTP status.
+    pub status: reqwest::StatusCode,
+    /// The headers of an error response; empty for a success (copying them
+    /// would be waste: only an error is explained by them).
+    pub headers: reqwest::header::HeaderMap,
+}
+
+/// One attempt of one request, settled by the caller before it is sent: its
+/// bearer header, request id and user agent. A [`Client`] made with
+/// [`Client::for_attempt`] sends with these instead of asking its policy,
+/// and records the response's [`ResponseHead`] here, so that a caller with
+/// its own retries and credential (the `acs-chat` facade) learns what the
+/// attempt did without any ambient state.
+///
+/// ```
+/// use acs_chat_rest::{new_request_id, Attempt, Client, ClientState};
+/// use reqwest::header::HeaderValue;
+///
+/// let shared = Client::new("https://contoso.communication.azure.com", ClientState::with_token("t"));
+/// let attempt = Attempt::new(
+///     HeaderValue::from_static("Bearer <token>"),
+///     new_request_id(),
+///     HeaderValue::from_static("my-app/1.0"),
+/// );
+/// let client = shared.for_attempt(attempt);
+/// assert!(client.attempt().unwrap().response().is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    authorization: HeaderValue,
+    request_id: HeaderValue,
+    user_agent: HeaderValue,
+    response: std::sync::OnceLock<ResponseHead>,
+}
+
+impl Attempt {
+    /// An attempt sending `authorization` (the whole `Bearer <token>` value,
+    /// marked sensitive here), `request_id` and `user_agent`.
+    ///
+    /// ```
+    /// use acs_chat_rest::{new_request_id, Attempt};
+    /// use reqwest::header::HeaderValue;
+    ///
+    /// let attempt = Attempt::new(
+    ///     HeaderValue::from_static("Bearer <token>"),
+    ///     new_request_id(),
+    ///     HeaderValue::from_static("my-app/1.0"),
+    /// );
+    /// assert_eq!(attempt.request_id().len(), 36);
+    /// ```
+    pub fn new(
+        mut authorization: HeaderValue,
+        request_id: HeaderValue,
+        user_agent: HeaderValue,
+    ) -> Self {
+        authorization.set_sensitive(true);
+        Self {
+            authorization,
+            request_id,
+            user_agent,
+            response: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The `x-ms-client-request-id` the attempt sends.
+    ///
+    /// ```
+    /// # use acs_chat_rest::{Attempt};
+    /// # use reqwest::header::HeaderValue;
+    /// let attempt = Attempt::new(
+    ///     HeaderValue::from_static("Bearer t"),
+    ///     HeaderValue::from_static("4f1c1b7e-0000-4000-8000-000000000000"),
+    ///     HeaderValue::from_static("my-app/1.0"),
+    /// );
+    /// assert_eq!(attempt.request_id(), "4f1c1b7e-0000-4000-8000-000000000000");
+    /// ```
+    pub fn request_id(&self) -> &str {
+        // Only a visible-ASCII value can be a header value made from a UUID;
+        // one given otherwise reads as empty.
+        self.request_id.to_str().unwrap_or_default()
+    }
+
+    /// What came back, once a response arrived (before its body was read).
+    ///
+    /// ```
+    /// # use acs_chat_rest::{new_request_id, Attempt};
+    /// # use reqwest::header::HeaderValue;
+    /// let attempt = Attempt::new(HeaderValue::from_static("Bearer t"), new_request_id(), HeaderValue::from_static("a/1"));
+    /// assert!(attempt.response().is_none());
+    /// ```
+    pub fn response(&self) -> Option<&ResponseHead> {
+        self.response.get()
+    }
+
+    fn record(&self, outcome: &Result<reqwest::Response, reqwest::Error>) {
+        if let Ok(response) = outcome {
+            let status = response.status();
+            let headers = if status.as_u16() >= 400 {
+                response.headers().clone()
+            } else {
+                reqwest::header::HeaderMap::new()
+            };
+            // A second response in one attempt cannot happen (one request per
+            // attempt client); if it did, the first is kept.
+            let _ = self.response.set(ResponseHead { status, headers });
+        }
+    }
+}
+
+/// What every clone of a client's state shares.
+struct SharedState {
+    policy: Arc<dyn RequestPolicy>,
+    /// The base URL's path, worked out once, on the first request.
+    base_path: std::sync::OnceLock<String>,
+}
+
+/// The state every generated [`Client`] carries: its request policy, and for
+/// a client made by [`Client::for_attempt`], that [`Attempt`].
 #[derive(Clone)]
 pub struct ClientState {
-    policy: Arc<dyn RequestPolicy>,
+    shared: Arc<SharedState>,
+    attempt: Option<Attempt>,
 }
 
 impl ClientState {
     /// State applying `policy` to every request.
     pub fn new(policy: impl RequestPolicy + 'static) -> Self {
         Self {
-            policy: Arc::new(policy),
+            shared: Arc::new(SharedState {
+                policy: Arc::new(policy),
+                base_path: std::sync::OnceLock::new(),
+            }),
+            attempt: None,
         }
     }
 
@@ -368,13 +569,95 @@ impl ClientState {
 
     /// The policy requests pass through.
     pub fn policy(&self) -> &Arc<dyn RequestPolicy> {
-        &self.policy
+        &self.shared.policy
+    }
+
+    fn base_path(&self, base_url: &str) -> &str {
+        self.shared.base_path.get_or_init(|| base_path(base_url))
     }
 }
 
 impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientState").finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for one attempt of one request, sharing this one's HTTP
+    /// client and policy state, sending with `attempt`'s headers and
+    /// recording its response head there. Cheap: reference counts and the
+    /// base URL.
+    ///
+    /// ```
+    /// use acs_chat_rest::{new_request_id, Attempt, Client, ClientState};
+    /// use reqwest::header::HeaderValue;
+    ///
+    /// let shared = Client::new("https://contoso.communication.azure.com", ClientState::with_token("t"));
+    /// let attempt = Attempt::new(HeaderValue::from_static("Bearer t"), new_request_id(), HeaderValue::from_static("a/1"));
+    /// let one = shared.for_attempt(attempt);
+    /// use acs_chat_rest::ClientInfo;
+    /// assert_eq!(one.baseurl(), shared.baseurl());
+    /// ```
+    pub fn for_attempt(&self, attempt: Attempt) -> Client {
+        let state = ClientState {
+            shared: self.inner().shared.clone(),
+            attempt: Some(attempt),
+        };
+        Client::new_with_client(self.baseurl(), self.client().clone(), state)
+    }
+
+    /// The attempt a [`for_attempt`](Self::for_attempt) client sends.
+    ///
+    /// ```
+    /// use acs_chat_rest::{Client, ClientState};
+    /// let client = Client::new("https://contoso.communication.azure.com", ClientState::with_token("t"));
+    /// assert!(client.attempt().is_none());
+    /// ```
+    pub fn attempt(&self) -> Option<&Attempt> {
+        self.inner().attempt.as_ref()
+    }
+
+    async fn prepare<E>(
+        &self,
+        request: &mut reqwest::Request,
+        route: &'static OperationRoute,
+    ) -> Result<(), Error<E>> {
+        let state = self.inner();
+        route
+            .check_request_under(state.base_path(self.baseurl()), self.baseurl(), request)
+            .map_err(Error::InvalidRequest)?;
+        match &state.attempt {
+            Some(attempt) => {
+                refuse_plain_http(request.url()).map_err(Error::Custom)?;
+                stamp(
+                    request,
+                    route,
+                    &attempt.user_agent,
+                    Some(&attempt.request_id),
+                );
+                request
+                    .headers_mut()
+                    .insert(AUTHORIZATION, attempt.authorization.clone());
+                Ok(())
+            }
+            None => state
+                .policy()
+                .prepare(request, route)
+                .await
+                .map_err(|e| Error::Custom(e.to_string())),
+        }
+    }
+
+    fn observe(
+        &self,
+        route: &'static OperationRoute,
+        outcome: &Result<reqwest::Response, reqwest::Error>,
+    ) {
+        match &self.inner().attempt {
+            Some(attempt) => attempt.record(outcome),
+            None => self.inner().policy().observe(route, outcome),
+        }
     }
 }
 
@@ -386,14 +669,7 @@ impl ClientHooks<ClientState> for Client {
     ) -> Result<(), Error<E>> {
         let route = OperationRoute::find(info.operation_id)
             .ok_or_else(|| Error::Custom(format!("unknown operation {}", info.operation_id)))?;
-        route
-            .check_request(self.baseurl(), request)
-            .map_err(Error::InvalidRequest)?;
-        self.inner()
-            .policy
-            .prepare(request, route)
-            .await
-            .map_err(|e| Error::Custom(e.to_string()))
+        self.prepare(request, route).await
     }
 
     async fn post<E>(
@@ -402,7 +678,7 @@ impl ClientHooks<ClientState> for Client {
         info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         if let Some(route) = OperationRoute::find(info.operation_id) {
-            self.inner().policy.observe(route, outcome);
+            self.observe(route, outcome);
         }
         Ok(())
     }
@@ -413,6 +689,13 @@ impl Client {
     /// results) through the same policy as the operation itself. The caller
     /// decides whether the URL is trusted; its path must still be the
     /// operation's.
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat_rest::Client, next_link: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = client.get_next_page("ListChatMessages", next_link.parse()?).await?;
+    /// let page: acs_chat_rest::types::ChatMessagesCollection = response.json().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn get_next_page(
         &self,
         operation_id: &str,
@@ -423,22 +706,58 @@ impl Client {
             .ok_or_else(|| {
                 Error::InvalidRequest(format!("{operation_id} is not a list operation"))
             })?;
+        self.send_next_page(route, url).await
+    }
+
+    async fn send_next_page<E>(
+        &self,
+        route: &'static OperationRoute,
+        url: reqwest::Url,
+    ) -> Result<reqwest::Response, Error<E>> {
         let mut request = reqwest::Request::new(reqwest::Method::GET, url);
         request.headers_mut().insert(
             reqwest::header::ACCEPT,
             HeaderValue::from_static("application/json"),
         );
-        route
-            .check_request(self.baseurl(), &mut request)
-            .map_err(Error::InvalidRequest)?;
-        let policy = &self.inner().policy;
-        policy
-            .prepare(&mut request, route)
-            .await
-            .map_err(|e| Error::Custom(e.to_string()))?;
+        self.prepare(&mut request, route).await?;
         let outcome = self.client().execute(request).await;
-        policy.observe(route, &outcome);
+        self.observe(route, &outcome);
         outcome.map_err(Error::CommunicationError)
+    }
+
+    /// Fetches and decodes the page at `url` (a `nextLink` of `route`, a list
+    /// operation), answering exactly like the generated operation does: the
+    /// page on 200, [`Error::ErrorResponse`] with the service's error on 4xx
+    /// and 5xx, [`Error::UnexpectedResponse`] otherwise.
+    ///
+    /// ```no_run
+    /// # async fn run(client: acs_chat_rest::Client, next_link: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// use acs_chat_rest::{routes, types::ChatMessagesCollection};
+    /// let page = client
+    ///     .next_page::<ChatMessagesCollection>(routes::LIST_CHAT_MESSAGES, next_link.parse()?)
+    ///     .await?;
+    /// println!("{} messages", page.value.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn next_page<T: serde::de::DeserializeOwned>(
+        &self,
+        route: &'static OperationRoute,
+        url: reqwest::Url,
+    ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
+        if route.method != "GET" {
+            return Err(Error::InvalidRequest(format!(
+                "{} is not a list operation",
+                route.operation_id
+            )));
+        }
+        let response = self.send_next_page(route, url).await?;
+        match response.status().as_u16() {
+            200 => ResponseValue::from_response(response).await,
+            400..=599 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
     }
 }
 

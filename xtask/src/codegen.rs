@@ -57,6 +57,7 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
         syn::parse2(client_tokens).map_err(|e| format!("progenitor output does not parse: {e}"))?;
     add_to_types_module(&mut client_file, open_enum_items(&normalized.open_enums)?)?;
     client_file.items.extend(route_items(&normalized)?);
+    drop_api_version_header(&mut client_file);
     gate_schemars_derives(&mut client_file);
     let mut mock_file: syn::File =
         syn::parse2(mock_tokens).map_err(|e| format!("httpmock output does not parse: {e}"))?;
@@ -236,26 +237,79 @@ fn open_enum_item(open_enum: &OpenEnum) -> Result<Vec<syn::Item>, String> {
 
 fn route_items(normalized: &Normalized) -> Result<Vec<syn::Item>, String> {
     let api_version = &normalized.api_version;
-    let routes = normalized.routes.iter().map(|route| {
+    let mut constants = Vec::new();
+    let mut names = Vec::new();
+    let mut arms = Vec::new();
+    for route in &normalized.routes {
         let id = &route.operation_id;
         let name = snake_case(id);
+        let constant = syn::Ident::new(&name.to_uppercase(), proc_macro2::Span::call_site());
         let method = &route.method;
         let path = &route.path;
         let merge_patch = normalized.merge_patch_operations.contains(id);
-        quote! {
-            crate::OperationRoute { operation_id: #id, name: #name, method: #method, path: #path, merge_patch: #merge_patch }
-        }
-    });
+        let idempotent = route.idempotent;
+        let repeatability = match &route.repeatability_header {
+            Some(header) => quote!(Some(#header)),
+            None => quote!(None),
+        };
+        let doc = format!("`{method} {path}` ({id}).");
+        constants.push(quote! {
+            #[doc = #doc]
+            pub const #constant: &crate::OperationRoute = &crate::OperationRoute {
+                operation_id: #id,
+                name: #name,
+                method: #method,
+                path: #path,
+                merge_patch: #merge_patch,
+                idempotent: #idempotent,
+                repeatability_header: #repeatability,
+            };
+        });
+        arms.push(quote!(#name | #id => Some(#constant)));
+        names.push(constant);
+    }
     let tokens = quote! {
         /// The api-version every request carries (the description's `info.version`).
         pub const API_VERSION: &str = #api_version;
 
-        /// Method and path template of every operation, and whether its body is a JSON merge patch.
-        pub const OPERATION_ROUTES: &[crate::OperationRoute] = &[ #(#routes),* ];
+        /// One constant per operation: what the request hook checks and the
+        /// facade's retries classify by.
+        pub mod routes {
+            #(#constants)*
+
+            /// The route of an operation, by method name or `operationId`.
+            pub(crate) fn named(name: &str) -> Option<&'static crate::OperationRoute> {
+                match name {
+                    #(#arms,)*
+                    _ => None,
+                }
+            }
+        }
+
+        /// Every operation's route, in the description's order.
+        pub const OPERATION_ROUTES: &[crate::OperationRoute] = &[ #(*routes::#names),* ];
     };
     syn::parse2::<syn::File>(tokens)
         .map(|file| file.items)
         .map_err(|e| format!("route table does not parse: {e}"))
+}
+
+/// Removes the `api-version` header progenitor puts on every request: ACS
+/// reads only the query parameter (which the request hook sets), so the
+/// header would cost an insert and a removal per request for nothing.
+fn drop_api_version_header(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+    struct Drop;
+    impl VisitMut for Drop {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            block.stmts.retain(|stmt| {
+                let text = quote!(#stmt).to_string();
+                !(text.starts_with("header_map . append") && text.contains("\"api-version\""))
+            });
+            syn::visit_mut::visit_block_mut(self, block);
+        }
+    }
+    Drop.visit_file_mut(file);
 }
 
 /// The method name progenitor gives an operation (`CreateChatThread` →

@@ -34,13 +34,21 @@ pub struct OpenEnum {
     pub values: Vec<String>,
 }
 
-/// Method and path template of one operation.
+/// Method and path template of one operation, and whether it may be repeated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OperationRoute {
     pub operation_id: String,
     pub method: String,
     pub path: String,
+    /// GET, PUT, PATCH and DELETE are; a POST is when it takes a
+    /// repeatability header or says `x-acs-idempotent: true`.
+    pub idempotent: bool,
+    /// The header that makes a POST repeatable (`repeatability-request-id`).
+    pub repeatability_header: Option<String>,
 }
+
+/// The request header the service deduplicates a create by.
+const REPEATABILITY_HEADER: &str = "repeatability-request-id";
 
 /// The schemas-only description of the Event Grid chat event data, beside the
 /// REST description; its wire models are generated with the REST ones.
@@ -666,11 +674,28 @@ pub fn operation_routes(doc: &Value) -> Result<Vec<OperationRoute>, String> {
     let mut missing = Vec::new();
     let mut doc = doc.clone();
     for_each_operation(&mut doc, |path, method, op| {
+        let repeatability_header = op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|param| {
+                param.get("in").and_then(Value::as_str) == Some("header")
+                    && param
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .is_some_and(|name| name.eq_ignore_ascii_case(REPEATABILITY_HEADER))
+            })
+            .then(|| REPEATABILITY_HEADER.to_string());
+        let declared = op.get("x-acs-idempotent").and_then(Value::as_bool) == Some(true);
+        let idempotent = method != "post" || repeatability_header.is_some() || declared;
         match op.get("operationId").and_then(Value::as_str) {
             Some(id) => routes.push(OperationRoute {
                 operation_id: id.to_string(),
                 method: method.to_uppercase(),
                 path: path.to_string(),
+                idempotent,
+                repeatability_header,
             }),
             None => missing.push(format!("{} {path}", method.to_uppercase())),
         }
@@ -961,8 +986,39 @@ mod tests {
             vec![OperationRoute {
                 operation_id: "UpdateThing".into(),
                 method: "PATCH".into(),
-                path: "/things/{id}".into()
+                path: "/things/{id}".into(),
+                idempotent: true,
+                repeatability_header: None,
             }]
         );
+    }
+
+    #[test]
+    fn a_post_is_idempotent_only_with_a_repeatability_header_or_the_extension() {
+        let doc = json!({ "paths": { "/a": {
+            "post": { "operationId": "Plain" },
+            "put": { "operationId": "Put" } },
+            "/b": { "post": { "operationId": "Repeatable", "parameters": [
+                { "name": "Repeatability-Request-Id", "in": "header", "schema": { "type": "string" } }
+            ] } },
+            "/c": { "post": { "operationId": "Declared", "x-acs-idempotent": true } }
+        } });
+        let routes = operation_routes(&doc).unwrap();
+        let find = |id: &str| {
+            routes
+                .iter()
+                .find(|r| r.operation_id == id)
+                .unwrap()
+                .clone()
+        };
+        assert!(!find("Plain").idempotent);
+        assert!(find("Put").idempotent);
+        assert!(find("Repeatable").idempotent);
+        assert_eq!(
+            find("Repeatable").repeatability_header.as_deref(),
+            Some("repeatability-request-id")
+        );
+        assert!(find("Declared").idempotent);
+        assert_eq!(find("Declared").repeatability_header, None);
     }
 }

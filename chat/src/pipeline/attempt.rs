@@ -1,0 +1,79 @@
+//! One attempt: its request id, and the raw call sent with the credential's
+//! token through a raw client made for that attempt, whose record of the
+//! response is read back explicitly.
+
+use acs_chat_rest::Attempt;
+use reqwest::header::HeaderValue;
+use reqwest::StatusCode;
+
+use super::{convert, Borrows, Pipeline, RawResult};
+use crate::error::Result;
+
+/// The `x-ms-client-request-id` of one attempt: a random UUID, kept as the
+/// header value it is sent as (cloning it is a reference count).
+#[derive(Clone)]
+pub(crate) struct RequestId(HeaderValue);
+
+impl RequestId {
+    pub(crate) fn new() -> Self {
+        Self(acs_chat_rest::new_request_id())
+    }
+
+    pub(crate) fn header(&self) -> &HeaderValue {
+        &self.0
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // A hyphenated UUID is ASCII, so this never reads as empty.
+        self.0.to_str().unwrap_or_default()
+    }
+}
+
+/// What one attempt came to: its result, and the status of its response if
+/// one came (for the attempt's span).
+pub(crate) struct Outcome<T> {
+    pub(crate) result: Result<T>,
+    pub(crate) status: Option<StatusCode>,
+}
+
+impl<T> Outcome<T> {
+    /// An attempt that failed before anything was sent.
+    pub(crate) fn unsent(error: crate::Error) -> Self {
+        Self {
+            result: Err(error),
+            status: None,
+        }
+    }
+}
+
+/// One attempt of a raw call: signs it, sends it through a raw client made
+/// for it, and converts what came back.
+pub(crate) async fn raw<'x, T, F>(
+    pipeline: &'x Pipeline,
+    request_id: RequestId,
+    op: &F,
+) -> Outcome<T>
+where
+    F: for<'c> Fn(
+        &'c acs_chat_rest::Client,
+        Borrows<'c, 'x>,
+    ) -> futures::future::BoxFuture<'c, RawResult<T>>,
+{
+    let authorization = match pipeline.credential.bearer_header().await {
+        Ok(header) => header,
+        Err(error) => return Outcome::unsent(error),
+    };
+    let client = pipeline.raw.for_attempt(Attempt::new(
+        authorization,
+        request_id.header().clone(),
+        pipeline.user_agent.clone(),
+    ));
+    let raw = op(&client, std::marker::PhantomData).await;
+    let head = client.attempt().and_then(Attempt::response);
+    let status = head.map(|head| head.status);
+    let result = match raw {
+        Ok(response) => Ok(response.into_inner()),
+        Err(error) => Err(convert::from_raw(error, head).await),
+    };
+    Outcome { result, status }
+}
