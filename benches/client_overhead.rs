@@ -1,30 +1,156 @@
-//! What the facade adds to a request, next to raw reqwest doing the same GET
-//! and decoding the same body, against one local axum server, in one run:
+//! What the facade costs next to bare reqwest doing the same requests, in
+//! one run, against two servers that run as child processes of this one
+//! (so that this process's CPU time is the client's alone):
+//!
+//! - a fixed-response axum server (the same answer to every request: the
+//!   client is the bottleneck), and
+//! - the emulator.
 //!
 //! ```text
 //! cargo bench --bench client_overhead
+//! BENCH_CALLGRIND=1 cargo bench --bench client_overhead   # also instruction counts
+//! BENCH_PART=callgrind cargo bench --bench client_overhead  # only them
+//! BENCH_PART=paging-rss cargo bench --bench client_overhead # RSS while paging 100,000 messages
 //! ```
 //!
-//! Both sides fetch a chat message: raw reqwest sets the bearer header and
-//! api-version itself and decodes into the wire type; the facade goes
-//! through the credential, the request policy, the retry loop, tracing
-//! spans and the conversion into its own model. Printed: requests per second
-//! with one client and with 16 concurrent clients, and the facade's share.
+//! For send-message, get-message and a list page of 50, at 1 and 16
+//! concurrent tasks, raw reqwest and the facade run in alternating windows
+//! (`BENCH_ROUNDS` rounds of `BENCH_WINDOW_MS` each, order swapped every
+//! round). Printed: each side's median requests per second and client CPU
+//! time per request, and the facade/raw ratios of both per round (min,
+//! median, max). The raw side does what a careful hand-written client does:
+//! bearer header, a request id, api-version, the JSON body serialized per
+//! request, decoding into the wire type.
+//!
+//! The callgrind part runs this same binary under `valgrind
+//! --tool=callgrind` against the fixed-response server, one request at a
+//! time, with two request counts, and prints the difference of the two
+//! instruction totals divided by the difference of the counts: the
+//! instructions of one request, setup cancelled out, stable on a noisy
+//! machine.
 
+use std::future::IntoFuture;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use acs_chat::{ChatClient, CommunicationTokenCredential};
+use acs_chat::{ChatClient, ChatThreadClient, CommunicationTokenCredential};
+use acs_chat_rest::types as wire;
 use base64::Engine as _;
+use futures::TryStreamExt;
 use serde_json::json;
 
-const MEASURE: Duration = Duration::from_secs(3);
-const WARM_UP: Duration = Duration::from_millis(500);
-const THREAD: &str = "19:benchmark@thread.v2";
-const MESSAGE: &str = "1700000000000";
+const API_VERSION: &str = "2025-03-15";
+const TEXT: &str = "hello, this is a benchmark message";
+const FIXED_THREAD: &str = "19:benchmark@thread.v2";
+const FIXED_MESSAGE: &str = "1700000000000";
 
-fn token() -> String {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Send,
+    Get,
+    List50,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Send => "send",
+            Op::Get => "get",
+            Op::List50 => "list-50",
+        }
+    }
+
+    fn parse(name: &str) -> Op {
+        match name {
+            "send" => Op::Send,
+            "get" => Op::Get,
+            _ => Op::List50,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Raw,
+    Facade,
+}
+
+/// A server to measure against, as its child process announced it.
+#[derive(Debug, Clone)]
+struct Target {
+    endpoint: String,
+    token: String,
+    thread: String,
+    message: String,
+}
+
+impl Target {
+    fn from_line(line: &str) -> Target {
+        let mut parts = line.split_whitespace().skip(1);
+        let mut next = || {
+            parts
+                .next()
+                .expect("a READY line of five fields")
+                .to_string()
+        };
+        Target {
+            endpoint: next(),
+            token: next(),
+            thread: next(),
+            message: next(),
+        }
+    }
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    match std::env::var("BENCH_ROLE").as_deref() {
+        Ok("fixed-server") => serve(fixed_server()),
+        Ok("emulator") => serve(emulator_server(env_u64("BENCH_MESSAGES", 60) as usize)),
+        Ok("callgrind-client") => callgrind_client(),
+        _ => orchestrate(),
+    }
+}
+
+// ---------------------------------------------------------------- servers
+
+/// Runs a server role: prints `READY endpoint token thread message`, then
+/// serves until the parent closes stdin.
+fn serve<F: std::future::Future<Output = Target>>(start: F) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let target = start.await;
+        println!(
+            "READY {} {} {} {}",
+            target.endpoint, target.token, target.thread, target.message
+        );
+        std::io::stdout().flush().expect("flush");
+        // The parent holds our stdin: its end (or the parent's exit) ends us.
+        tokio::task::spawn_blocking(|| {
+            let mut sink = String::new();
+            while std::io::stdin().read_line(&mut sink).unwrap_or(0) > 0 {
+                sink.clear();
+            }
+        })
+        .await
+        .expect("stdin watcher");
+    });
+}
+
+fn fake_token() -> String {
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let exp = chrono::Utc::now().timestamp() + 24 * 3600;
     format!(
@@ -34,107 +160,499 @@ fn token() -> String {
     )
 }
 
-async fn message_server() -> String {
-    let body = json!({
-        "id": MESSAGE, "type": "text", "sequenceId": "3", "version": MESSAGE,
-        "content": { "message": "hello, this is a benchmark message" },
+fn message_json(id: &str) -> serde_json::Value {
+    json!({
+        "id": id, "type": "text", "sequenceId": "3", "version": id,
+        "content": { "message": TEXT },
         "senderDisplayName": "Alice", "createdOn": "2025-01-01T10:00:00Z",
         "senderCommunicationIdentifier": { "rawId": "8:acs:r_alice", "communicationUser": { "id": "8:acs:r_alice" } },
         "metadata": { "priority": "high" }
-    });
-    let app = axum::Router::new().fallback(move || {
-        let body = body.clone();
-        async move { axum::Json(body) }
+    })
+}
+
+/// The same answer to every request of a kind: 201 with an id for a POST, a
+/// page of 50 messages for a list, one message for any other GET.
+async fn fixed_server() -> Target {
+    use axum::http::{header, Method, StatusCode};
+    let one = serde_json::to_vec(&message_json(FIXED_MESSAGE)).expect("json");
+    let page: Vec<_> = (0..50)
+        .map(|i| message_json(&(1_700_000_000_000u64 + i).to_string()))
+        .collect();
+    let page = serde_json::to_vec(&json!({ "value": page })).expect("json");
+    let sent = serde_json::to_vec(&json!({ "id": "1700000000001" })).expect("json");
+    let (one, page, sent) = (
+        axum::body::Bytes::from(one),
+        axum::body::Bytes::from(page),
+        axum::body::Bytes::from(sent),
+    );
+    let app = axum::Router::new().fallback(move |method: Method, uri: axum::http::Uri| {
+        let (status, body) = if method == Method::POST {
+            (StatusCode::CREATED, sent.clone())
+        } else if uri.path().ends_with("/messages") {
+            (StatusCode::OK, page.clone())
+        } else {
+            (StatusCode::OK, one.clone())
+        };
+        async move { (status, [(header::CONTENT_TYPE, "application/json")], body) }
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    format!("http://{address}")
+    Target {
+        endpoint: format!("http://{address}"),
+        token: fake_token(),
+        thread: FIXED_THREAD.into(),
+        message: FIXED_MESSAGE.into(),
+    }
 }
 
-/// Requests per second of `call`, from `tasks` concurrent tasks.
-async fn rate<F, Fut>(tasks: usize, call: F) -> f64
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let run = |duration: Duration| {
-        let done = Arc::new(AtomicU64::new(0));
-        let deadline = Instant::now() + duration;
-        let handles: Vec<_> = (0..tasks)
-            .map(|_| {
-                let (call, done) = (call.clone(), done.clone());
-                tokio::spawn(async move {
-                    while Instant::now() < deadline {
-                        call().await;
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                })
-            })
-            .collect();
-        async move {
-            let started = Instant::now();
-            for handle in handles {
-                handle.await.expect("task");
-            }
-            done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
-        }
-    };
-    run(WARM_UP).await;
-    run(MEASURE).await
-}
-
-#[tokio::main]
-async fn main() {
-    let endpoint = message_server().await;
-    let token = token();
+/// The emulator with one user, one thread of `messages` messages.
+async fn emulator_server(messages: usize) -> Target {
+    let emulator = acs_chat_emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let endpoint = emulator.endpoint().trim_end_matches('/').to_string();
     let http = reqwest::Client::new();
-    let url = format!("{endpoint}/chat/threads/{THREAD}/messages/{MESSAGE}?api-version=2025-03-15");
-    let bearer = format!("Bearer {token}");
-    let raw = {
-        let (http, url, bearer) = (http.clone(), url.clone(), bearer.clone());
-        move || {
-            let (http, url, bearer) = (http.clone(), url.clone(), bearer.clone());
-            async move {
-                let response = http
-                    .get(&url)
-                    .header("authorization", &bearer)
-                    .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
-                    .send()
-                    .await
-                    .expect("raw request");
-                let bytes = response.bytes().await.expect("body");
-                let message: acs_chat_rest::types::ChatMessage =
-                    serde_json::from_slice(&bytes).expect("decode");
-                std::hint::black_box(message);
-            }
-        }
-    };
-    let credential = CommunicationTokenCredential::new(token).expect("token");
+    let minted: serde_json::Value = http
+        .post(format!("{endpoint}/admin/tokens"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("mint")
+        .json()
+        .await
+        .expect("token json");
+    let token = minted["accessToken"]["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let credential = CommunicationTokenCredential::new(token.clone()).expect("token");
     let client = ChatClient::builder(&endpoint, credential)
-        .http_client(http)
         .build()
         .expect("client");
-    let thread = client.get_chat_thread_client(THREAD);
-    let facade = move || {
-        let thread = thread.clone();
-        async move {
-            let message = thread.get_message(MESSAGE).await.expect("facade request");
-            std::hint::black_box(message);
+    let created = client.create_chat_thread("bench").await.expect("thread");
+    let thread = client.get_chat_thread_client(&created.chat_thread.id);
+    let mut first = String::new();
+    let batch = 32;
+    for start in (0..messages).step_by(batch) {
+        let sends = (start..(start + batch).min(messages))
+            .map(|i| thread.send_message(format!("message {i}")).into_future());
+        for sent in futures::future::join_all(sends).await {
+            let sent = sent.expect("send");
+            if first.is_empty() {
+                first = sent.id;
+            }
         }
-    };
+    }
+    // Kept alive until the process ends.
+    std::mem::forget(emulator);
+    Target {
+        endpoint,
+        token,
+        thread: created.chat_thread.id,
+        message: first,
+    }
+}
 
-    println!("client overhead (get a message; raw reqwest vs acs-chat), {MEASURE:?} each:");
-    for tasks in [1, 16] {
-        let raw_rate = rate(tasks, raw.clone()).await;
-        let facade_rate = rate(tasks, facade.clone()).await;
+fn spawn_server(role: &str, extra: &[(&str, String)]) -> (Child, Target) {
+    let mut command = Command::new(std::env::current_exe().expect("own path"));
+    command
+        .env("BENCH_ROLE", role)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (name, value) in extra {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("spawn a server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("READY line");
+    assert!(
+        line.starts_with("READY "),
+        "the {role} server said {line:?}"
+    );
+    (child, Target::from_line(&line))
+}
+
+// ---------------------------------------------------------------- clients
+
+/// One side's client for one target: raw reqwest or the facade.
+#[derive(Clone)]
+struct Clients {
+    http: reqwest::Client,
+    bearer: Arc<str>,
+    get_url: Arc<str>,
+    list_url: Arc<str>,
+    send_url: Arc<str>,
+    send_body: Arc<wire::SendChatMessageRequest>,
+    thread: ChatThreadClient,
+    message: Arc<str>,
+}
+
+impl Clients {
+    fn new(target: &Target) -> Clients {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http");
+        let base = format!(
+            "{}/chat/threads/{}/messages",
+            target.endpoint, target.thread
+        );
+        let credential = CommunicationTokenCredential::new(target.token.clone()).expect("token");
+        let client = ChatClient::builder(&target.endpoint, credential)
+            .http_client(http.clone())
+            .build()
+            .expect("client");
+        let body = wire::SendChatMessageRequest {
+            content: TEXT.into(),
+            metadata: Default::default(),
+            sender_display_name: None,
+            type_: Some(wire::ChatMessageType::Text),
+        };
+        Clients {
+            bearer: format!("Bearer {}", target.token).into(),
+            get_url: format!("{base}/{}?api-version={API_VERSION}", target.message).into(),
+            list_url: format!("{base}?maxPageSize=50&api-version={API_VERSION}").into(),
+            send_url: format!("{base}?api-version={API_VERSION}").into(),
+            send_body: Arc::new(body),
+            thread: client.get_chat_thread_client(&target.thread),
+            message: target.message.as_str().into(),
+            http,
+        }
+    }
+
+    async fn raw(&self, op: Op) {
+        let request = match op {
+            // Serialized per request, as a client sending messages does.
+            Op::Send => self.http.post(&*self.send_url).json(&*self.send_body),
+            Op::Get => self.http.get(&*self.get_url),
+            Op::List50 => self.http.get(&*self.list_url),
+        };
+        let response = request
+            .header(reqwest::header::AUTHORIZATION, &*self.bearer)
+            .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
+            .send()
+            .await
+            .expect("raw request");
+        assert!(response.status().is_success(), "{}", response.status());
+        let body = response.bytes().await.expect("body");
+        match op {
+            Op::Send => {
+                let sent: wire::SendChatMessageResult =
+                    serde_json::from_slice(&body).expect("decode");
+                std::hint::black_box(sent);
+            }
+            Op::Get => {
+                let message: wire::ChatMessage = serde_json::from_slice(&body).expect("decode");
+                std::hint::black_box(message);
+            }
+            Op::List50 => {
+                let page: wire::ChatMessagesCollection =
+                    serde_json::from_slice(&body).expect("decode");
+                assert!(page.value.len() >= 50, "a page of {}", page.value.len());
+                std::hint::black_box(page);
+            }
+        }
+    }
+
+    async fn facade(&self, op: Op) {
+        match op {
+            Op::Send => {
+                let sent = self.thread.send_message(TEXT).await.expect("send");
+                std::hint::black_box(sent);
+            }
+            Op::Get => {
+                let message = self.thread.get_message(&*self.message).await.expect("get");
+                std::hint::black_box(message);
+            }
+            Op::List50 => {
+                let mut pages =
+                    Box::pin(self.thread.list_messages().results_per_page(50).by_page());
+                let page = pages.try_next().await.expect("list").expect("a page");
+                assert!(page.items.len() >= 50, "a page of {}", page.items.len());
+                std::hint::black_box(page);
+            }
+        }
+    }
+
+    async fn run(&self, side: Side, op: Op) {
+        match side {
+            Side::Raw => self.raw(op).await,
+            Side::Facade => self.facade(op).await,
+        }
+    }
+}
+
+/// CPU time of every thread of this process, in nanoseconds, from
+/// `/proc/self/task/*/schedstat` (nanosecond resolution).
+fn process_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(|task| task.ok())
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// One window: requests per second and client CPU µs per request.
+async fn window(
+    clients: &Clients,
+    side: Side,
+    op: Op,
+    tasks: usize,
+    length: Duration,
+) -> (f64, f64) {
+    let done = Arc::new(AtomicU64::new(0));
+    let cpu_before = process_cpu_ns();
+    let started = Instant::now();
+    let deadline = started + length;
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let (clients, done) = (clients.clone(), done.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    clients.run(side, op).await;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.expect("task");
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = process_cpu_ns().saturating_sub(cpu_before) as f64;
+    let done = done.load(Ordering::Relaxed).max(1) as f64;
+    (done / elapsed, cpu / done / 1000.0)
+}
+
+fn stats(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(|a, b| a.total_cmp(b));
+    let median = values[values.len() / 2];
+    (values[0], median, values[values.len() - 1])
+}
+
+async fn compare(name: &str, target: &Target, ops: &[Op]) {
+    let rounds = env_u64("BENCH_ROUNDS", 5) as usize;
+    let length = Duration::from_millis(env_u64("BENCH_WINDOW_MS", 700));
+    let clients = Clients::new(target);
+    println!("\n{name}: {rounds} rounds of {length:?} per side, interleaved");
+    println!(
+        "  {:<8} {:>3} {:>11} {:>11} {:>26} {:>10} {:>10} {:>26}",
+        "op",
+        "c",
+        "raw req/s",
+        "facade",
+        "throughput ratio min/med/max",
+        "raw µs",
+        "facade µs",
+        "CPU/req ratio min/med/max"
+    );
+    for &op in ops {
+        for tasks in [1usize, 16] {
+            // Warm both sides (connections, lazy state) before measuring.
+            window(&clients, Side::Raw, op, tasks, length / 4).await;
+            window(&clients, Side::Facade, op, tasks, length / 4).await;
+            let (mut raw, mut facade) = (Vec::new(), Vec::new());
+            for round in 0..rounds {
+                let order = if round % 2 == 0 {
+                    [Side::Raw, Side::Facade]
+                } else {
+                    [Side::Facade, Side::Raw]
+                };
+                for side in order {
+                    let figures = window(&clients, side, op, tasks, length).await;
+                    match side {
+                        Side::Raw => raw.push(figures),
+                        Side::Facade => facade.push(figures),
+                    }
+                }
+            }
+            let throughput = stats(raw.iter().zip(&facade).map(|(r, f)| f.0 / r.0).collect());
+            let cpu = stats(raw.iter().zip(&facade).map(|(r, f)| f.1 / r.1).collect());
+            let raw_rate = stats(raw.iter().map(|r| r.0).collect()).1;
+            let facade_rate = stats(facade.iter().map(|f| f.0).collect()).1;
+            let raw_cpu = stats(raw.iter().map(|r| r.1).collect()).1;
+            let facade_cpu = stats(facade.iter().map(|f| f.1).collect()).1;
+            println!(
+                "  {:<8} {:>3} {:>11.0} {:>11.0} {:>26} {:>10.1} {:>10.1} {:>26}",
+                op.name(),
+                tasks,
+                raw_rate,
+                facade_rate,
+                format!(
+                    "{:.2} / {:.2} / {:.2}",
+                    throughput.0, throughput.1, throughput.2
+                ),
+                raw_cpu,
+                facade_cpu,
+                format!("{:.2} / {:.2} / {:.2}", cpu.0, cpu.1, cpu.2),
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------- callgrind
+
+/// Under valgrind: `BENCH_N` requests of `BENCH_OP` by `BENCH_SIDE`, one at
+/// a time, after one warm-up request.
+fn callgrind_client() {
+    let target = Target::from_line(&std::env::var("BENCH_TARGET").expect("BENCH_TARGET"));
+    let op = Op::parse(&std::env::var("BENCH_OP").unwrap_or_default());
+    let side = if std::env::var("BENCH_SIDE").as_deref() == Ok("facade") {
+        Side::Facade
+    } else {
+        Side::Raw
+    };
+    let n = env_u64("BENCH_N", 100);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let clients = Clients::new(&target);
+        clients.run(side, op).await;
+        for _ in 0..n {
+            clients.run(side, op).await;
+        }
+    });
+}
+
+/// Instructions of one callgrind run.
+fn instructions(target: &Target, side: &str, op: Op, n: u64) -> Option<u64> {
+    let out = std::env::temp_dir().join(format!("acs-bench-callgrind-{}.out", std::process::id()));
+    let output = Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(std::env::current_exe().ok()?)
+        .env("BENCH_ROLE", "callgrind-client")
+        .env(
+            "BENCH_TARGET",
+            format!(
+                "READY {} {} {} {}",
+                target.endpoint, target.token, target.thread, target.message
+            ),
+        )
+        .env("BENCH_SIDE", side)
+        .env("BENCH_OP", op.name())
+        .env("BENCH_N", n.to_string())
+        .stdout(Stdio::null())
+        .output()
+        .ok()?;
+    let _ = std::fs::remove_file(&out);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    stderr.lines().find_map(|line| {
+        let (_, count) = line.split_once("Collected :")?;
+        count.trim().parse().ok()
+    })
+}
+
+fn callgrind(target: &Target) {
+    let (low, high) = (
+        env_u64("BENCH_CALLGRIND_LOW", 200),
+        env_u64("BENCH_CALLGRIND_HIGH", 1200),
+    );
+    println!(
+        "\ninstructions per request (valgrind --tool=callgrind, c=1, fixed-response server, ({high} − {low} requests) difference):"
+    );
+    for op in [Op::Send, Op::Get] {
+        let mut per = Vec::new();
+        for side in ["raw", "facade"] {
+            let counts = (
+                instructions(target, side, op, low),
+                instructions(target, side, op, high),
+            );
+            match counts {
+                (Some(a), Some(b)) => per.push(b.saturating_sub(a) as f64 / (high - low) as f64),
+                _ => {
+                    println!("  valgrind did not run (is it installed?)");
+                    return;
+                }
+            }
+        }
         println!(
-            "  {tasks:>2} client(s): raw reqwest {raw_rate:>8.0} req/s ({:>6.1} µs), acs-chat {facade_rate:>8.0} req/s ({:>6.1} µs): {:.0}% of raw",
-            1e6 * tasks as f64 / raw_rate,
-            1e6 * tasks as f64 / facade_rate,
-            100.0 * facade_rate / raw_rate
+            "  {:<5} raw reqwest {:>9.0}   acs-chat {:>9.0}   facade/raw {:.3}",
+            op.name(),
+            per[0],
+            per[1],
+            per[1] / per[0]
         );
     }
+}
+
+// ---------------------------------------------------------------- paging RSS
+
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+async fn paging_rss() {
+    let messages = env_u64("BENCH_PAGING_MESSAGES", 100_000);
+    let (mut child, target) = spawn_server("emulator", &[("BENCH_MESSAGES", messages.to_string())]);
+    let clients = Clients::new(&target);
+    // A first page warms the connection pool and the credential.
+    let mut warm = Box::pin(
+        clients
+            .thread
+            .list_messages()
+            .results_per_page(200)
+            .by_page(),
+    );
+    warm.try_next().await.expect("page");
+    drop(warm);
+    let before = rss_kb();
+    let mut seen = 0u64;
+    let mut pager = clients.thread.list_messages().results_per_page(200);
+    while let Some(message) = pager.try_next().await.expect("page") {
+        std::hint::black_box(message);
+        seen += 1;
+    }
+    let after = rss_kb();
+    println!(
+        "\npaging {seen} messages (pages of 200) through the facade: client RSS {before} kB → {after} kB, growth {} kB",
+        after.saturating_sub(before)
+    );
+    let _ = child.kill();
+}
+
+// ---------------------------------------------------------------- main
+
+fn orchestrate() {
+    let part = std::env::var("BENCH_PART").unwrap_or_default();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    if part == "paging-rss" {
+        runtime.block_on(paging_rss());
+        return;
+    }
+    let (mut fixed_child, fixed) = spawn_server("fixed-server", &[]);
+    if part != "callgrind" {
+        let (mut emulator_child, emulator) = spawn_server("emulator", &[]);
+        runtime.block_on(async {
+            let ops = [Op::Send, Op::Get, Op::List50];
+            compare("fixed-response server (child process)", &fixed, &ops).await;
+            compare("emulator (child process)", &emulator, &ops).await;
+        });
+        let _ = emulator_child.kill();
+    }
+    if part == "callgrind" || std::env::var("BENCH_CALLGRIND").is_ok_and(|v| v == "1") {
+        callgrind(&fixed);
+    }
+    let _ = fixed_child.kill();
 }

@@ -15,7 +15,7 @@ use crate::models::{
     ChatParticipant, ChatRetentionPolicy, ChatThreadItem, CreateChatThreadResult, Metadata,
 };
 use crate::pager::Pager;
-use crate::pipeline::{check_id, Pipeline};
+use crate::pipeline::{boxed, check_id, Pipeline};
 use crate::policy::raw_client_policy;
 use crate::request::request_future;
 use crate::retry::RetryOptions;
@@ -318,7 +318,7 @@ impl ChatClient {
             routes::LIST_CHAT_THREADS,
             None,
             Box::new(|raw, _, options| {
-                Box::pin(raw.list_chat_threads(options.max_page_size, options.start_time.as_ref()))
+                boxed(raw.list_chat_threads(options.max_page_size, options.start_time.as_ref()))
             }),
             convert::thread_item_from_wire,
         )
@@ -346,7 +346,7 @@ impl ChatClient {
         check_id("the thread id", thread_id)?;
         self.core
             .remove(routes::DELETE_CHAT_THREAD, Some(thread_id), |raw, _| {
-                Box::pin(raw.delete_chat_thread(thread_id))
+                boxed(raw.delete_chat_thread(thread_id))
             })
             .await
     }
@@ -514,7 +514,7 @@ impl CreateChatThread {
         let result = self
             .core
             .call(routes::CREATE_CHAT_THREAD, None, |raw, _| {
-                Box::pin(raw.create_chat_thread(Some(token), body))
+                boxed(raw.create_chat_thread(Some(token), body))
             })
             .await?;
         let thread = result.chat_thread.ok_or_else(|| {

@@ -1147,6 +1147,7 @@ mod routes {
         name: &'static str,
         method: &'static str,
         path: &'static str,
+        path_parts: &'static [&'static str],
         idempotent: bool,
     ) -> OperationRoute {
         OperationRoute {
@@ -1154,6 +1155,7 @@ mod routes {
             name,
             method,
             path,
+            path_parts,
             merge_patch: false,
             idempotent,
             repeatability_header: None,
@@ -1167,6 +1169,7 @@ mod routes {
         "create_user",
         "POST",
         "/identities",
+        &["/identities"],
         false,
     );
     pub(super) const CREATE_USER_AND_TOKEN: &OperationRoute = &route(
@@ -1174,6 +1177,7 @@ mod routes {
         "create_user_and_token",
         "POST",
         "/identities",
+        &["/identities"],
         false,
     );
     pub(super) const DELETE_USER: &OperationRoute = &route(
@@ -1181,6 +1185,7 @@ mod routes {
         "delete_user",
         "DELETE",
         "/identities/{id}",
+        &["/identities/", ""],
         true,
     );
     pub(super) const REVOKE_TOKENS: &OperationRoute = &route(
@@ -1188,6 +1193,7 @@ mod routes {
         "revoke_tokens",
         "POST",
         "/identities/{id}/:revokeAccessTokens",
+        &["/identities/", "/:revokeAccessTokens"],
         true,
     );
     /// Issuing a second token for the same user does no harm.
@@ -1196,6 +1202,7 @@ mod routes {
         "get_token",
         "POST",
         "/identities/{id}/:issueAccessToken",
+        &["/identities/", "/:issueAccessToken"],
         true,
     );
     pub(super) const GET_TOKEN_FOR_TEAMS_USER: &OperationRoute = &route(
@@ -1203,6 +1210,7 @@ mod routes {
         "get_token_for_teams_user",
         "POST",
         "/teamsUser/:exchangeAccessToken",
+        &["/teamsUser/:exchangeAccessToken"],
         true,
     );
 }

@@ -15,7 +15,7 @@ use crate::models::{
     ChatThreadProperties, FailedParticipant, Metadata, SendChatMessageResult,
 };
 use crate::pager::Pager;
-use crate::pipeline::{check_id, Pipeline};
+use crate::pipeline::{boxed, check_id, Pipeline};
 use crate::request::request_future;
 use crate::wire as convert;
 
@@ -90,10 +90,10 @@ impl ChatThreadClient {
             .call(
                 routes::GET_CHAT_THREAD_PROPERTIES,
                 Some(thread_id),
-                |raw, _| Box::pin(raw.get_chat_thread_properties(thread_id)),
+                |raw, _| boxed(raw.get_chat_thread_properties(thread_id)),
             )
             .await?;
-        Ok(convert::thread_from_wire(thread))
+        Ok(convert::thread_from_wire(*thread))
     }
 
     /// Changes the topic.
@@ -165,10 +165,10 @@ impl ChatThreadClient {
         let message = self
             .core
             .call(routes::GET_CHAT_MESSAGE, Some(thread_id), |raw, _| {
-                Box::pin(raw.get_chat_message(thread_id, message_id))
+                boxed(raw.get_chat_message(thread_id, message_id))
             })
             .await?;
-        Ok(convert::message_from_wire(message))
+        Ok(convert::message_from_wire(*message))
     }
 
     /// The thread's messages, newest first, system messages included.
@@ -189,7 +189,7 @@ impl ChatThreadClient {
             routes::LIST_CHAT_MESSAGES,
             Some(self.thread_id.clone()),
             Box::new(|raw, thread_id, options| {
-                Box::pin(raw.list_chat_messages(
+                boxed(raw.list_chat_messages(
                     thread_id,
                     options.max_page_size,
                     options.start_time.as_ref(),
@@ -234,7 +234,7 @@ impl ChatThreadClient {
         check_id("the message id", message_id)?;
         self.core
             .remove(routes::DELETE_CHAT_MESSAGE, Some(thread_id), |raw, _| {
-                Box::pin(raw.delete_chat_message(thread_id, message_id))
+                boxed(raw.delete_chat_message(thread_id, message_id))
             })
             .await
     }
@@ -257,7 +257,7 @@ impl ChatThreadClient {
             routes::LIST_CHAT_PARTICIPANTS,
             Some(self.thread_id.clone()),
             Box::new(|raw, thread_id, options| {
-                Box::pin(raw.list_chat_participants(thread_id, options.max_page_size, options.skip))
+                boxed(raw.list_chat_participants(thread_id, options.max_page_size, options.skip))
             }),
             convert::participant_from_wire,
         )
@@ -294,7 +294,7 @@ impl ChatThreadClient {
         let result = self
             .core
             .call(routes::ADD_CHAT_PARTICIPANTS, Some(thread_id), |raw, _| {
-                Box::pin(raw.add_chat_participants(thread_id, &body))
+                boxed(raw.add_chat_participants(thread_id, &body))
             })
             .await?;
         Ok(convert::pair_participant_errors(
@@ -329,7 +329,7 @@ impl ChatThreadClient {
             .remove(
                 routes::REMOVE_CHAT_PARTICIPANT,
                 Some(thread_id),
-                |raw, _| Box::pin(raw.remove_chat_participant(thread_id, &body)),
+                |raw, _| boxed(raw.remove_chat_participant(thread_id, &body)),
             )
             .await
     }
@@ -371,9 +371,10 @@ impl ChatThreadClient {
         };
         self.core
             .call(routes::SEND_CHAT_READ_RECEIPT, Some(thread_id), |raw, _| {
-                Box::pin(raw.send_chat_read_receipt(thread_id, &body))
+                boxed(raw.send_chat_read_receipt(thread_id, &body))
             })
             .await
+            .map(|_| ())
     }
 
     /// The participants' read receipts.
@@ -393,11 +394,7 @@ impl ChatThreadClient {
             routes::LIST_CHAT_READ_RECEIPTS,
             Some(self.thread_id.clone()),
             Box::new(|raw, thread_id, options| {
-                Box::pin(raw.list_chat_read_receipts(
-                    thread_id,
-                    options.max_page_size,
-                    options.skip,
-                ))
+                boxed(raw.list_chat_read_receipts(thread_id, options.max_page_size, options.skip))
             }),
             convert::read_receipt_from_wire,
         )
@@ -540,9 +537,10 @@ impl UpdateProperties {
         core.call(
             routes::UPDATE_CHAT_THREAD_PROPERTIES,
             Some(thread_id),
-            |raw, _| Box::pin(raw.update_chat_thread_properties(thread_id, &body)),
+            |raw, _| boxed(raw.update_chat_thread_properties(thread_id, &body)),
         )
         .await
+        .map(|_| ())
     }
 }
 
@@ -698,7 +696,7 @@ impl SendMessage {
         let send_once = || async {
             let result = core
                 .call(routes::SEND_CHAT_MESSAGE, Some(thread_id), |raw, _| {
-                    Box::pin(raw.send_chat_message(thread_id, &body))
+                    boxed(raw.send_chat_message(thread_id, &body))
                 })
                 .await?;
             Ok(SendChatMessageResult { id: result.id })
@@ -707,7 +705,15 @@ impl SendMessage {
             None => send_once().await,
             Some(id) => {
                 let list_since = |time| self.thread.list_messages().start_time(time);
-                exactly_once::send(&core.retry, core.try_timeout, &id, send_once, list_since).await
+                // Boxed: its state would otherwise enlarge every send's future.
+                Box::pin(exactly_once::send(
+                    &core.retry,
+                    core.try_timeout,
+                    &id,
+                    send_once,
+                    list_since,
+                ))
+                .await
             }
         }
     }
@@ -780,9 +786,10 @@ impl UpdateMessage {
         let core = &self.thread.core;
         let message_id = self.message_id.as_str();
         core.call(routes::UPDATE_CHAT_MESSAGE, Some(thread_id), |raw, _| {
-            Box::pin(raw.update_chat_message(thread_id, message_id, &body))
+            boxed(raw.update_chat_message(thread_id, message_id, &body))
         })
         .await
+        .map(|_| ())
     }
 }
 
@@ -824,9 +831,10 @@ impl SendTypingNotification {
         core.call(
             routes::SEND_TYPING_NOTIFICATION,
             Some(thread_id),
-            |raw, _| Box::pin(raw.send_typing_notification(thread_id, &body)),
+            |raw, _| boxed(raw.send_typing_notification(thread_id, &body)),
         )
         .await
+        .map(|_| ())
     }
 }
 

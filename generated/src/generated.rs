@@ -2006,7 +2006,7 @@ Arguments:
         ResponseValue<types::ChatThreadsItemCollection>,
         Error<types::CommunicationErrorResponse>,
     > {
-        let url = format!("{}/chat/threads", self.baseurl,);
+        let url = format!("{}/chat/threads?api-version=2025-03-15", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2028,12 +2028,12 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_response(response).await,
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2054,7 +2054,7 @@ Arguments:
         ResponseValue<types::CreateChatThreadResult>,
         Error<types::CommunicationErrorResponse>,
     > {
-        let url = format!("{}/chat/threads", self.baseurl,);
+        let url = format!("{}/chat/threads?api-version=2025-03-15", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         if let Some(value) = repeatability_request_id {
             header_map.append("repeatability-request-id", value.to_string().try_into()?);
@@ -2078,12 +2078,12 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::decode_response(response).await,
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2103,8 +2103,8 @@ Arguments:
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!(
-            "{}/chat/threads/{}", self.baseurl, encode_path(& chat_thread_id
-            .to_string()),
+            "{}/chat/threads/{}?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2125,12 +2125,12 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_response(response).await,
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2147,8 +2147,8 @@ Arguments:
         chat_thread_id: &'a str,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}", self.baseurl, encode_path(& chat_thread_id
-            .to_string()),
+            "{}/chat/threads/{}?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2171,10 +2171,10 @@ Arguments:
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2193,8 +2193,8 @@ Arguments:
         body: &'a types::UpdateChatThreadRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}", self.baseurl, encode_path(& chat_thread_id
-            .to_string()),
+            "{}/chat/threads/{}?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2218,10 +2218,10 @@ Arguments:
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2245,8 +2245,8 @@ Arguments:
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!(
-            "{}/chat/threads/{}/messages", self.baseurl, encode_path(& chat_thread_id
-            .to_string()),
+            "{}/chat/threads/{}/messages?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2269,12 +2269,12 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_response(response).await,
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2296,8 +2296,8 @@ Arguments:
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!(
-            "{}/chat/threads/{}/messages", self.baseurl, encode_path(& chat_thread_id
-            .to_string()),
+            "{}/chat/threads/{}/messages?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2319,12 +2319,12 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::decode_response(response).await,
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2346,8 +2346,9 @@ Arguments:
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!(
-            "{}/chat/threads/{}/messages/{}", self.baseurl, encode_path(& chat_thread_id
-            .to_string()), encode_path(& chat_message_id.to_string()),
+            "{}/chat/threads/{}/messages/{}?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id), crate
+            ::encode_path_segment(chat_message_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2368,12 +2369,12 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_response(response).await,
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2392,8 +2393,9 @@ Arguments:
         chat_message_id: &'a str,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}/messages/{}", self.baseurl, encode_path(& chat_thread_id
-            .to_string()), encode_path(& chat_message_id.to_string()),
+            "{}/chat/threads/{}/messages/{}?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id), crate
+            ::encode_path_segment(chat_message_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2416,10 +2418,10 @@ Arguments:
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2440,8 +2442,9 @@ Arguments:
         body: &'a types::UpdateChatMessageRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}/messages/{}", self.baseurl, encode_path(& chat_thread_id
-            .to_string()), encode_path(& chat_message_id.to_string()),
+            "{}/chat/threads/{}/messages/{}?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id), crate
+            ::encode_path_segment(chat_message_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2465,10 +2468,10 @@ Arguments:
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2492,8 +2495,8 @@ Arguments:
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!(
-            "{}/chat/threads/{}/participants", self.baseurl, encode_path(& chat_thread_id
-            .to_string()),
+            "{}/chat/threads/{}/participants?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2516,12 +2519,12 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_response(response).await,
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2543,8 +2546,8 @@ Arguments:
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!(
-            "{}/chat/threads/{}/participants/:add", self.baseurl, encode_path(&
-            chat_thread_id.to_string()),
+            "{}/chat/threads/{}/participants/:add?api-version=2025-03-15", self.baseurl,
+            crate ::encode_path_segment(chat_thread_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2566,12 +2569,12 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::decode_response(response).await,
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2590,8 +2593,8 @@ Arguments:
         body: &'a types::CommunicationIdentifierModel,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}/participants/:remove", self.baseurl, encode_path(&
-            chat_thread_id.to_string()),
+            "{}/chat/threads/{}/participants/:remove?api-version=2025-03-15", self
+            .baseurl, crate ::encode_path_segment(chat_thread_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2615,10 +2618,10 @@ Arguments:
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2642,8 +2645,8 @@ Arguments:
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!(
-            "{}/chat/threads/{}/readReceipts", self.baseurl, encode_path(& chat_thread_id
-            .to_string()),
+            "{}/chat/threads/{}/readReceipts?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2666,12 +2669,12 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_response(response).await,
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2690,8 +2693,8 @@ Arguments:
         body: &'a types::SendReadReceiptRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}/readReceipts", self.baseurl, encode_path(& chat_thread_id
-            .to_string()),
+            "{}/chat/threads/{}/readReceipts?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2715,10 +2718,10 @@ Arguments:
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2737,8 +2740,8 @@ Arguments:
         body: &'a types::SendTypingNotificationRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
         let url = format!(
-            "{}/chat/threads/{}/typing", self.baseurl, encode_path(& chat_thread_id
-            .to_string()),
+            "{}/chat/threads/{}/typing?api-version=2025-03-15", self.baseurl, crate
+            ::encode_path_segment(chat_thread_id),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
@@ -2762,10 +2765,10 @@ Arguments:
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -2787,6 +2790,7 @@ pub mod routes {
         name: "list_chat_threads",
         method: "GET",
         path: "/chat/threads",
+        path_parts: &["/chat/threads"],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,
@@ -2797,6 +2801,7 @@ pub mod routes {
         name: "create_chat_thread",
         method: "POST",
         path: "/chat/threads",
+        path_parts: &["/chat/threads"],
         merge_patch: false,
         idempotent: true,
         repeatability_header: Some("repeatability-request-id"),
@@ -2807,6 +2812,7 @@ pub mod routes {
         name: "get_chat_thread_properties",
         method: "GET",
         path: "/chat/threads/{chatThreadId}",
+        path_parts: &["/chat/threads/", ""],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,
@@ -2817,6 +2823,7 @@ pub mod routes {
         name: "delete_chat_thread",
         method: "DELETE",
         path: "/chat/threads/{chatThreadId}",
+        path_parts: &["/chat/threads/", ""],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,
@@ -2827,6 +2834,7 @@ pub mod routes {
         name: "update_chat_thread_properties",
         method: "PATCH",
         path: "/chat/threads/{chatThreadId}",
+        path_parts: &["/chat/threads/", ""],
         merge_patch: true,
         idempotent: true,
         repeatability_header: None,
@@ -2837,6 +2845,7 @@ pub mod routes {
         name: "list_chat_messages",
         method: "GET",
         path: "/chat/threads/{chatThreadId}/messages",
+        path_parts: &["/chat/threads/", "/messages"],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,
@@ -2847,6 +2856,7 @@ pub mod routes {
         name: "send_chat_message",
         method: "POST",
         path: "/chat/threads/{chatThreadId}/messages",
+        path_parts: &["/chat/threads/", "/messages"],
         merge_patch: false,
         idempotent: false,
         repeatability_header: None,
@@ -2857,6 +2867,7 @@ pub mod routes {
         name: "get_chat_message",
         method: "GET",
         path: "/chat/threads/{chatThreadId}/messages/{chatMessageId}",
+        path_parts: &["/chat/threads/", "/messages/", ""],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,
@@ -2867,6 +2878,7 @@ pub mod routes {
         name: "delete_chat_message",
         method: "DELETE",
         path: "/chat/threads/{chatThreadId}/messages/{chatMessageId}",
+        path_parts: &["/chat/threads/", "/messages/", ""],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,
@@ -2877,6 +2889,7 @@ pub mod routes {
         name: "update_chat_message",
         method: "PATCH",
         path: "/chat/threads/{chatThreadId}/messages/{chatMessageId}",
+        path_parts: &["/chat/threads/", "/messages/", ""],
         merge_patch: true,
         idempotent: true,
         repeatability_header: None,
@@ -2887,6 +2900,7 @@ pub mod routes {
         name: "list_chat_participants",
         method: "GET",
         path: "/chat/threads/{chatThreadId}/participants",
+        path_parts: &["/chat/threads/", "/participants"],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,
@@ -2897,6 +2911,7 @@ pub mod routes {
         name: "add_chat_participants",
         method: "POST",
         path: "/chat/threads/{chatThreadId}/participants/:add",
+        path_parts: &["/chat/threads/", "/participants/:add"],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,
@@ -2907,6 +2922,7 @@ pub mod routes {
         name: "remove_chat_participant",
         method: "POST",
         path: "/chat/threads/{chatThreadId}/participants/:remove",
+        path_parts: &["/chat/threads/", "/participants/:remove"],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,
@@ -2917,6 +2933,7 @@ pub mod routes {
         name: "list_chat_read_receipts",
         method: "GET",
         path: "/chat/threads/{chatThreadId}/readReceipts",
+        path_parts: &["/chat/threads/", "/readReceipts"],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,
@@ -2927,6 +2944,7 @@ pub mod routes {
         name: "send_chat_read_receipt",
         method: "POST",
         path: "/chat/threads/{chatThreadId}/readReceipts",
+        path_parts: &["/chat/threads/", "/readReceipts"],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,
@@ -2937,6 +2955,7 @@ pub mod routes {
         name: "send_typing_notification",
         method: "POST",
         path: "/chat/threads/{chatThreadId}/typing",
+        path_parts: &["/chat/threads/", "/typing"],
         merge_patch: false,
         idempotent: true,
         repeatability_header: None,

@@ -79,6 +79,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The request header carrying the client-chosen request id.
 pub const CLIENT_REQUEST_ID_HEADER: &str = "x-ms-client-request-id";
 
+/// [`CLIENT_REQUEST_ID_HEADER`] as a header name (parsed once, at compile time).
+const CLIENT_REQUEST_ID: reqwest::header::HeaderName =
+    reqwest::header::HeaderName::from_static(CLIENT_REQUEST_ID_HEADER);
+
 /// The `User-Agent` product of this crate.
 pub const USER_AGENT_PRODUCT: &str = concat!("acs-chat-rest/", env!("CARGO_PKG_VERSION"));
 
@@ -96,6 +100,10 @@ pub struct OperationRoute {
     pub method: &'static str,
     /// The path template, e.g. `/chat/threads/{chatThreadId}`.
     pub path: &'static str,
+    /// The template's literal text around its parameters, in order (one
+    /// more than there are parameters): `["/chat/threads/", ""]` for the
+    /// template above. What the per-request path check compares.
+    pub path_parts: &'static [&'static str],
     /// Whether the body is a JSON merge patch (`application/merge-patch+json`).
     pub merge_patch: bool,
     /// Whether the service may process a request of this operation twice
@@ -133,24 +141,24 @@ impl OperationRoute {
     /// assert!(!route.matches_path("/chat/threads//messages/1"));
     /// ```
     pub fn matches_path(&self, path: &str) -> bool {
-        let mut template = self.path.split('/');
-        let mut actual = path.split('/');
-        loop {
-            match (template.next(), actual.next()) {
-                (None, None) => return true,
-                (Some(expected), Some(segment)) => {
-                    let matched = if expected.starts_with('{') && expected.ends_with('}') {
-                        !segment.is_empty()
-                    } else {
-                        expected == segment
-                    };
-                    if !matched {
-                        return false;
-                    }
-                }
-                _ => return false,
+        // The literal parts compared as slices, each parameter one whole,
+        // non-empty segment: no parsing, splitting or allocation, as this runs
+        // for every request.
+        let Some((last, params)) = self.path_parts.split_last() else {
+            return false;
+        };
+        let mut rest = path.as_bytes();
+        for literal in params {
+            let Some(after) = rest.strip_prefix(literal.as_bytes()) else {
+                return false;
+            };
+            let end = after.iter().position(|&b| b == b'/').unwrap_or(after.len());
+            if end == 0 {
+                return false;
             }
+            rest = &after[end..];
         }
+        rest == last.as_bytes()
     }
 
     /// Checks that `request` is this route's, relative to `base_url`, before it
@@ -314,6 +322,74 @@ impl fmt::Debug for StandardPolicy {
     }
 }
 
+/// Decodes a response's JSON body into a [`ResponseValue`], as progenitor's
+/// `ResponseValue::from_response` does, but moving the headers out of the
+/// response rather than cloning them (the generated operations call this).
+///
+/// ```no_run
+/// # async fn run(response: reqwest::Response) -> Result<(), acs_chat_rest::Error<()>> {
+/// let value: acs_chat_rest::ResponseValue<serde_json::Value> =
+///     acs_chat_rest::decode_response(response).await?;
+/// println!("{}", value.status());
+/// # Ok(()) }
+/// ```
+pub async fn decode_response<T: serde::de::DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> Result<ResponseValue<T>, Error<E>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    let inner =
+        serde_json::from_slice(&body).map_err(|e| Error::InvalidResponsePayload(body, e))?;
+    Ok(ResponseValue::new(inner, status, headers))
+}
+
+/// The characters progenitor's `encode_path` escapes in a path segment.
+const PATH_SEGMENT_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
+
+/// The bytes [`PATH_SEGMENT_ESCAPED`] leaves alone (printable ASCII but the
+/// escaped few), as a table: one lookup per byte.
+const PLAIN_IN_SEGMENT: [bool; 256] = {
+    let mut plain = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        plain[b] = !matches!(
+            b as u8,
+            b' ' | b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}' | b'/' | b'%'
+        );
+        b += 1;
+    }
+    plain
+};
+
+/// Percent-encodes one path segment exactly as progenitor's `encode_path`
+/// does, borrowing it when nothing needs escaping (the generated operations
+/// call this; most ids need no escape, so most requests copy nothing).
+///
+/// ```
+/// use acs_chat_rest::encode_path_segment;
+/// assert_eq!(encode_path_segment("19:a@thread.v2"), "19:a@thread.v2");
+/// assert_eq!(encode_path_segment("a/b c"), "a%2Fb%20c");
+/// ```
+pub fn encode_path_segment(segment: &str) -> std::borrow::Cow<'_, str> {
+    // The common case first, one table lookup per byte: nothing to escape.
+    if segment.bytes().all(|b| PLAIN_IN_SEGMENT[usize::from(b)]) {
+        return std::borrow::Cow::Borrowed(segment);
+    }
+    percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT_ESCAPED).into()
+}
+
 /// Whether credentials may be sent to `url`: over https, or over plain http
 /// to a loopback host only (a local emulator). The one rule for the raw
 /// client's policy, the facade's endpoint check and the identity client.
@@ -335,14 +411,24 @@ pub fn is_loopback(url: &reqwest::Url) -> bool {
 
 /// Replaces any `api-version` in the query with [`API_VERSION`].
 pub fn set_api_version(url: &mut reqwest::Url) {
-    // A generated operation's URL has none: appending is all it needs.
-    if !url
-        .query()
-        .is_some_and(|query| query.contains("api-version"))
-    {
-        url.query_pairs_mut()
-            .append_pair("api-version", API_VERSION);
-        return;
+    // A generated operation's URL starts its query with the version (the
+    // generator puts it there) and never names it twice.
+    match url.query() {
+        Some(query) => {
+            let rest = query
+                .strip_prefix("api-version=")
+                .and_then(|rest| rest.strip_prefix(API_VERSION));
+            if rest.is_some_and(|rest| {
+                (rest.is_empty() || rest.starts_with('&')) && !rest.contains("api-version")
+            }) {
+                return;
+            }
+        }
+        None => {
+            url.query_pairs_mut()
+                .append_pair("api-version", API_VERSION);
+            return;
+        }
     }
     let others: Vec<(String, String)> = url
         .query_pairs()
@@ -384,6 +470,8 @@ fn stamp(
 ) {
     set_api_version(request.url_mut());
     let headers = request.headers_mut();
+    // Room for what follows at once, rather than growing the map twice.
+    headers.reserve(4);
     if route.merge_patch {
         headers.insert(
             CONTENT_TYPE,
@@ -393,11 +481,11 @@ fn stamp(
     headers.insert(USER_AGENT, user_agent.clone());
     match request_id {
         Some(id) => {
-            headers.insert(CLIENT_REQUEST_ID_HEADER, id.clone());
+            headers.insert(CLIENT_REQUEST_ID, id.clone());
         }
         None => {
-            if !headers.contains_key(CLIENT_REQUEST_ID_HEADER) {
-                headers.insert(CLIENT_REQUEST_ID_HEADER, new_request_id());
+            if !headers.contains_key(&CLIENT_REQUEST_ID) {
+                headers.insert(CLIENT_REQUEST_ID, new_request_id());
             }
         }
     }
@@ -752,10 +840,8 @@ impl Client {
         }
         let response = self.send_next_page(route, url).await?;
         match response.status().as_u16() {
-            200 => ResponseValue::from_response(response).await,
-            400..=599 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            200 => decode_response(response).await,
+            400..=599 => Err(Error::ErrorResponse(decode_response(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }

@@ -58,6 +58,8 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
     add_to_types_module(&mut client_file, open_enum_items(&normalized.open_enums)?)?;
     client_file.items.extend(route_items(&normalized)?);
     drop_api_version_header(&mut client_file);
+    api_version_in_urls(&mut client_file, &normalized.api_version)?;
+    decode_without_header_copies(&mut client_file);
     gate_schemars_derives(&mut client_file);
     let mut mock_file: syn::File =
         syn::parse2(mock_tokens).map_err(|e| format!("httpmock output does not parse: {e}"))?;
@@ -246,6 +248,7 @@ fn route_items(normalized: &Normalized) -> Result<Vec<syn::Item>, String> {
         let constant = syn::Ident::new(&name.to_uppercase(), proc_macro2::Span::call_site());
         let method = &route.method;
         let path = &route.path;
+        let path_parts = path_parts(path)?;
         let merge_patch = normalized.merge_patch_operations.contains(id);
         let idempotent = route.idempotent;
         let repeatability = match &route.repeatability_header {
@@ -260,6 +263,7 @@ fn route_items(normalized: &Normalized) -> Result<Vec<syn::Item>, String> {
                 name: #name,
                 method: #method,
                 path: #path,
+                path_parts: &[#(#path_parts),*],
                 merge_patch: #merge_patch,
                 idempotent: #idempotent,
                 repeatability_header: #repeatability,
@@ -292,6 +296,100 @@ fn route_items(normalized: &Normalized) -> Result<Vec<syn::Item>, String> {
     syn::parse2::<syn::File>(tokens)
         .map(|file| file.items)
         .map_err(|e| format!("route table does not parse: {e}"))
+}
+
+/// The literal text around a template's parameters: `/a/{x}/b` →
+/// `["/a/", "/b"]`. A parameter must be a whole segment.
+fn path_parts(template: &str) -> Result<Vec<String>, String> {
+    let mut parts = vec![String::new()];
+    for (i, segment) in template.split('/').enumerate() {
+        let last = parts.last_mut().ok_or("no part")?;
+        if i > 0 {
+            last.push('/');
+        }
+        if segment.starts_with('{') && segment.ends_with('}') {
+            parts.push(String::new());
+        } else if segment.contains(['{', '}']) {
+            return Err(format!("{template}: a parameter must be a whole segment"));
+        } else {
+            last.push_str(segment);
+        }
+    }
+    Ok(parts)
+}
+
+/// Writes `?api-version=<version>` into every operation's URL template
+/// (`format!("{}/chat/threads/{}", ..)`), so that the request hook finds the
+/// query it needs already parsed with the URL instead of appending to it, and
+/// encodes path parameters (all strings here) with the hook file's
+/// `encode_path_segment`, which copies an id only when it needs escaping.
+fn api_version_in_urls(file: &mut syn::File, api_version: &str) -> Result<(), String> {
+    use syn::visit_mut::VisitMut;
+    struct Urls {
+        query: String,
+        changed: usize,
+        error: Option<String>,
+    }
+    impl VisitMut for Urls {
+        fn visit_local_mut(&mut self, local: &mut syn::Local) {
+            let is_url = matches!(&local.pat, syn::Pat::Ident(ident) if ident.ident == "url");
+            if let (true, Some(init)) = (is_url, &mut local.init) {
+                if let syn::Expr::Macro(expr) = init.expr.as_mut() {
+                    if expr.mac.path.is_ident("format") {
+                        let text = expr.mac.tokens.to_string();
+                        // The template literal comes first: insert before its closing quote.
+                        let end = text.strip_prefix('"').and_then(|rest| rest.find('"'));
+                        let Some(end) = end.map(|end| end + 1) else {
+                            self.error = Some(format!("an unexpected URL template: {text}"));
+                            return;
+                        };
+                        let rewritten = format!("{}{}{}", &text[..end], self.query, &text[end..])
+                            .replace(". to_string ()", "")
+                            .replace("encode_path (&", "crate :: encode_path_segment (");
+                        match rewritten.parse() {
+                            Ok(tokens) => {
+                                expr.mac.tokens = tokens;
+                                self.changed += 1;
+                            }
+                            Err(e) => self.error = Some(format!("{e}: {rewritten}")),
+                        }
+                    }
+                }
+            }
+            syn::visit_mut::visit_local_mut(self, local);
+        }
+    }
+    let mut urls = Urls {
+        query: format!("?api-version={api_version}"),
+        changed: 0,
+        error: None,
+    };
+    urls.visit_file_mut(file);
+    match urls.error {
+        Some(error) => Err(error),
+        None if urls.changed == 0 => Err("no operation URL template was found".into()),
+        None => Ok(()),
+    }
+}
+
+/// Decodes every response with the hook file's `decode_response`, which
+/// moves the headers out of the response instead of copying them (progenitor's
+/// `ResponseValue::from_response` clones the whole header map per request).
+fn decode_without_header_copies(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+    struct Decode;
+    impl VisitMut for Decode {
+        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            if let syn::Expr::Path(path) = call.func.as_mut() {
+                let text = quote!(#path).to_string().replace(' ', "");
+                if text == "ResponseValue::from_response" {
+                    *path = syn::parse_quote!(crate::decode_response);
+                }
+            }
+            syn::visit_mut::visit_expr_call_mut(self, call);
+        }
+    }
+    Decode.visit_file_mut(file);
 }
 
 /// Removes the `api-version` header progenitor puts on every request: ACS
@@ -457,6 +555,20 @@ fn gate_schemars_derives(file: &mut syn::File) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_parts_are_the_literals_around_whole_segment_parameters() {
+        assert_eq!(path_parts("/chat/threads").unwrap(), ["/chat/threads"]);
+        assert_eq!(
+            path_parts("/chat/threads/{chatThreadId}/messages/{chatMessageId}").unwrap(),
+            ["/chat/threads/", "/messages/", ""]
+        );
+        assert_eq!(
+            path_parts("/chat/threads/{chatThreadId}/participants/:add").unwrap(),
+            ["/chat/threads/", "/participants/:add"]
+        );
+        assert!(path_parts("/a/x{id}").is_err());
+    }
 
     #[test]
     fn variant_names_are_pascal_case_rust_identifiers() {

@@ -6,7 +6,7 @@ use acs_chat_rest::Attempt;
 use reqwest::header::HeaderValue;
 use reqwest::StatusCode;
 
-use super::{convert, Borrows, Pipeline, RawResult};
+use super::{convert, Borrows, Pipeline, RawCall};
 use crate::error::Result;
 
 /// The `x-ms-client-request-id` of one attempt: a random UUID, kept as the
@@ -52,12 +52,9 @@ pub(crate) async fn raw<'x, T, F>(
     pipeline: &'x Pipeline,
     request_id: RequestId,
     op: &F,
-) -> Outcome<T>
+) -> Outcome<Box<T>>
 where
-    F: for<'c> Fn(
-        &'c acs_chat_rest::Client,
-        Borrows<'c, 'x>,
-    ) -> futures::future::BoxFuture<'c, RawResult<T>>,
+    F: for<'c> Fn(&'c acs_chat_rest::Client, Borrows<'c, 'x>) -> RawCall<'c, T>,
 {
     let authorization = match pipeline.credential.bearer_header().await {
         Ok(header) => header,
@@ -72,8 +69,12 @@ where
     let head = client.attempt().and_then(Attempt::response);
     let status = head.map(|head| head.status);
     let result = match raw {
-        Ok(response) => Ok(response.into_inner()),
-        Err(error) => Err(convert::from_raw(error, head).await),
+        Ok(value) => Ok(value),
+        Err(error) => match convert::from_raw(error, head) {
+            Ok(error) => Err(error),
+            // Boxed: rare, and a body reader would enlarge every attempt.
+            Err(response) => Err(Box::pin(convert::unexpected(response)).await),
+        },
     };
     Outcome { result, status }
 }

@@ -13,22 +13,23 @@ use crate::error::{ChatError, Error, ErrorKind};
 pub(crate) type RawError = acs_chat_rest::Error<CommunicationErrorResponse>;
 
 /// Converts a raw client error into ours, with the response head the
-/// attempt recorded (the status of an error whose body is not JSON).
-pub(crate) async fn from_raw(error: RawError, head: Option<&ResponseHead>) -> Error {
+/// attempt recorded (the status of an error whose body is not JSON). Not
+/// async, so that no body reader's state sits in every request's future: an
+/// [`UnexpectedResponse`](acs_chat_rest::Error::UnexpectedResponse), whose
+/// body must still be read, is handed back for [`unexpected`].
+pub(crate) fn from_raw(
+    error: RawError,
+    head: Option<&ResponseHead>,
+) -> Result<Error, Box<reqwest::Response>> {
     use acs_chat_rest::Error as Raw;
-    match error {
+    Ok(match error {
         Raw::ErrorResponse(response) => {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let service_error = ChatError::from(response.into_inner().error);
             Error::from_service(status, &headers, Some(service_error), String::new())
         }
-        Raw::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let body = response.bytes().await.unwrap_or_default();
-            Error::from_response(status, &headers, &body)
-        }
+        Raw::UnexpectedResponse(response) => return Err(Box::new(response)),
         Raw::InvalidResponsePayload(body, source) => match head {
             // An error status whose body is not the service's JSON (a proxy's page).
             Some(head) if head.status.as_u16() >= 400 => {
@@ -43,7 +44,15 @@ pub(crate) async fn from_raw(error: RawError, head: Option<&ResponseHead>) -> Er
         Raw::InvalidUpgrade(source) => from_transport(source),
         Raw::Custom(message) => Error::new(ErrorKind::Refused, message),
         Raw::InvalidRequest(message) => Error::invalid_argument(message),
-    }
+    })
+}
+
+/// The error a response of a status the operation does not describe makes.
+pub(crate) async fn unexpected(response: Box<reqwest::Response>) -> Error {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap_or_default();
+    Error::from_response(status, &headers, &body)
 }
 
 /// A transport failure: whether the request may have reached the service

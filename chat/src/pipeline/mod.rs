@@ -17,7 +17,7 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use acs_chat_rest::{OperationRoute, ResponseValue};
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, Either};
 use reqwest::header::HeaderValue;
 use tracing::Instrument;
 
@@ -30,6 +30,19 @@ pub(crate) use convert::RawError;
 
 /// What a raw operation returns.
 pub(crate) type RawResult<T> = std::result::Result<ResponseValue<T>, RawError>;
+
+/// One attempt's raw call, as an operation hands it to the pipeline: boxed
+/// once, its value boxed too. Wire values are up to a kilobyte (a message is
+/// 960 bytes); boxed where they are decoded, they are not copied again
+/// through every future on their way up.
+pub(crate) type RawCall<'c, T> = BoxFuture<'c, std::result::Result<Box<T>, RawError>>;
+
+/// A raw operation's future as a [`RawCall`].
+pub(crate) fn boxed<'c, T: Send + 'c>(
+    call: impl Future<Output = RawResult<T>> + Send + 'c,
+) -> RawCall<'c, T> {
+    Box::pin(async move { call.await.map(|response| Box::new(response.into_inner())) })
+}
 
 /// Ties a raw call's borrow of its attempt client (`'c`) to the data the
 /// call captures (`'x`): the type `&'c &'x ()` implies `'x: 'c`, which lets a
@@ -79,9 +92,9 @@ impl Pipeline {
         route: &'static OperationRoute,
         thread_id: Option<&'x str>,
         op: F,
-    ) -> Result<T>
+    ) -> Result<Box<T>>
     where
-        F: for<'c> Fn(&'c acs_chat_rest::Client, Borrows<'c, 'x>) -> BoxFuture<'c, RawResult<T>>,
+        F: for<'c> Fn(&'c acs_chat_rest::Client, Borrows<'c, 'x>) -> RawCall<'c, T>,
     {
         run(
             &self.retry,
@@ -103,7 +116,7 @@ impl Pipeline {
         op: F,
     ) -> Result<()>
     where
-        F: for<'c> Fn(&'c acs_chat_rest::Client, Borrows<'c, 'x>) -> BoxFuture<'c, RawResult<()>>,
+        F: for<'c> Fn(&'c acs_chat_rest::Client, Borrows<'c, 'x>) -> RawCall<'c, ()>,
     {
         let mut removal = Removal::default();
         let settle = |outcome| removal.settle(outcome);
@@ -111,6 +124,7 @@ impl Pipeline {
             attempt::raw(self, request_id, &op)
         })
         .await
+        .map(|_| ())
     }
 }
 
@@ -119,44 +133,60 @@ impl Pipeline {
 /// outcome). Each attempt is a fresh call (a new request with a new id,
 /// signed again) inside its own `acs_chat.request` span; `settle` sees each
 /// attempt's result before the retry verdict.
-pub(crate) async fn run<T, F, Fut>(
-    options: &RetryOptions,
+pub(crate) fn run<'a, T, F, Fut, S>(
+    options: &'a RetryOptions,
     route: &'static OperationRoute,
-    thread_id: Option<&str>,
-    mut settle: impl FnMut(Result<T>) -> Result<T>,
+    thread_id: Option<&'a str>,
+    mut settle: S,
     mut attempt: F,
-) -> Result<T>
+) -> impl Future<Output = Result<T>> + 'a
 where
-    F: FnMut(RequestId) -> Fut,
-    Fut: Future<Output = attempt::Outcome<T>>,
+    T: 'a,
+    F: FnMut(RequestId) -> Fut + 'a,
+    Fut: Future<Output = attempt::Outcome<T>> + 'a,
+    S: FnMut(Result<T>) -> Result<T> + 'a,
 {
+    // A plain function around one async block (not an `async fn` around
+    // another): every level of nesting is a future copied when it starts.
     let operation = route.name;
     let thread_id = thread_id.unwrap_or("");
-    let operation_span = tracing::info_span!(
+    let operation_span = enabled(tracing::info_span!(
         "acs_chat.operation",
         operation,
         thread_id,
         attempts = tracing::field::Empty,
         outcome = tracing::field::Empty,
-    );
-    let mut retry = 0u32;
-    let result = async {
-        loop {
-            operation_span.record("attempts", retry + 1);
-            let span = tracing::info_span!(
-                parent: &operation_span,
-                "acs_chat.request",
-                operation,
-                thread_id,
-                attempt = retry + 1,
-                status = tracing::field::Empty,
-                request_id = tracing::field::Empty,
-            );
+    ));
+    let traced = !operation_span.is_none();
+    let instrument_with = operation_span.clone();
+    let attempts = async move {
+        let mut retry = 0u32;
+        let result = 'attempts: loop {
             let request_id = RequestId::new();
-            span.record("request_id", request_id.as_str());
+            let span = if traced {
+                operation_span.record("attempts", retry + 1);
+                let span = enabled(tracing::info_span!(
+                    parent: &operation_span,
+                    "acs_chat.request",
+                    operation,
+                    thread_id,
+                    attempt = retry + 1,
+                    status = tracing::field::Empty,
+                    request_id = request_id.as_str(),
+                ));
+                span
+            } else {
+                tracing::Span::none()
+            };
             let started = std::time::Instant::now();
-            let outcome = attempt(request_id.clone()).instrument(span.clone()).await;
-            if let Some(status) = outcome.status {
+            // Only a span someone listens to is worth its wrapper's cost
+            // at every poll.
+            let outcome = if traced {
+                attempt(request_id.clone()).instrument(span.clone()).await
+            } else {
+                attempt(request_id.clone()).await
+            };
+            if let (true, Some(status)) = (traced, outcome.status) {
                 span.record("status", status.as_u16());
             }
             // One event per attempt, so that `RUST_LOG=acs_chat=debug` lists
@@ -167,18 +197,17 @@ where
                 ok = outcome.result.is_ok(),
                 "request done"
             );
-            let result = settle(outcome.result);
-            let error = match result {
-                Ok(value) => return Ok(value),
+            let error = match settle(outcome.result) {
+                Ok(value) => break 'attempts Ok(value),
                 Err(error) => error.with_client_request_id(Some(request_id.as_str().to_owned())),
             };
             let verdict = verdict(&error, route.idempotent);
             if verdict == Verdict::OutcomeUnknown {
                 tracing::warn!(parent: &span, %error, "not retried: the outcome is unknown");
-                return Err(error.into_outcome_unknown(operation));
+                break 'attempts Err(error.into_outcome_unknown(operation));
             }
             if verdict == Verdict::GiveUp || retry >= options.retries() {
-                return Err(error);
+                break 'attempts Err(error);
             }
             retry += 1;
             let wait = error
@@ -186,21 +215,39 @@ where
                 .unwrap_or_else(|| options.backoff(retry));
             if wait > options.max_delay_limit() {
                 tracing::warn!(parent: &span, ?wait, "the service asked to wait longer than max_delay");
-                return Err(error);
+                break 'attempts Err(error);
             }
             tracing::info!(parent: &span, %error, ?wait, "retrying");
             // Boxed: a timer makes every request's future larger, and only a
             // retry needs one.
             Box::pin(tokio::time::sleep(wait)).await;
+        };
+        if traced {
+            match &result {
+                Ok(_) => operation_span.record("outcome", "ok"),
+                Err(error) => {
+                    operation_span.record("outcome", tracing::field::display(error.kind()))
+                }
+            };
         }
-    }
-    .instrument(operation_span.clone())
-    .await;
-    match &result {
-        Ok(_) => operation_span.record("outcome", "ok"),
-        Err(error) => operation_span.record("outcome", tracing::field::display(error.kind())),
+        result
     };
-    result
+    if traced {
+        Either::Left(attempts.instrument(instrument_with))
+    } else {
+        Either::Right(attempts)
+    }
+}
+
+/// `span`, or no span at all when no subscriber wants it: a disabled span
+/// still costs its bookkeeping (and, with tracing's `log` feature, a check
+/// of the `log` crate) at every enter, exit and record.
+fn enabled(span: tracing::Span) -> tracing::Span {
+    if span.is_disabled() {
+        tracing::Span::none()
+    } else {
+        span
+    }
 }
 
 /// Rejects ids that are empty or would change the request path.

@@ -6,10 +6,9 @@ use std::sync::Arc;
 
 use acs_chat_rest::types as wire;
 use acs_chat_rest::OperationRoute;
-use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 
-use super::{check_id, Pipeline, RawError, RawResult};
+use super::{boxed, check_id, Pipeline, RawCall, RawError};
 use crate::pager::{trusted_next_link, Page, PageFetcher, PageRequest, Pager, WireListOptions};
 
 /// A raw list response: its items and its `nextLink`.
@@ -47,11 +46,7 @@ fn page_of<C: WireCollection, T>(collection: C, convert: fn(C::Item) -> T) -> Pa
 
 /// The raw call of a list's first page: the attempt's raw client, the thread
 /// id (empty for the thread list) and the checked options.
-pub(crate) type FirstPage<C> = dyn for<'c> Fn(
-        &'c acs_chat_rest::Client,
-        &'c str,
-        &'c WireListOptions,
-    ) -> BoxFuture<'c, RawResult<C>>
+pub(crate) type FirstPage<C> = dyn for<'c> Fn(&'c acs_chat_rest::Client, &'c str, &'c WireListOptions) -> RawCall<'c, C>
     + Send
     + Sync;
 
@@ -96,7 +91,7 @@ impl Pipeline {
                         let url = &url;
                         pipeline
                             .call(route, thread, |raw, _| {
-                                Box::pin(async move {
+                                boxed(async move {
                                     // The link came from the service, not the
                                     // caller: a path the route check rejects is
                                     // a refusal, not an invalid argument.
@@ -113,7 +108,7 @@ impl Pipeline {
                             .await?
                     }
                 };
-                Ok(page_of(collection, convert))
+                Ok(page_of(*collection, convert))
             })
         });
         Pager::new(fetch)
