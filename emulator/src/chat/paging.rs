@@ -111,8 +111,15 @@ fn parse_start_time(text: &str) -> Result<DateTime<Utc>, ApiError> {
 
 /// An opaque token holding `fields` (hex of the joined fields).
 pub(crate) fn encode_token(fields: &[&str]) -> String {
-    let joined = fields.join(&TOKEN_SEPARATOR.to_string());
-    joined.bytes().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut separator = [0u8; 4];
+    let joined = fields.join(&*TOKEN_SEPARATOR.encode_utf8(&mut separator));
+    let mut token = String::with_capacity(joined.len() * 2);
+    for b in joined.bytes() {
+        token.push(char::from(HEX[usize::from(b >> 4)]));
+        token.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    token
 }
 
 /// The answer to a `syncState` that is not one of ours (or not for this list).

@@ -90,7 +90,6 @@ fn add(
         validate::participant_count(thread.participant_count() + thread.count_new(&ids))?;
         let at = now_millis();
         let added = thread.add_participants(&call.user, valid, at);
-        store.index_members(id, &added);
         if added.is_empty() || !call.events().is_active() {
             return Ok(None);
         }

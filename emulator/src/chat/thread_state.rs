@@ -280,6 +280,12 @@ impl ThreadState {
     }
 
     /// Creation time of the newest message, epoch milliseconds.
+    /// When the thread last changed for its list order: its newest
+    /// message, or its creation.
+    pub(crate) fn activity(&self) -> u64 {
+        self.last_message_at().unwrap_or(self.created_at)
+    }
+
     pub(crate) fn last_message_at(&self) -> Option<u64> {
         self.messages.last().map(|m| m.created_at)
     }

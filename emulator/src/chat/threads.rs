@@ -196,33 +196,25 @@ pub(crate) async fn list(
         }
         Some(_) => return Err(invalid_sync_state()),
     };
-    let mut items: Vec<((Reverse<u64>, String), _)> = store
-        .threads_of(&call.user)
-        .iter()
-        .filter_map(|handle| {
-            let thread = lock(handle);
+    let after = after.map(|(Reverse(activity), id)| (activity, id));
+    // One more than a page: whether there is a next one. O(page + log n)
+    // through the store's activity index, however many threads the user has.
+    let mut items: Vec<(u64, String, _)> = store
+        .threads_page(&call.user, after, page.start_time, page.max_page_size + 1)
+        .into_iter()
+        .filter_map(|(activity, handle)| {
+            let thread = lock(&handle);
             // Former members still see the thread listed, like the service.
-            if thread.deleted {
-                return None;
-            }
-            let activity = thread.last_message_at().unwrap_or(thread.created_at);
-            if page.start_time.is_some_and(|start| activity < start) {
-                return None;
-            }
-            Some((
-                (Reverse(activity), thread.id.clone()),
-                wire::thread_item(&thread),
-            ))
+            (!thread.deleted).then(|| (activity, thread.id.clone(), wire::thread_item(&thread)))
         })
         .collect();
-    items.sort_by(|a, b| a.0.cmp(&b.0));
-    let start = after.map_or(0, |cursor| items.partition_point(|(key, _)| *key <= cursor));
-    let rest = items.get(start..).unwrap_or(&[]);
-    let shown = rest.len().min(page.max_page_size);
-    let next_link = (rest.len() > shown)
-        .then(|| rest.get(shown.saturating_sub(1)))
+    let next_link = (items.len() > page.max_page_size)
+        .then(|| {
+            items.truncate(page.max_page_size);
+            items.last()
+        })
         .flatten()
-        .map(|((Reverse(activity), id), _)| {
+        .map(|(activity, id, _)| {
             let token = encode_token(&["t", &call.user, &activity.to_string(), id]);
             sync_link(
                 &call.base_url,
@@ -234,11 +226,7 @@ pub(crate) async fn list(
         });
     let body = ChatThreadsItemCollection {
         next_link,
-        value: rest
-            .iter()
-            .take(shown)
-            .map(|(_, item)| item.clone())
-            .collect(),
+        value: items.into_iter().map(|(_, _, item)| item).collect(),
     };
     Ok(json_response(StatusCode::OK, &body))
 }
