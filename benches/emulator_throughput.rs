@@ -5,11 +5,14 @@
 //! cargo bench --bench emulator_throughput
 //! ```
 //!
-//! It prints requests per second for a no-op handler, send-message and
-//! list-messages (a page of 50 from a thread of 1,000 messages), and each
-//! emulator figure as a share of the no-op rate. The emulator must never be
-//! what limits a client benchmark: the aim is send-message at 50% or more of
-//! the no-op handler's rate.
+//! It prints, in interleaved rounds, requests per second for a no-op axum
+//! handler, send-message, get-message and list-messages (a page of 50 from a
+//! thread of 1,000 messages), each emulator figure as a share of the same
+//! round's no-op rate (aims: list-50 at 0.5 or more, send at 0.75 or more);
+//! then the cost of one `GET /chat/threads` page for a user with 1,000,
+//! 10,000 and 20,000 threads (aim: the page at 20,000 within 2× of the page
+//! at 1,000) and of walking all 20,000; then the resident memory per stored
+//! 45-byte text message (aim: 300 bytes or less).
 //!
 //! Chat events: send-message again on a thread of two participants, without
 //! event subscriptions and with one subscription whose webhook (an
@@ -208,26 +211,215 @@ async fn main() {
                 .json(&json!({ "content": "hello", "senderDisplayName": "bench" }))
         })
     };
+    let first_message: serde_json::Value = client
+        .get(format!("{messages}&maxPageSize=1"))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("page json");
+    let message_id = first_message["value"][0]["id"]
+        .as_str()
+        .expect("a message id")
+        .to_owned();
+    let get: Request = {
+        let url = format!(
+            "{endpoint}/chat/threads/{thread_id}/messages/{message_id}?api-version=2025-03-15"
+        );
+        let bearer = bearer.clone();
+        Arc::new(move |c| c.get(&url).header("authorization", &bearer))
+    };
     let list: Request = {
         let url = format!("{messages}&maxPageSize=50");
         Arc::new(move |c| c.get(&url).header("authorization", &bearer))
     };
 
-    let noop_rate = rate(&client, noop_post).await;
-    let list_rate = rate(&client, list).await;
-    let send_rate = rate(&client, send).await;
-    println!("emulator throughput, {CONCURRENCY} concurrent clients, {MEASURE:?} each:");
-    println!("  axum no-op handler : {noop_rate:>9.0} req/s");
+    // Interleaved rounds: the no-op first in each, then every request kind;
+    // each figure's share of the same round's no-op rate.
+    let rounds = 3;
+    let mut shares: Vec<(&str, Vec<f64>, Vec<f64>)> = vec![
+        ("send-message", Vec::new(), Vec::new()),
+        ("get-message", Vec::new(), Vec::new()),
+        ("list-messages (50)", Vec::new(), Vec::new()),
+    ];
+    let mut noop_rates = Vec::new();
+    for _ in 0..rounds {
+        let noop_rate = rate(&client, noop_post.clone()).await;
+        noop_rates.push(noop_rate);
+        for (i, request) in [send.clone(), get.clone(), list.clone()]
+            .into_iter()
+            .enumerate()
+        {
+            let figure = rate(&client, request).await;
+            shares[i].1.push(figure);
+            shares[i].2.push(figure / noop_rate);
+        }
+    }
     println!(
-        "  send-message       : {send_rate:>9.0} req/s ({:.0}% of no-op)",
-        100.0 * send_rate / noop_rate
+        "emulator throughput, {CONCURRENCY} concurrent clients, {rounds} interleaved rounds of {MEASURE:?} each (median req/s; share of the same round's no-op, min/median/max):"
     );
+    println!("  axum no-op handler : {:>9.0} req/s", median(&noop_rates));
+    for (name, rates, ratios) in &shares {
+        let (low, mid, high) = spread(ratios);
+        println!(
+            "  {name:<19}: {:>9.0} req/s ({low:.2} / {mid:.2} / {high:.2} of no-op)",
+            median(rates)
+        );
+    }
+    emulator.shutdown().await;
+    thread_pages(&client).await;
+    memory_per_message(&client).await;
+    // `EMULATOR_BENCH=requests`: everything above, without the event figures.
+    if !std::env::var("EMULATOR_BENCH").is_ok_and(|only| only == "requests") {
+        events(&client).await;
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    spread(values).1
+}
+
+/// Min, median and max.
+fn spread(values: &[f64]) -> (f64, f64, f64) {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let Some(&last) = sorted.last() else {
+        return (0.0, 0.0, 0.0);
+    };
+    (sorted[0], sorted[sorted.len() / 2], last)
+}
+
+/// The cost of one `GET /chat/threads` page (50 threads) for a user with
+/// 1,000, 10,000 and 20,000 threads, and of walking all 20,000.
+async fn thread_pages(client: &reqwest::Client) {
+    let emulator = Emulator::start().await.expect("emulator");
+    let endpoint = emulator.endpoint().trim_end_matches('/').to_string();
+    let (bearer, _) = user(client, &endpoint).await;
+    let threads = format!("{endpoint}/chat/threads?api-version=2025-03-15");
+    let created = Arc::new(AtomicU64::new(0));
+    println!("ListChatThreads, a page of 50, one user (mean of 200 pages, one at a time):");
+    for size in [1_000u64, 10_000, 20_000] {
+        let tasks: Vec<_> = (0..CONCURRENCY)
+            .map(|_| {
+                let (client, threads, bearer, created) = (
+                    client.clone(),
+                    threads.clone(),
+                    bearer.clone(),
+                    created.clone(),
+                );
+                tokio::spawn(async move {
+                    while created.fetch_add(1, Ordering::Relaxed) < size {
+                        let answer = client
+                            .post(&threads)
+                            .header("authorization", &bearer)
+                            .json(&json!({ "topic": "page" }))
+                            .send()
+                            .await
+                            .expect("create");
+                        assert!(answer.status().is_success());
+                    }
+                    created.fetch_sub(1, Ordering::Relaxed);
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("task");
+        }
+        let page = format!("{threads}&maxPageSize=50");
+        let started = Instant::now();
+        for _ in 0..200 {
+            let answer = client
+                .get(&page)
+                .header("authorization", &bearer)
+                .send()
+                .await
+                .expect("page");
+            assert!(answer.status().is_success());
+            answer.bytes().await.expect("body");
+        }
+        println!(
+            "  {size:>6} threads: {:>7.3} ms per page",
+            started.elapsed().as_secs_f64() * 1000.0 / 200.0
+        );
+    }
+    let started = Instant::now();
+    let mut next = Some(format!("{threads}&maxPageSize=200"));
+    let mut seen = 0usize;
+    while let Some(url) = next.take() {
+        let page: serde_json::Value = client
+            .get(&url)
+            .header("authorization", &bearer)
+            .send()
+            .await
+            .expect("page")
+            .json()
+            .await
+            .expect("page json");
+        seen += page["value"].as_array().map_or(0, Vec::len);
+        next = page["nextLink"].as_str().map(str::to_owned);
+    }
     println!(
-        "  list-messages (50) : {list_rate:>9.0} req/s ({:.0}% of no-op)",
-        100.0 * list_rate / noop_rate
+        "  walking all {seen} threads (pages of 200): {:.3} s",
+        started.elapsed().as_secs_f64()
     );
     emulator.shutdown().await;
-    events(&client).await;
+}
+
+/// Resident memory per stored message: 100,000 sends of a 45-byte text.
+async fn memory_per_message(client: &reqwest::Client) {
+    const MESSAGES: u64 = 100_000;
+    const TEXT: &str = "a forty-five byte chat message for the bench!";
+    let emulator = Emulator::start().await.expect("emulator");
+    let endpoint = emulator.endpoint().trim_end_matches('/').to_string();
+    let (bearer, _) = user(client, &endpoint).await;
+    let created: serde_json::Value = client
+        .post(format!("{endpoint}/chat/threads?api-version=2025-03-15"))
+        .header("authorization", &bearer)
+        .json(&json!({ "topic": "memory" }))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("thread json");
+    let thread_id = created["chatThread"]["id"].as_str().expect("thread id");
+    let messages = format!("{endpoint}/chat/threads/{thread_id}/messages?api-version=2025-03-15");
+    let before = rss_kb();
+    let done = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (client, messages, bearer, done) = (
+                client.clone(),
+                messages.clone(),
+                bearer.clone(),
+                done.clone(),
+            );
+            tokio::spawn(async move {
+                while done.fetch_add(1, Ordering::Relaxed) < MESSAGES {
+                    let answer = client
+                        .post(&messages)
+                        .header("authorization", &bearer)
+                        .json(&json!({ "content": TEXT }))
+                        .send()
+                        .await
+                        .expect("send");
+                    assert!(answer.status().is_success());
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let grown = rss_kb().saturating_sub(before);
+    println!(
+        "memory per stored message ({}-byte text, {MESSAGES} sends, resident growth): {} bytes",
+        TEXT.len(),
+        grown * 1024 / MESSAGES
+    );
+    emulator.shutdown().await;
 }
 
 /// Where the webhook reports thread-level message events, with their

@@ -151,6 +151,12 @@ impl IdentityStore {
         lock(&self.users).get(id).cloned()
     }
 
+    /// Whether the user exists, and the stamp before which its tokens are
+    /// revoked: what checking a token needs, without copying the record.
+    pub fn revocation(&self, id: &str) -> Option<Option<Stamp>> {
+        lock(&self.users).get(id).map(|user| user.revoked_before)
+    }
+
     /// True if the user exists.
     pub fn contains(&self, id: &str) -> bool {
         lock(&self.users).contains_key(id)

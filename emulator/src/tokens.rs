@@ -346,14 +346,11 @@ pub fn verify_token(state: &AppState, token: &str) -> Result<VerifiedUser, AuthE
         if !user_id.starts_with(USER_ID_PREFIX) {
             return Err(AuthError::Malformed);
         }
-        let record = state
+        let revoked_before = state
             .identities()
-            .get(&user_id)
+            .revocation(&user_id)
             .ok_or(AuthError::UnknownUser)?;
-        if record
-            .revoked_before
-            .is_some_and(|mark| claims.issued_stamp < mark)
-        {
+        if revoked_before.is_some_and(|mark| claims.issued_stamp < mark) {
             return Err(AuthError::Revoked);
         }
     }
