@@ -79,6 +79,7 @@ pub mod server;
 pub mod state;
 pub mod tls;
 pub mod tokens;
+pub mod verified_tokens;
 
 mod sync;
 

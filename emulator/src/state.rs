@@ -16,6 +16,7 @@ use crate::keys::{InvalidAccessKey, Keys};
 use crate::persist::{Database, PersistError};
 use crate::rate_limits::RateLimiter;
 use crate::sync::lock;
+use crate::verified_tokens::VerifiedTokens;
 
 /// Default `resourceLocation` token claim (the data location real tokens name).
 pub const DEFAULT_RESOURCE_LOCATION: &str = "unitedstates";
@@ -26,6 +27,7 @@ struct Inner {
     keys: Keys,
     identities: IdentityStore,
     faults: Arc<FaultState>,
+    verified_tokens: VerifiedTokens,
     events: EventHub,
     rate_limits: RateLimiter,
     database: Option<Arc<Database>>,
@@ -146,6 +148,7 @@ impl AppState {
                 keys,
                 identities,
                 faults: Arc::new(FaultState::new(faults)),
+                verified_tokens: VerifiedTokens::default(),
                 events,
                 rate_limits: RateLimiter::default(),
                 database,
@@ -169,6 +172,11 @@ impl AppState {
     /// Fault injection settings.
     pub fn faults(&self) -> &FaultState {
         &self.inner.faults
+    }
+
+    /// Tokens whose signature was already checked.
+    pub fn verified_tokens(&self) -> &VerifiedTokens {
+        &self.inner.verified_tokens
     }
 
     /// The fault settings, shared (the fault layer holds them).

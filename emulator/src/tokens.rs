@@ -39,6 +39,8 @@
 //! the error shape with code `Unauthorized` and a message naming the reason,
 //! plus `WWW-Authenticate: Bearer`.
 
+use std::sync::Arc;
+
 use aws_lc_rs::hmac;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -52,6 +54,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::identity_store::{Stamp, TEAMS_USER_ID_PREFIX, USER_ID_PREFIX};
 use crate::state::AppState;
+use crate::verified_tokens::VerifiedClaims;
 
 /// The `scp` claim value of real chat tokens.
 pub const SCP_CLAIM: u32 = 1792;
@@ -330,7 +333,21 @@ pub fn verify_bearer(
 
 /// Verifies a raw token (no scope requirement).
 pub fn verify_token(state: &AppState, token: &str) -> Result<VerifiedUser, AuthError> {
-    let claims = decode(state.keys().token_key(), token)?;
+    let claims = match state.verified_tokens().get(token) {
+        Some(claims) => claims,
+        None => {
+            let decoded = decode(state.keys().token_key(), token)?;
+            let claims = Arc::new(VerifiedClaims {
+                skypeid: decoded.skypeid,
+                acs_scope: decoded.acs_scope,
+                iat: decoded.iat,
+                exp: decoded.exp,
+                issued_stamp: decoded.issued_stamp,
+            });
+            state.verified_tokens().insert(token, claims.clone());
+            claims
+        }
+    };
     let now = Utc::now().timestamp();
     if now >= claims.exp {
         return Err(AuthError::Expired);
