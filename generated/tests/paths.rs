@@ -407,3 +407,89 @@ async fn next_links_outside_the_endpoint_path_are_refused() {
     assert_eq!(response.status(), 200);
     assert_eq!(catch_all.calls_async().await, 1);
 }
+
+/// The generated operations escape ids with `encode_path_segment`, which
+/// must escape exactly as progenitor's `encode_path` (the server decodes
+/// what it sends): every ASCII byte, some non-ASCII, and ids as they come.
+#[test]
+fn encode_path_segment_escapes_exactly_as_progenitor() {
+    let mut cases: Vec<String> = (0u8..128).map(|b| char::from(b).to_string()).collect();
+    cases.extend(
+        [
+            "19:a1b2@thread.v2",
+            "1700000000000",
+            "a/b c%d?e#f",
+            "..",
+            "",
+            "é😀",
+            "x\u{7f}y",
+            "{id}",
+            "8:acs:r_user",
+        ]
+        .map(String::from),
+    );
+    for case in cases {
+        assert_eq!(
+            acs_chat_rest::encode_path_segment(&case),
+            progenitor_client::encode_path(&case),
+            "{case:?}"
+        );
+    }
+}
+
+/// Each route's literal parts are its template with the parameters taken
+/// out, so the path check tests what the template says.
+#[test]
+fn every_route_s_path_parts_rebuild_its_template() {
+    for route in acs_chat_rest::OPERATION_ROUTES {
+        let params = route.path.matches('{').count();
+        assert_eq!(route.path_parts.len(), params + 1, "{}", route.path);
+        let mut rebuilt = String::new();
+        let names: Vec<&str> = route
+            .path
+            .split('/')
+            .filter(|s| s.starts_with('{'))
+            .collect();
+        for (i, part) in route.path_parts.iter().enumerate() {
+            rebuilt.push_str(part);
+            if let Some(name) = names.get(i) {
+                rebuilt.push_str(name);
+            }
+        }
+        assert_eq!(rebuilt, route.path);
+    }
+}
+
+/// `set_api_version` leaves the generated operations' query alone and
+/// repairs any other.
+#[test]
+fn set_api_version_keeps_one_current_version() {
+    let cases = [
+        (
+            "http://h/p?api-version=2025-03-15",
+            "api-version=2025-03-15",
+        ),
+        (
+            "http://h/p?api-version=2025-03-15&maxPageSize=5",
+            "api-version=2025-03-15&maxPageSize=5",
+        ),
+        ("http://h/p", "api-version=2025-03-15"),
+        (
+            "http://h/p?syncState=x&api-version=2021-09-07",
+            "syncState=x&api-version=2025-03-15",
+        ),
+        (
+            "http://h/p?api-version=2025-03-15&api-version=1999-01-01",
+            "api-version=2025-03-15",
+        ),
+        (
+            "http://h/p?api-version=2025-03-150",
+            "api-version=2025-03-15",
+        ),
+    ];
+    for (url, query) in cases {
+        let mut url = reqwest::Url::parse(url).unwrap();
+        acs_chat_rest::set_api_version(&mut url);
+        assert_eq!(url.query(), Some(query), "{url}");
+    }
+}

@@ -522,3 +522,43 @@ async fn a_429_asking_for_an_absurd_wait_is_an_error_not_a_panic() {
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
+
+/// The POSTs the description marks `x-acs-idempotent` (their routes say the
+/// service may process them twice) are retried after an answer that may
+/// have been processed, unlike a message send.
+#[tokio::test]
+async fn the_posts_the_description_marks_idempotent_are_retried_after_a_502() {
+    let server = MockServer::start_async().await;
+    let mut mocks = Vec::new();
+    for (path, status) in [("/typing", 502), ("/readReceipts", 504)] {
+        let recorder = Recorder::new();
+        let failing = server
+            .mock_async(|when, then| {
+                when.method(POST)
+                    .path(thread_path(path))
+                    .is_true(recorder.first(1));
+                then.status(status).body("the gateway lost it");
+            })
+            .await;
+        let passing = server
+            .mock_async(|when, then| {
+                when.method(POST).path(thread_path(path));
+                then.status(200);
+            })
+            .await;
+        mocks.push((failing, passing));
+    }
+    let (client, _) = client(&server);
+    let thread = client.get_chat_thread_client(THREAD);
+
+    thread.send_typing_notification().await.expect("retried");
+    thread
+        .send_read_receipt("1700000000000")
+        .await
+        .expect("retried");
+
+    for (failing, passing) in mocks {
+        assert_eq!(failing.calls_async().await, 1);
+        assert_eq!(passing.calls_async().await, 1);
+    }
+}
