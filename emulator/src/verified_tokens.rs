@@ -28,10 +28,19 @@ pub struct VerifiedClaims {
     pub issued_stamp: u64,
 }
 
-/// The tokens of one resource whose signature was checked.
-#[derive(Debug, Default)]
+/// The tokens of one resource whose signature was checked. Its `Debug`
+/// shows how many, never a token.
+#[derive(Default)]
 pub struct VerifiedTokens {
     tokens: RwLock<HashMap<Box<str>, Arc<VerifiedClaims>>>,
+}
+
+impl std::fmt::Debug for VerifiedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedTokens")
+            .field("count", &read(&self.tokens).len())
+            .finish()
+    }
 }
 
 impl VerifiedTokens {
@@ -74,5 +83,14 @@ mod tests {
             cache.insert(&format!("t{i}"), claims("v"));
         }
         assert!(read(&cache.tokens).len() <= CAPACITY);
+    }
+
+    #[test]
+    fn debug_shows_no_token() {
+        let cache = VerifiedTokens::default();
+        cache.insert("secret-token-text", claims("u"));
+        let shown = format!("{cache:?}");
+        assert!(!shown.contains("secret-token-text"), "{shown}");
+        assert!(shown.contains("count: 1"), "{shown}");
     }
 }

@@ -11,11 +11,16 @@
 //! generated from `openapi/events.json`.
 //!
 //! This file is the hand-written part: every request of the generated client,
-//! whatever the operation, passes through one pluggable [`RequestPolicy`]
+//! whatever the operation, has its path checked against the operation's
+//! [`OperationRoute`] and then passes through one pluggable [`RequestPolicy`]
 //! (progenitor's `pre` hook). The [`StandardPolicy`] sets the bearer token
 //! from a [`TokenSource`] (asked afresh for every request, so tokens can be
 //! refreshed), the `api-version` query parameter, the merge-patch content type,
-//! a `User-Agent` and an `x-ms-client-request-id`.
+//! a `User-Agent` and an `x-ms-client-request-id`. A client made with
+//! [`Client::for_attempt`] is the exception: it sends its [`Attempt`]'s
+//! bearer header, request id and user agent instead of asking the policy
+//! (whose `prepare` and `observe` it does not call), for callers that sign
+//! and retry themselves, like the `acs-chat` facade.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -256,7 +261,9 @@ impl TokenSource for StaticToken {
 }
 
 /// Prepares every request before it is sent. One policy serves a client; the
-/// generated operations and anything that follows a `nextLink` both call it.
+/// generated operations and anything that follows a `nextLink` both call it
+/// (except on a [`Client::for_attempt`] client, which sends its [`Attempt`]'s
+/// headers instead).
 pub trait RequestPolicy: Send + Sync {
     /// Adjusts `request` (headers, query) for `route`, or refuses to send it.
     fn prepare<'a>(

@@ -6,7 +6,8 @@
 //! same loop and conversion.
 //!
 //! Data flows one way: `client`/`thread`/`identity` → `pipeline` →
-//! `retry`, `policy`, `credential`, `error`.
+//! `retry`, `credential`, `error`. (`policy` serves only the raw client that
+//! `ChatClient::raw` hands out.)
 
 pub(crate) mod attempt;
 pub(crate) mod convert;

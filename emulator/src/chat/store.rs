@@ -9,6 +9,8 @@
 //! different threads never wait on each other. The user index is updated
 //! while the thread's lock is held (lock order: thread, then index), and
 //! read without holding any thread lock. No lock is held across an await.
+//! Saves of different threads share the index's lock only for the moment a
+//! save changes a thread's place in it (a new message, a new member).
 //!
 //! The user index keeps each user's threads ordered by last activity (newest
 //! first), updated whenever a change to a thread is saved, so that a page of
@@ -102,9 +104,13 @@ impl ChatStore {
     /// Stores what changed in `thread` since it was last saved (nothing
     /// without a database). Call with the thread locked.
     pub(crate) fn save(&self, thread: &mut ThreadState) -> Result<(), PersistError> {
-        self.save_with(thread, None)?;
-        write(&self.user_threads).index(thread);
-        Ok(())
+        // The index follows what is in memory, even if the database write
+        // below fails (the change stays marked unsaved; see `save_with`).
+        // Most saves change nothing it holds: a read lock tells.
+        if !read(&self.user_threads).is_current(thread) {
+            write(&self.user_threads).index(thread);
+        }
+        self.save_with(thread, None)
     }
 
     /// [`save`](Self::save), with the `repeatability-request-id` record of
@@ -183,17 +189,22 @@ impl ChatStore {
 
     /// Up to `limit` of `user`'s threads, newest activity first, after
     /// `after` (an earlier page's last `(activity, id)`), with activity at or
-    /// after `since`: `(activity, handle)` pairs.
+    /// after `since`: `(activity, id, handle)`, the handle `None` for a
+    /// thread deleted since it was listed. Fewer than `limit` means there
+    /// are no more.
     pub(crate) fn threads_page(
         &self,
         user: &str,
         after: Option<(u64, String)>,
         since: Option<u64>,
         limit: usize,
-    ) -> Vec<(u64, ThreadHandle)> {
+    ) -> Vec<(u64, String, Option<ThreadHandle>)> {
         let ids: Vec<(u64, String)> = read(&self.user_threads).page(user, after, since, limit);
         ids.into_iter()
-            .filter_map(|(activity, id)| Some((activity, self.get(&id)?)))
+            .map(|(activity, id)| {
+                let handle = self.get(&id);
+                (activity, id, handle)
+            })
             .collect()
     }
 
@@ -243,6 +254,13 @@ struct UserThreads {
 }
 
 impl UserThreads {
+    /// Whether `thread` is indexed at its current activity for everyone it
+    /// is listed for.
+    fn is_current(&self, thread: &ThreadState) -> bool {
+        self.indexed.get(&thread.id).copied()
+            == Some((thread.activity(), thread.listed_for().count()))
+    }
+
     /// (Re)indexes `thread` for everyone it is listed for, at its current
     /// activity. Cheap when neither changed since the last time.
     fn index(&mut self, thread: &ThreadState) {
@@ -325,7 +343,11 @@ mod tests {
         let store = ChatStore::default();
         store.insert(thread("a", "u1"), None).expect("in memory");
         store.insert(thread("b", "u1"), None).expect("in memory");
-        let page = |user: &str| store.threads_page(user, None, None, 10).len();
+        let page = |user: &str| {
+            let listed = store.threads_page(user, None, None, 10);
+            assert!(listed.iter().all(|(_, _, handle)| handle.is_some()));
+            listed.len()
+        };
         assert_eq!(page("u1"), 2);
         store.remove("a", &["u1".to_owned()]).expect("in memory");
         assert!(store.get("a").is_none());

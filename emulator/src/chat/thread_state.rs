@@ -279,13 +279,13 @@ impl ThreadState {
         self.participants.len()
     }
 
-    /// Creation time of the newest message, epoch milliseconds.
     /// When the thread last changed for its list order: its newest
-    /// message, or its creation.
+    /// message, or its creation, epoch milliseconds.
     pub(crate) fn activity(&self) -> u64 {
         self.last_message_at().unwrap_or(self.created_at)
     }
 
+    /// Creation time of the newest message, epoch milliseconds.
     pub(crate) fn last_message_at(&self) -> Option<u64> {
         self.messages.last().map(|m| m.created_at)
     }

@@ -199,15 +199,28 @@ pub(crate) async fn list(
     let after = after.map(|(Reverse(activity), id)| (activity, id));
     // One more than a page: whether there is a next one. O(page + log n)
     // through the store's activity index, however many threads the user has.
-    let mut items: Vec<(u64, String, _)> = store
-        .threads_page(&call.user, after, page.start_time, page.max_page_size + 1)
-        .into_iter()
-        .filter_map(|(activity, handle)| {
+    // A thread deleted meanwhile is skipped and the next one read instead;
+    // every round moves the cursor on, so this ends.
+    let wanted = page.max_page_size + 1;
+    let mut cursor = after;
+    let mut items: Vec<(u64, String, _)> = Vec::with_capacity(wanted);
+    loop {
+        let asked = wanted - items.len();
+        let batch = store.threads_page(&call.user, cursor.clone(), page.start_time, asked);
+        let exhausted = batch.len() < asked;
+        for (activity, id, handle) in batch {
+            cursor = Some((activity, id));
+            let Some(handle) = handle else { continue };
             let thread = lock(&handle);
             // Former members still see the thread listed, like the service.
-            (!thread.deleted).then(|| (activity, thread.id.clone(), wire::thread_item(&thread)))
-        })
-        .collect();
+            if !thread.deleted {
+                items.push((activity, thread.id.clone(), wire::thread_item(&thread)));
+            }
+        }
+        if exhausted || items.len() >= wanted {
+            break;
+        }
+    }
     let next_link = (items.len() > page.max_page_size)
         .then(|| {
             items.truncate(page.max_page_size);
