@@ -115,6 +115,28 @@ async fn rate_and_count(client: &reqwest::Client, request: Request) -> (f64, u64
     run(MEASURE).await
 }
 
+/// Sends `request` from `CONCURRENCY` tasks until `done` counts `up_to`
+/// requests, each answer a success. `done` may carry a count from earlier
+/// calls (to grow a set step by step).
+async fn send_until(client: &reqwest::Client, done: &Arc<AtomicU64>, up_to: u64, request: Request) {
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (client, done, request) = (client.clone(), done.clone(), request.clone());
+            tokio::spawn(async move {
+                while done.fetch_add(1, Ordering::Relaxed) < up_to {
+                    let answer = request(&client).send().await.expect("request");
+                    assert!(answer.status().is_success(), "{}", answer.status());
+                }
+                // The claim that ended the loop was not a request.
+                done.fetch_sub(1, Ordering::Relaxed);
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+}
+
 async fn noop_server() -> String {
     let app = axum::Router::new().route(
         "/noop",
@@ -301,32 +323,15 @@ async fn thread_pages(client: &reqwest::Client) {
     let created = Arc::new(AtomicU64::new(0));
     println!("ListChatThreads, a page of 50, one user (mean of 200 pages, one at a time):");
     for size in [1_000u64, 10_000, 20_000] {
-        let tasks: Vec<_> = (0..CONCURRENCY)
-            .map(|_| {
-                let (client, threads, bearer, created) = (
-                    client.clone(),
-                    threads.clone(),
-                    bearer.clone(),
-                    created.clone(),
-                );
-                tokio::spawn(async move {
-                    while created.fetch_add(1, Ordering::Relaxed) < size {
-                        let answer = client
-                            .post(&threads)
-                            .header("authorization", &bearer)
-                            .json(&json!({ "topic": "page" }))
-                            .send()
-                            .await
-                            .expect("create");
-                        assert!(answer.status().is_success());
-                    }
-                    created.fetch_sub(1, Ordering::Relaxed);
-                })
+        let create: Request = {
+            let (threads, bearer) = (threads.clone(), bearer.clone());
+            Arc::new(move |c| {
+                c.post(&threads)
+                    .header("authorization", &bearer)
+                    .json(&json!({ "topic": "page" }))
             })
-            .collect();
-        for task in tasks {
-            task.await.expect("task");
-        }
+        };
+        send_until(client, &created, size, create).await;
         let page = format!("{threads}&maxPageSize=50");
         let started = Instant::now();
         for _ in 0..200 {
@@ -387,32 +392,12 @@ async fn memory_per_message(client: &reqwest::Client) {
     let thread_id = created["chatThread"]["id"].as_str().expect("thread id");
     let messages = format!("{endpoint}/chat/threads/{thread_id}/messages?api-version=2025-03-15");
     let before = rss_kb();
-    let done = Arc::new(AtomicU64::new(0));
-    let tasks: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
-            let (client, messages, bearer, done) = (
-                client.clone(),
-                messages.clone(),
-                bearer.clone(),
-                done.clone(),
-            );
-            tokio::spawn(async move {
-                while done.fetch_add(1, Ordering::Relaxed) < MESSAGES {
-                    let answer = client
-                        .post(&messages)
-                        .header("authorization", &bearer)
-                        .json(&json!({ "content": TEXT }))
-                        .send()
-                        .await
-                        .expect("send");
-                    assert!(answer.status().is_success());
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("task");
-    }
+    let send: Request = Arc::new(move |c| {
+        c.post(&messages)
+            .header("authorization", &bearer)
+            .json(&json!({ "content": TEXT }))
+    });
+    send_until(client, &Arc::new(AtomicU64::new(0)), MESSAGES, send).await;
     let grown = rss_kb().saturating_sub(before);
     println!(
         "memory per stored message ({}-byte text, {MESSAGES} sends, resident growth): {} bytes",
@@ -775,21 +760,7 @@ async fn persistence(client: &reqwest::Client) {
         let endpoint = emulator.endpoint().trim_end_matches('/').to_string();
         let send = send_on_new_thread_of_two(client, &endpoint).await;
         let before = rss_kb();
-        let done = Arc::new(AtomicU64::new(0));
-        let tasks: Vec<_> = (0..CONCURRENCY)
-            .map(|_| {
-                let (client, send, done) = (client.clone(), send.clone(), done.clone());
-                tokio::spawn(async move {
-                    while done.fetch_add(1, Ordering::Relaxed) < MESSAGES as u64 {
-                        let answer = send(&client).send().await.expect("send");
-                        assert!(answer.status().is_success());
-                    }
-                })
-            })
-            .collect();
-        for task in tasks {
-            task.await.expect("task");
-        }
+        send_until(client, &Arc::new(AtomicU64::new(0)), MESSAGES as u64, send).await;
         let grown = rss_kb().saturating_sub(before);
         println!(
             "resident memory growth over {MESSAGES} messages, {}: {:.1} MB ({} bytes per message)",

@@ -166,7 +166,7 @@ where
             let request_id = RequestId::new();
             let span = if traced {
                 operation_span.record("attempts", retry + 1);
-                let span = enabled(tracing::info_span!(
+                enabled(tracing::info_span!(
                     parent: &operation_span,
                     "acs_chat.request",
                     operation,
@@ -174,8 +174,7 @@ where
                     attempt = retry + 1,
                     status = tracing::field::Empty,
                     request_id = request_id.as_str(),
-                ));
-                span
+                ))
             } else {
                 tracing::Span::none()
             };
