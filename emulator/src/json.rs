@@ -113,18 +113,25 @@ pub fn parse_json<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Res
 /// becomes a 500 in the error shape.
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
-        Ok(bytes) => {
-            let mut response = (status, bytes).into_response();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(JSON_CONTENT_TYPE),
-            );
-            response
-        }
-        Err(err) => {
-            ApiError::internal(format!("response serialization failed: {err}")).into_response()
-        }
+        Ok(bytes) => json_bytes_response(status, Bytes::from(bytes)),
+        Err(err) => serialization_failed(&err).into_response(),
     }
+}
+
+/// A response with `status`, the service's JSON `Content-Type` and `json`
+/// (already serialized) as its body.
+pub(crate) fn json_bytes_response(status: StatusCode, json: Bytes) -> Response {
+    let mut response = (status, json).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    response
+}
+
+/// The 500 of an answer that does not serialize (an emulator bug).
+pub(crate) fn serialization_failed(err: &serde_json::Error) -> ApiError {
+    ApiError::internal(format!("response serialization failed: {err}"))
 }
 
 /// Maps an axum JSON rejection to a 400 (or 413 for an oversized body).

@@ -20,6 +20,7 @@
 //! exists; the events are built and queued after the lock is released.
 
 use std::collections::HashMap;
+use std::num::NonZeroU64;
 use std::sync::Arc;
 
 use acs_chat_rest::types::{
@@ -89,13 +90,13 @@ impl MessageSnapshot {
             id: message.id,
             created_at: message.created_at,
             version: message.version,
-            sender: message.sender.clone()?,
-            sender_display_name: message.sender_display_name.clone(),
-            kind: kind.clone(),
-            content: content.clone(),
-            metadata: message.metadata.clone(),
-            edited_at: message.edited_at,
-            deleted_at: message.deleted_at,
+            sender: message.sender.as_deref()?.to_owned(),
+            sender_display_name: message.sender_display_name.as_deref().map(str::to_owned),
+            kind: (*kind).into(),
+            content: content.as_deref().map(str::to_owned),
+            metadata: message.metadata.to_map(),
+            edited_at: message.edited_at.map(NonZeroU64::get),
+            deleted_at: message.deleted_at.map(NonZeroU64::get),
         })
     }
 }

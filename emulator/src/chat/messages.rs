@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use acs_chat_rest::types::{
     SendChatMessageRequest, SendChatMessageResult, UpdateChatMessageRequest,
 };
@@ -13,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 
 use crate::error::ApiError;
-use crate::json::{json_response, parse_json, RawBody};
+use crate::json::{json_bytes_response, json_response, parse_json, serialization_failed, RawBody};
 
 use super::access::{message_path, thread_id, with_thread, with_thread_mut};
 use super::context::{set_location, ChatCall};
@@ -22,7 +24,7 @@ use super::events::{emit, ChatActivity, MessageSnapshot, ThreadSnapshot};
 use super::ids::now_millis;
 use super::paging::{encode_token, invalid_sync_state, parse_query, sync_link};
 use super::store::ChatStore;
-use super::thread_state::MessageError;
+use super::thread_state::{MessageError, MessageRecord, ThreadState};
 use super::wire::Shape;
 use super::{validate, wire};
 
@@ -90,20 +92,104 @@ pub(crate) async fn list(
         }
         Some(_) => return Err(invalid_sync_state()),
     };
-    let body = with_thread(&store, &id, &call.user, |thread| {
+    let shape = Shape::of(&call.api_version);
+    let (serial, taken, next_link) = with_thread(&store, &id, &call.user, |thread| {
         let (messages, more) = thread.page_messages(page.start_time, before, page.max_page_size);
         let next_link = more.then(|| messages.last()).flatten().map(|oldest| {
             let token = encode_token(&["m", &id, &oldest.version.to_string()]);
             let path = format!("/chat/threads/{id}/messages");
             sync_link(&call.base_url, &path, &token, &page, &call.api_version)
         });
-        let shape = Shape::of(&call.api_version);
-        Ok(wire::MessagesAnswer {
-            next_link,
-            value: messages.iter().map(|m| wire::message(m, shape)).collect(),
-        })
+        let taken = take_messages(&store, thread, &messages, shape);
+        Ok((thread.serial, taken, next_link))
     })?;
-    Ok(json_response(StatusCode::OK, &body))
+    let messages = messages_json(&store, serial, shape, taken)?;
+    Ok(json_bytes_response(
+        StatusCode::OK,
+        page_json(&messages, next_link.as_deref())?,
+    ))
+}
+
+/// A message of an answer as taken under the thread's lock: its cached
+/// JSON, or a copy to serialize once the lock is released.
+enum Taken {
+    Cached(Bytes),
+    Copied {
+        version: u64,
+        answer: Box<wire::MessageAnswer>,
+    },
+}
+
+/// Takes `messages` (of `thread`, locked) as answered at `shape`.
+fn take_messages(
+    store: &ChatStore,
+    thread: &ThreadState,
+    messages: &[&MessageRecord],
+    shape: Shape,
+) -> Vec<Taken> {
+    let cached =
+        store
+            .message_json()
+            .get_all(thread.serial, shape, messages.iter().map(|m| m.version));
+    messages
+        .iter()
+        .zip(cached)
+        .map(|(message, cached)| match cached {
+            Some(json) => Taken::Cached(json),
+            None => Taken::Copied {
+                version: message.version,
+                answer: Box::new(wire::message(message, shape)),
+            },
+        })
+        .collect()
+}
+
+/// The JSON of each message taken from the thread `serial` (without its
+/// lock), caching what had to be serialized.
+fn messages_json(
+    store: &ChatStore,
+    serial: u64,
+    shape: Shape,
+    taken: Vec<Taken>,
+) -> Result<Vec<Bytes>, ApiError> {
+    let mut serialized = Vec::new();
+    let json = taken
+        .into_iter()
+        .map(|taken| match taken {
+            Taken::Cached(json) => Ok(json),
+            Taken::Copied { version, answer } => {
+                let json = Bytes::from(
+                    serde_json::to_vec(&answer).map_err(|err| serialization_failed(&err))?,
+                );
+                serialized.push((version, json.clone()));
+                Ok(json)
+            }
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    store.message_json().insert_all(serial, shape, serialized);
+    Ok(json)
+}
+
+/// `{"value":[...],"nextLink":"..."}` of messages already serialized (the
+/// service's order; no `nextLink` on the last page).
+fn page_json(messages: &[Bytes], next_link: Option<&str>) -> Result<Bytes, ApiError> {
+    let length = messages.iter().map(|m| m.len() + 1).sum::<usize>()
+        + next_link.map_or(0, |link| link.len() + 16);
+    let mut body = Vec::with_capacity(length + 16);
+    body.extend_from_slice(b"{\"value\":[");
+    for (i, message) in messages.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(message);
+    }
+    body.push(b']');
+    if let Some(link) = next_link {
+        body.extend_from_slice(b",\"nextLink\":");
+        serde_json::to_writer(&mut body, link).map_err(|err| serialization_failed(&err))?;
+    }
+    body.push(b'}');
+    Ok(Bytes::from(body))
 }
 
 /// `GET /chat/threads/{id}/messages/{messageId}`
@@ -113,13 +199,19 @@ pub(crate) async fn get(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let (id, message_id) = message_path(path)?;
-    let message = with_thread(&store, &id, &call.user, |thread| {
-        thread
-            .message(message_id)
-            .map(|m| wire::message(m, Shape::of(&call.api_version)))
-            .ok_or_else(message_not_found)
+    let shape = Shape::of(&call.api_version);
+    let (serial, taken) = with_thread(&store, &id, &call.user, |thread| {
+        let message = thread.message(message_id).ok_or_else(message_not_found)?;
+        Ok((
+            thread.serial,
+            take_messages(&store, thread, &[message], shape),
+        ))
     })?;
-    Ok(json_response(StatusCode::OK, &message))
+    let json = messages_json(&store, serial, shape, taken)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal("a message taken was not serialized"))?;
+    Ok(json_bytes_response(StatusCode::OK, json))
 }
 
 /// `PATCH /chat/threads/{id}/messages/{messageId}` (merge patch; only the
@@ -142,7 +234,7 @@ pub(crate) async fn update(
         if message.sender.as_deref() != Some(call.user.as_str()) {
             return Err(forbidden());
         }
-        let current = message.metadata.clone();
+        let current = message.metadata.to_map();
         let metadata = if patch.is_empty() && request.metadata.is_empty() {
             None
         } else {
@@ -200,7 +292,7 @@ pub(crate) async fn delete(
 /// The activity of a message action, when anyone subscribes to events.
 fn message_activity(
     call: &ChatCall,
-    thread: &super::thread_state::ThreadState,
+    thread: &ThreadState,
     message_id: u64,
     activity: impl FnOnce(ThreadSnapshot, MessageSnapshot) -> ChatActivity,
 ) -> Option<ChatActivity> {

@@ -67,11 +67,13 @@ use crate::api_version::with_supported_versions;
 use crate::state::AppState;
 
 mod access;
+mod chunked;
 mod context;
 mod errors;
 mod events;
 mod identifiers;
 mod ids;
+mod json_cache;
 mod messages;
 mod notifications;
 mod paging;

@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::persist::{Database, PersistError, Table};
 
+use super::json_cache::MessageJsonCache;
 use super::thread_state::ThreadState;
 
 const SHARDS: usize = 16;
@@ -54,6 +55,7 @@ pub(crate) struct ChatStore {
     user_threads: RwLock<UserThreads>,
     repeatability: Mutex<HashMap<(String, String), StoredCreate>>,
     database: Option<Arc<Database>>,
+    message_json: MessageJsonCache,
 }
 
 impl Default for ChatStore {
@@ -63,6 +65,7 @@ impl Default for ChatStore {
             user_threads: RwLock::new(UserThreads::default()),
             repeatability: Mutex::new(HashMap::new()),
             database: None,
+            message_json: MessageJsonCache::default(),
         }
     }
 }
@@ -122,6 +125,9 @@ impl ChatStore {
         repeatability: Option<(&str, &str, &StoredCreate)>,
     ) -> Result<(), PersistError> {
         let Some(database) = &self.database else {
+            // Nothing to store: forget what changed, or the list of changed
+            // messages would grow with every message.
+            thread.mark_saved();
             return Ok(());
         };
         let stored = thread
@@ -145,6 +151,11 @@ impl ChatStore {
         )?;
         thread.mark_saved();
         Ok(())
+    }
+
+    /// The JSON of recently answered messages.
+    pub(crate) fn message_json(&self) -> &MessageJsonCache {
+        &self.message_json
     }
 
     fn shard(&self, thread_id: &str) -> &RwLock<HashMap<String, ThreadHandle>> {
@@ -354,6 +365,27 @@ mod tests {
         assert_eq!(page("u1"), 1);
         store.clear();
         assert_eq!(store.len(), 0);
+    }
+
+    #[test]
+    fn in_memory_saves_keep_no_list_of_changes() {
+        let store = ChatStore::default();
+        let handle = store.insert(thread("a", "u1"), None).expect("in memory");
+        let mut thread = lock(&handle);
+        for i in 0..100 {
+            thread.send_message(
+                "u1",
+                crate::chat::thread_state::UserMessageKind::Text,
+                format!("m{i}"),
+                None,
+                HashMap::new(),
+                10 + i,
+            );
+            store.save(&mut thread).expect("in memory");
+        }
+        let stored = thread.unsaved().expect("stored form");
+        assert!(stored.header.is_none());
+        assert!(stored.messages.is_empty(), "{}", stored.messages.len());
     }
 
     #[test]

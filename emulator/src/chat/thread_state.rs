@@ -9,12 +9,16 @@
 //! O(page + log n).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::num::NonZeroU64;
 use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use acs_chat_rest::types::{ChatMessageType, ChatRetentionPolicy};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::chunked::ChunkedVec;
 use super::ids::MessageClock;
 
 /// A participant.
@@ -30,35 +34,115 @@ pub(crate) struct ParticipantRecord {
     pub(crate) metadata: HashMap<String, String>,
 }
 
-/// What a message holds, by type.
+/// What a message holds, by type. System messages, few, are boxed so that
+/// the many user messages stay small (their stored JSON is the same).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum MessageBody {
     /// `text` or `html`: the content (`None` once deleted).
     User {
         /// `text` or `html`.
-        kind: ChatMessageType,
+        kind: UserMessageKind,
         /// The content.
-        content: Option<String>,
+        content: Option<Box<str>>,
     },
     /// `participantAdded` / `participantRemoved`.
-    Participants {
-        /// `true` for added, `false` for removed.
-        added: bool,
-        /// Who did it.
-        initiator: String,
-        /// Who was added or removed.
-        participants: Vec<ParticipantRecord>,
-    },
+    Participants(Box<ParticipantsChange>),
     /// `topicUpdated`.
-    Topic {
-        /// Who did it.
-        initiator: String,
-        /// The new topic.
-        topic: String,
-    },
+    Topic(Box<TopicChange>),
 }
 
-/// A message.
+/// The type of a message a user sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum UserMessageKind {
+    /// `text`
+    Text,
+    /// `html`
+    Html,
+}
+
+impl From<UserMessageKind> for ChatMessageType {
+    fn from(kind: UserMessageKind) -> Self {
+        match kind {
+            UserMessageKind::Text => Self::Text,
+            UserMessageKind::Html => Self::Html,
+        }
+    }
+}
+
+/// The body of `participantAdded` / `participantRemoved`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ParticipantsChange {
+    /// `true` for added, `false` for removed.
+    pub(crate) added: bool,
+    /// Who did it.
+    pub(crate) initiator: String,
+    /// Who was added or removed.
+    pub(crate) participants: Vec<ParticipantRecord>,
+}
+
+/// The body of `topicUpdated`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct TopicChange {
+    /// Who did it.
+    pub(crate) initiator: String,
+    /// The new topic.
+    pub(crate) topic: String,
+}
+
+/// A message's metadata: most messages have none, and an empty map would
+/// still take 48 bytes in each. Stored as a map (`{}` when empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+// The box is the point: 8 bytes in every message instead of an empty map's
+// 48; the allocation is made only for the few messages with metadata.
+#[allow(clippy::box_collection)]
+pub(crate) struct MessageMetadata(Option<Box<HashMap<String, String>>>);
+
+impl MessageMetadata {
+    /// The metadata `map`.
+    pub(crate) fn new(map: HashMap<String, String>) -> Self {
+        Self((!map.is_empty()).then(|| Box::new(map)))
+    }
+
+    /// A copy, as a map.
+    pub(crate) fn to_map(&self) -> HashMap<String, String> {
+        self.0.as_deref().cloned().unwrap_or_default()
+    }
+}
+
+impl Serialize for MessageMetadata {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(map) => map.serialize(serializer),
+            None => serializer.collect_map(std::iter::empty::<(&str, &str)>()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MessageMetadata {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        HashMap::deserialize(deserializer).map(Self::new)
+    }
+}
+
+/// The names a thread's messages carry (senders, display names), each held
+/// once however many messages carry it.
+#[derive(Debug, Default)]
+struct Names(HashSet<Arc<str>>);
+
+impl Names {
+    fn intern(&mut self, name: &str) -> Arc<str> {
+        if let Some(known) = self.0.get(name) {
+            return known.clone();
+        }
+        let name: Arc<str> = Arc::from(name);
+        self.0.insert(name.clone());
+        name
+    }
+}
+
+/// A message. Kept small: a thread may hold hundreds of thousands (112
+/// bytes here, plus the content).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct MessageRecord {
     /// Id: epoch milliseconds (ahead of the clock only during bursts of
@@ -71,27 +155,27 @@ pub(crate) struct MessageRecord {
     /// Equal to `id` until edited.
     pub(crate) version: u64,
     /// Sender of a user message.
-    pub(crate) sender: Option<String>,
+    pub(crate) sender: Option<Arc<str>>,
     /// Sender display name of a user message (`""` when none was given).
-    pub(crate) sender_display_name: Option<String>,
+    pub(crate) sender_display_name: Option<Arc<str>>,
     /// Content.
     pub(crate) body: MessageBody,
     /// Message metadata.
-    pub(crate) metadata: HashMap<String, String>,
+    pub(crate) metadata: MessageMetadata,
     /// Last edit, epoch milliseconds.
-    pub(crate) edited_at: Option<u64>,
+    pub(crate) edited_at: Option<NonZeroU64>,
     /// Deletion, epoch milliseconds.
-    pub(crate) deleted_at: Option<u64>,
+    pub(crate) deleted_at: Option<NonZeroU64>,
 }
 
 impl MessageRecord {
     /// The wire type of the message.
     pub(crate) fn kind(&self) -> ChatMessageType {
         match &self.body {
-            MessageBody::User { kind, .. } => kind.clone(),
-            MessageBody::Participants { added: true, .. } => ChatMessageType::ParticipantAdded,
-            MessageBody::Participants { added: false, .. } => ChatMessageType::ParticipantRemoved,
-            MessageBody::Topic { .. } => ChatMessageType::TopicUpdated,
+            MessageBody::User { kind, .. } => (*kind).into(),
+            MessageBody::Participants(change) if change.added => ChatMessageType::ParticipantAdded,
+            MessageBody::Participants(_) => ChatMessageType::ParticipantRemoved,
+            MessageBody::Topic(_) => ChatMessageType::TopicUpdated,
         }
     }
 }
@@ -123,6 +207,9 @@ pub(crate) enum MessageError {
 pub(crate) struct ThreadState {
     /// Thread id.
     pub(crate) id: String,
+    /// Unique in this process among threads in memory, new for a thread
+    /// restored from the database: keys the thread's cached message JSON.
+    pub(crate) serial: u64,
     /// Topic.
     pub(crate) topic: String,
     /// Creation time, epoch milliseconds.
@@ -139,7 +226,9 @@ pub(crate) struct ThreadState {
     members: HashSet<String>,
     /// Removed participants: the thread stays in their thread list.
     former_members: HashSet<String>,
-    messages: Vec<MessageRecord>,
+    messages: ChunkedVec<MessageRecord>,
+    /// Senders and display names of `messages`.
+    names: Names,
     receipts: Vec<ReceiptRecord>,
     clock: MessageClock,
     /// Message indexes by version: the list order (newest version first;
@@ -151,6 +240,18 @@ pub(crate) struct ThreadState {
     /// only its message: the clock is recomputed from the messages on
     /// restore).
     header_changed: bool,
+}
+
+/// A time of an edit or deletion: never the epoch itself (a clock there is
+/// a millisecond later), so that `Option` of it takes no more room.
+fn nonzero_millis(millis: u64) -> NonZeroU64 {
+    NonZeroU64::new(millis).unwrap_or(NonZeroU64::MIN)
+}
+
+/// The next [`ThreadState::serial`].
+fn next_serial() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Everything of a thread but its messages, as stored with `--data-dir`.
@@ -203,6 +304,7 @@ impl ThreadState {
         let created_at = now_millis;
         let mut thread = Self {
             id: new.id,
+            serial: next_serial(),
             topic: new.topic.clone(),
             created_at,
             created_by: new.creator.clone(),
@@ -212,7 +314,8 @@ impl ThreadState {
             participants: Vec::new(),
             members: HashSet::new(),
             former_members: HashSet::new(),
-            messages: Vec::new(),
+            messages: ChunkedVec::default(),
+            names: Names::default(),
             receipts: Vec::new(),
             clock: MessageClock::default(),
             by_version: BTreeMap::new(),
@@ -243,22 +346,22 @@ impl ThreadState {
         thread.push_message(
             None,
             None,
-            MessageBody::Participants {
+            MessageBody::Participants(Box::new(ParticipantsChange {
                 added: true,
                 initiator: new.creator.clone(),
                 participants: joined,
-            },
-            HashMap::new(),
+            })),
+            MessageMetadata::default(),
             now_millis,
         );
         thread.push_message(
             None,
             None,
-            MessageBody::Topic {
+            MessageBody::Topic(Box::new(TopicChange {
                 initiator: new.creator,
                 topic: new.topic,
-            },
-            HashMap::new(),
+            })),
+            MessageMetadata::default(),
             now_millis,
         );
         thread
@@ -292,12 +395,12 @@ impl ThreadState {
 
     fn push_message(
         &mut self,
-        sender: Option<String>,
-        sender_display_name: Option<String>,
+        sender: Option<Arc<str>>,
+        sender_display_name: Option<Arc<str>>,
         body: MessageBody,
-        metadata: HashMap<String, String>,
+        metadata: MessageMetadata,
         now_millis: u64,
-    ) -> &MessageRecord {
+    ) -> u64 {
         let id = self.clock.next(now_millis);
         let created_at = self
             .messages
@@ -318,31 +421,33 @@ impl ThreadState {
             edited_at: None,
             deleted_at: None,
         });
-        // Just pushed: the vector is not empty.
-        &self.messages[self.messages.len() - 1]
+        id
     }
 
     /// Appends a user message; returns its id.
     pub(crate) fn send_message(
         &mut self,
         sender: &str,
-        kind: ChatMessageType,
+        kind: UserMessageKind,
         content: String,
         sender_display_name: Option<String>,
         metadata: HashMap<String, String>,
         now_millis: u64,
     ) -> u64 {
+        let sender = self.names.intern(sender);
+        let sender_display_name = self
+            .names
+            .intern(sender_display_name.as_deref().unwrap_or_default());
         self.push_message(
-            Some(sender.to_owned()),
-            Some(sender_display_name.unwrap_or_default()),
+            Some(sender),
+            Some(sender_display_name),
             MessageBody::User {
                 kind,
-                content: Some(content),
+                content: Some(content.into_boxed_str()),
             },
-            metadata,
+            MessageMetadata::new(metadata),
             now_millis,
         )
-        .id
     }
 
     fn index_of(&self, message_id: u64) -> Option<usize> {
@@ -390,13 +495,13 @@ impl ThreadState {
         let message = self.own_message(user, message_id)?;
         if let (Some(new_content), MessageBody::User { content, .. }) = (content, &mut message.body)
         {
-            *content = Some(new_content);
+            *content = Some(new_content.into_boxed_str());
         }
         if let Some(metadata) = metadata {
-            message.metadata = metadata;
+            message.metadata = MessageMetadata::new(metadata);
         }
         let old_version = std::mem::replace(&mut message.version, next_version);
-        message.edited_at = Some(now_millis);
+        message.edited_at = Some(nonzero_millis(now_millis));
         self.reversion(old_version, next_version);
         Ok(())
     }
@@ -415,7 +520,7 @@ impl ThreadState {
         // A deletion is a new version, as the service shows it.
         let next_version = self.clock.next(now_millis);
         let message = self.own_message(user, message_id)?;
-        message.deleted_at = Some(now_millis);
+        message.deleted_at = Some(nonzero_millis(now_millis));
         let old_version = std::mem::replace(&mut message.version, next_version);
         if let MessageBody::User { content, .. } = &mut message.body {
             *content = None;
@@ -466,11 +571,11 @@ impl ThreadState {
         self.push_message(
             None,
             None,
-            MessageBody::Topic {
+            MessageBody::Topic(Box::new(TopicChange {
                 initiator: initiator.to_owned(),
                 topic,
-            },
-            HashMap::new(),
+            })),
+            MessageMetadata::default(),
             now_millis,
         );
     }
@@ -499,12 +604,12 @@ impl ThreadState {
         self.push_message(
             None,
             None,
-            MessageBody::Participants {
+            MessageBody::Participants(Box::new(ParticipantsChange {
                 added: true,
                 initiator: initiator.to_owned(),
                 participants: added,
-            },
-            HashMap::new(),
+            })),
+            MessageMetadata::default(),
             now_millis,
         );
         ids
@@ -541,12 +646,12 @@ impl ThreadState {
         self.push_message(
             None,
             None,
-            MessageBody::Participants {
+            MessageBody::Participants(Box::new(ParticipantsChange {
                 added: false,
                 initiator: initiator.to_owned(),
                 participants: removed,
-            },
-            HashMap::new(),
+            })),
+            MessageMetadata::default(),
             now_millis,
         );
         true
@@ -642,10 +747,17 @@ impl ThreadState {
     /// order).
     pub(crate) fn restore(header: &str, messages: &[String]) -> serde_json::Result<Self> {
         let header: StoredHeader = serde_json::from_str(header)?;
+        let mut names = Names::default();
         let messages = messages
             .iter()
-            .map(|json| serde_json::from_str(json))
-            .collect::<serde_json::Result<Vec<MessageRecord>>>()?;
+            .map(|json| {
+                let mut message: MessageRecord = serde_json::from_str(json)?;
+                message.sender = message.sender.map(|name| names.intern(&name));
+                message.sender_display_name =
+                    message.sender_display_name.map(|name| names.intern(&name));
+                Ok(message)
+            })
+            .collect::<serde_json::Result<ChunkedVec<MessageRecord>>>()?;
         let mut clock = header.clock;
         let mut by_version = BTreeMap::new();
         for (index, message) in messages.iter().enumerate() {
@@ -659,6 +771,7 @@ impl ThreadState {
                 .map(|p| p.raw_id.clone())
                 .collect(),
             id: header.id,
+            serial: next_serial(),
             topic: header.topic,
             created_at: header.created_at,
             created_by: header.created_by,
@@ -668,6 +781,7 @@ impl ThreadState {
             participants: header.participants,
             former_members: header.former_members,
             messages,
+            names,
             receipts: header.receipts,
             clock,
             by_version,
@@ -740,7 +854,7 @@ mod tests {
         for i in 0..25 {
             t.send_message(
                 A,
-                ChatMessageType::Text,
+                UserMessageKind::Text,
                 format!("m{i}"),
                 None,
                 HashMap::new(),
@@ -768,7 +882,7 @@ mod tests {
             .map(|i| {
                 t.send_message(
                     A,
-                    ChatMessageType::Text,
+                    UserMessageKind::Text,
                     format!("m{i}"),
                     None,
                     HashMap::new(),
@@ -805,7 +919,7 @@ mod tests {
             .map(|_| {
                 t.send_message(
                     A,
-                    ChatMessageType::Text,
+                    UserMessageKind::Text,
                     "m".into(),
                     None,
                     HashMap::new(),
@@ -820,7 +934,7 @@ mod tests {
         // A clock going backwards does not make times decrease.
         t.send_message(
             A,
-            ChatMessageType::Text,
+            UserMessageKind::Text,
             "m".into(),
             None,
             HashMap::new(),
@@ -834,7 +948,7 @@ mod tests {
         let mut t = thread();
         let id = t.send_message(
             A,
-            ChatMessageType::Text,
+            UserMessageKind::Text,
             "hi".into(),
             None,
             HashMap::new(),
@@ -861,5 +975,73 @@ mod tests {
         assert!(t.remove_participant(A, B, 6));
         assert!(t.receipts().is_empty());
         assert!(!t.is_member(B));
+    }
+}
+
+#[cfg(test)]
+mod stored_form {
+    use super::*;
+
+    /// Messages as `--data-dir` has stored them since persistence began
+    /// (written by the earlier, larger form of these types).
+    const STORED: [&str; 3] = [
+        r#"{"id":1700000000001,"created_at":1700000000001,"sequence_id":1,"version":1700000000001,"sender":null,"sender_display_name":null,"body":{"Participants":{"added":true,"initiator":"8:acs:a","participants":[{"raw_id":"8:acs:a","display_name":null,"share_history_time":"1970-01-01T00:00:00Z","metadata":{}}]}},"metadata":{},"edited_at":null,"deleted_at":null}"#,
+        r#"{"id":1700000000002,"created_at":1700000000001,"sequence_id":2,"version":1700000000002,"sender":null,"sender_display_name":null,"body":{"Topic":{"initiator":"8:acs:a","topic":"t"}},"metadata":{},"edited_at":null,"deleted_at":null}"#,
+        r#"{"id":1700000000003,"created_at":1700000000002,"sequence_id":3,"version":1700000000009,"sender":"8:acs:a","sender_display_name":"","body":{"User":{"kind":"html","content":"<p>hi</p>"}},"metadata":{"k":"v"},"edited_at":1700000000009,"deleted_at":null}"#,
+    ];
+
+    #[test]
+    fn stored_messages_read_back_and_are_written_the_same() {
+        for json in STORED {
+            let message: MessageRecord = serde_json::from_str(json).expect(json);
+            assert_eq!(serde_json::to_string(&message).expect("serializes"), json);
+        }
+        let user: MessageRecord = serde_json::from_str(STORED[2]).expect("user message");
+        assert_eq!(user.kind(), ChatMessageType::Html);
+        assert_eq!(user.metadata.to_map()["k"], "v");
+        assert_eq!(user.sender.as_deref(), Some("8:acs:a"));
+    }
+
+    #[test]
+    fn a_restored_thread_holds_each_sender_once() {
+        let mut thread = ThreadState::create(
+            NewThread {
+                id: "19:x@thread.v2".into(),
+                topic: "t".into(),
+                creator: "8:acs:a".into(),
+                participants: Vec::new(),
+                metadata: HashMap::new(),
+                retention_policy: None,
+            },
+            1_700_000_000_000,
+        );
+        for i in 0..3 {
+            thread.send_message(
+                "8:acs:a",
+                UserMessageKind::Text,
+                format!("m{i}"),
+                None,
+                HashMap::new(),
+                1_700_000_000_100 + i,
+            );
+        }
+        let stored = thread.unsaved().expect("stored form");
+        let messages: Vec<String> = stored.messages.into_iter().map(|(_, json)| json).collect();
+        let header = stored.header.expect("a new thread has a header");
+        let restored = ThreadState::restore(&header, &messages).expect("restores");
+        let senders: Vec<&Arc<str>> = restored
+            .messages
+            .iter()
+            .filter_map(|m| m.sender.as_ref())
+            .collect();
+        assert_eq!(senders.len(), 3);
+        assert!(senders.windows(2).all(|w| Arc::ptr_eq(w[0], w[1])));
+    }
+
+    #[test]
+    fn a_message_stays_small() {
+        // 100,000 messages must stay within 300 bytes each with their
+        // content and the thread's indexes (the emulator bench measures it).
+        assert!(std::mem::size_of::<MessageRecord>() <= 112);
     }
 }

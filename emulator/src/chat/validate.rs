@@ -23,6 +23,7 @@ use crate::error::ApiError;
 use crate::json::parse_json;
 
 use super::errors::bad_request;
+use super::thread_state::UserMessageKind;
 use super::{
     MAX_DISPLAY_NAME_BYTES, MAX_MESSAGE_CONTENT_BYTES, MAX_METADATA_BYTES, MAX_PARTICIPANTS,
     MAX_PARTICIPANTS_PER_REQUEST, MAX_RETENTION_DAYS, MAX_TOPIC_BYTES, MIN_RETENTION_DAYS,
@@ -116,10 +117,10 @@ pub(crate) fn participant_count(count: usize) -> Result<(), ApiError> {
 }
 
 /// The type of a message to send: `text` (default) or `html`.
-pub(crate) fn message_type(kind: Option<&ChatMessageType>) -> Result<ChatMessageType, ApiError> {
+pub(crate) fn message_type(kind: Option<&ChatMessageType>) -> Result<UserMessageKind, ApiError> {
     match kind {
-        None | Some(ChatMessageType::Text) => Ok(ChatMessageType::Text),
-        Some(ChatMessageType::Html) => Ok(ChatMessageType::Html),
+        None | Some(ChatMessageType::Text) => Ok(UserMessageKind::Text),
+        Some(ChatMessageType::Html) => Ok(UserMessageKind::Html),
         Some(other) => Err(bad_request(
             "type",
             format!(
@@ -275,7 +276,7 @@ mod tests {
         assert!(participant_count(MAX_PARTICIPANTS + 1).is_err());
         assert!(message_type(Some(&ChatMessageType::TopicUpdated)).is_err());
         assert!(message_type(Some(&ChatMessageType::Unknown("x".into()))).is_err());
-        assert_eq!(message_type(None).ok(), Some(ChatMessageType::Text));
+        assert_eq!(message_type(None).ok(), Some(UserMessageKind::Text));
     }
 
     #[test]

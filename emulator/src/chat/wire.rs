@@ -16,7 +16,7 @@ use super::thread_state::{
 
 /// How the service shapes its answers at one api-version, as its recorded
 /// traffic shows (see `emulator/README.md`, "api-versions").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Shape {
     /// Thread metadata, participant metadata and retention policies exist
     /// (2025-03-15 on); a thread without a policy shows `{"kind":"none"}`.
@@ -77,14 +77,6 @@ struct ContentAnswer {
     attachments: Option<[(); 0]>,
 }
 
-/// A page of messages as answered.
-#[derive(Debug, Serialize)]
-pub(crate) struct MessagesAnswer {
-    #[serde(rename = "nextLink", skip_serializing_if = "Option::is_none")]
-    pub(crate) next_link: Option<String>,
-    pub(crate) value: Vec<MessageAnswer>,
-}
-
 /// A message as the service answers it at `shape`'s api-version.
 pub(crate) fn message(record: &MessageRecord, shape: Shape) -> MessageAnswer {
     let mut message = message_model(record, shape);
@@ -103,7 +95,7 @@ fn message_model(record: &MessageRecord, shape: Shape) -> ChatMessage {
     let content = match &record.body {
         MessageBody::User { content, .. } => match content {
             Some(text) => Some(ChatMessageContent {
-                message: Some(text.clone()),
+                message: Some(text.to_string()),
                 ..ChatMessageContent::default()
             }),
             None if shape.current_messages => Some(ChatMessageContent {
@@ -113,13 +105,10 @@ fn message_model(record: &MessageRecord, shape: Shape) -> ChatMessage {
             None => None,
         },
         // System messages list who joined or left without their metadata.
-        MessageBody::Participants {
-            initiator,
-            participants,
-            ..
-        } => Some(ChatMessageContent {
-            initiator_communication_identifier: Some(user_model(initiator)),
-            participants: participants
+        MessageBody::Participants(change) => Some(ChatMessageContent {
+            initiator_communication_identifier: Some(user_model(&change.initiator)),
+            participants: change
+                .participants
                 .iter()
                 .map(|p| ChatParticipant {
                     metadata: Default::default(),
@@ -128,27 +117,27 @@ fn message_model(record: &MessageRecord, shape: Shape) -> ChatMessage {
                 .collect(),
             ..ChatMessageContent::default()
         }),
-        MessageBody::Topic { initiator, topic } => Some(ChatMessageContent {
-            initiator_communication_identifier: Some(user_model(initiator)),
-            topic: Some(topic.clone()),
+        MessageBody::Topic(change) => Some(ChatMessageContent {
+            initiator_communication_identifier: Some(user_model(&change.initiator)),
+            topic: Some(change.topic.clone()),
             ..ChatMessageContent::default()
         }),
     };
-    let sender_display_name = match &record.sender_display_name {
-        Some(name) if name.is_empty() && shape.current_messages => None,
-        name => name.clone(),
+    let sender_display_name = match record.sender_display_name.as_deref() {
+        Some("") if shape.current_messages => None,
+        name => name.map(str::to_owned),
     };
     ChatMessage {
         content,
         created_on: to_seconds(record.created_at),
-        deleted_on: record.deleted_at.map(to_seconds),
+        deleted_on: record.deleted_at.map(|at| to_seconds(at.get())),
         edited_on: if deleted && shape.current_messages {
             None
         } else {
-            record.edited_at.map(to_seconds)
+            record.edited_at.map(|at| to_seconds(at.get()))
         },
         id: record.id.to_string(),
-        metadata: record.metadata.clone(),
+        metadata: record.metadata.to_map(),
         sender_communication_identifier: record.sender.as_deref().map(user_model),
         sender_display_name,
         sequence_id: record.sequence_id.to_string(),
