@@ -37,6 +37,11 @@
 //! and divide the difference of the totals by the difference of n for a
 //! deterministic instruction count per send.
 
+// The allocator of the `acs-chat-emulator` binary (see its `main.rs`), so
+// that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -174,6 +179,10 @@ async fn main() {
         events_instructions(&client).await;
         return;
     }
+    if std::env::var("EMULATOR_BENCH").is_ok_and(|only| only == "memory") {
+        memory_per_message(&client).await;
+        return;
+    }
     if std::env::var("EMULATOR_BENCH").is_ok_and(|only| only == "persistence") {
         persistence(&client).await;
         return;
@@ -258,6 +267,22 @@ async fn main() {
         Arc::new(move |c| c.get(&url).header("authorization", &bearer))
     };
 
+    // `EMULATOR_BENCH=profile-send|profile-get|profile-list` runs only that
+    // request for 10 s, for a profiler (`perf record`) to look at.
+    if let Ok(only) = std::env::var("EMULATOR_BENCH") {
+        let request = match only.as_str() {
+            "profile-send" => Some(send.clone()),
+            "profile-get" => Some(get.clone()),
+            "profile-list" => Some(list.clone()),
+            _ => None,
+        };
+        if let Some(request) = request {
+            for _ in 0..3 {
+                println!("{only}: {:.0} req/s", rate(&client, request.clone()).await);
+            }
+            return;
+        }
+    }
     // Interleaved rounds: the no-op first in each, then every request kind;
     // each figure's share of the same round's no-op rate.
     let rounds = 3;
@@ -292,7 +317,7 @@ async fn main() {
     }
     emulator.shutdown().await;
     thread_pages(&client).await;
-    memory_per_message(&client).await;
+    memory_in_fresh_process();
     // `EMULATOR_BENCH=requests`: everything above, without the event figures.
     if !std::env::var("EMULATOR_BENCH").is_ok_and(|only| only == "requests") {
         events(&client).await;
@@ -373,6 +398,28 @@ async fn thread_pages(client: &reqwest::Client) {
 }
 
 /// Resident memory per stored message: 100,000 sends of a 45-byte text.
+/// [`memory_per_message`] in a new process of this bench: in this one, the
+/// allocator keeps what the emulators before it freed and hands it out again,
+/// so that resident memory would hardly grow.
+fn memory_in_fresh_process() {
+    let measured = std::env::current_exe().and_then(|bench| {
+        std::process::Command::new(bench)
+            .env("EMULATOR_BENCH", "memory")
+            .stderr(std::process::Stdio::inherit())
+            .output()
+    });
+    match measured {
+        Ok(output) if output.status.success() => {
+            print!("{}", String::from_utf8_lossy(&output.stdout));
+        }
+        Ok(output) => println!(
+            "memory per stored message: the measurement failed ({})",
+            output.status
+        ),
+        Err(err) => println!("memory per stored message: could not start the measurement ({err})"),
+    }
+}
+
 async fn memory_per_message(client: &reqwest::Client) {
     const MESSAGES: u64 = 100_000;
     const TEXT: &str = "a forty-five byte chat message for the bench!";
