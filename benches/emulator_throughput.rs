@@ -275,7 +275,9 @@ async fn main() {
         .expect("a message id")
         .to_owned();
     let get = prepared(
-        &format!("{endpoint}/chat/threads/{thread_id}/messages/{message_id}?api-version=2025-03-15"),
+        &format!(
+            "{endpoint}/chat/threads/{thread_id}/messages/{message_id}?api-version=2025-03-15"
+        ),
         Some(&bearer),
         None,
     );

@@ -41,17 +41,33 @@ pub fn api_version_from_query(query: Option<&str>) -> Option<String> {
 /// 400 `ApiVersionUnspecified`; not in `supported` → 400
 /// `UnsupportedApiVersion`, both with target `api-version`.
 pub fn check_api_version(query: Option<&str>, supported: &[&str]) -> Result<(), ApiError> {
-    match api_version_from_query(query) {
+    supported_api_version(query, supported).map(|_| ())
+}
+
+/// Like [`check_api_version`], returning the version asked for (as written
+/// in `supported`).
+pub fn supported_api_version<'s>(
+    query: Option<&str>,
+    supported: &[&'s str],
+) -> Result<&'s str, ApiError> {
+    let asked = query.and_then(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "api-version")
+            .map(|(_, value)| value)
+    });
+    match asked {
         None => Err(unspecified()),
         Some(version) if version.is_empty() => Err(unspecified()),
-        Some(version) if supported.contains(&version.as_str()) => Ok(()),
-        Some(version) => Err(ApiError::bad_request(
-            "UnsupportedApiVersion",
-            format!(
-                "The HTTP resource that matches the request URI does not support the API version '{version}'."
-            ),
+        Some(version) => match supported.iter().find(|s| **s == version) {
+            Some(known) => Ok(known),
+            None => Err(ApiError::bad_request(
+                "UnsupportedApiVersion",
+                format!(
+                    "The HTTP resource that matches the request URI does not support the API version '{version}'."
+                ),
         )
         .with_target("api-version")),
+        },
     }
 }
 

@@ -10,9 +10,7 @@
 //! * `Content-Type: application/json; charset=utf-8` in place of a bare
 //!   `application/json` (e.g. from `axum::Json`).
 
-use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine as _;
@@ -25,7 +23,7 @@ pub const MS_CV: &str = "ms-cv";
 /// The client request id header.
 pub const CLIENT_REQUEST_ID: &str = "x-ms-client-request-id";
 
-/// Settings of [`common_headers`].
+/// Settings of [`add_common_headers`].
 #[derive(Debug, Clone)]
 pub struct CommonHeaders {
     /// `api-supported-versions` for responses that have none.
@@ -38,18 +36,28 @@ pub fn new_correlation_vector() -> String {
     format!("{}.0", STANDARD_NO_PAD.encode(bytes))
 }
 
-/// Middleware adding the common headers (see module docs).
-pub async fn common_headers(
-    State(settings): State<CommonHeaders>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let client_request_id = req.headers().get(CLIENT_REQUEST_ID).cloned();
-    let mut response = next.run(req).await;
+/// [`new_correlation_vector`] as a header value, without a `String`.
+fn correlation_vector_value() -> Option<HeaderValue> {
+    let mut value = [0u8; 24];
+    let written = STANDARD_NO_PAD
+        .encode_slice(uuid::Uuid::new_v4().into_bytes(), &mut value)
+        .ok()?;
+    // 16 bytes are 22 characters of base64 without padding.
+    value.get_mut(written..)?.copy_from_slice(b".0");
+    HeaderValue::from_bytes(&value).ok()
+}
+
+/// Adds the common headers (see module docs) to `response`, the answer to a
+/// request that carried `client_request_id`.
+pub fn add_common_headers(
+    response: &mut Response,
+    settings: &CommonHeaders,
+    client_request_id: Option<HeaderValue>,
+) {
     let headers = response.headers_mut();
 
     if !headers.contains_key(MS_CV) {
-        if let Ok(value) = HeaderValue::from_str(&new_correlation_vector()) {
+        if let Some(value) = correlation_vector_value() {
             headers.insert(HeaderName::from_static(MS_CV), value);
         }
     }
@@ -74,7 +82,6 @@ pub async fn common_headers(
             HeaderValue::from_static(JSON_CONTENT_TYPE),
         );
     }
-    response
 }
 
 #[cfg(test)]
@@ -87,5 +94,13 @@ mod tests {
         assert_eq!(cv.len(), 24);
         assert!(cv.ends_with(".0"));
         assert_ne!(cv, new_correlation_vector());
+        let value = correlation_vector_value().expect("a header value");
+        let text = value.to_str().expect("ASCII");
+        assert_eq!(text.len(), 24);
+        assert!(text.ends_with(".0"));
+        assert!(STANDARD_NO_PAD
+            .decode(&text[..22])
+            .is_ok_and(|b| b.len() == 16));
+        assert_ne!(Some(value), correlation_vector_value());
     }
 }

@@ -12,13 +12,13 @@
 //! shared by token issuance and revocation, so "tokens issued before the
 //! revocation" is exact even within the same second or microsecond.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::hashing::FastHashMap;
 use crate::persist::{Database, PersistError, Table};
 use crate::sync::lock;
 
@@ -47,7 +47,7 @@ pub struct UserRecord {
 #[derive(Debug)]
 pub struct IdentityStore {
     resource_id: String,
-    users: Mutex<HashMap<String, UserRecord>>,
+    users: Mutex<FastHashMap<String, UserRecord>>,
     last_stamp: AtomicU64,
     database: Option<Arc<Database>>,
 }
@@ -57,7 +57,7 @@ impl IdentityStore {
     pub fn new(resource_id: impl Into<String>) -> Self {
         Self {
             resource_id: resource_id.into(),
-            users: Mutex::new(HashMap::new()),
+            users: Mutex::new(FastHashMap::default()),
             last_stamp: AtomicU64::new(0),
             database: None,
         }
@@ -68,7 +68,7 @@ impl IdentityStore {
         resource_id: impl Into<String>,
         database: Arc<Database>,
     ) -> Result<Self, PersistError> {
-        let mut users = HashMap::new();
+        let mut users = FastHashMap::default();
         for (id, json) in database.all(Table::Users)? {
             let user: UserRecord =
                 serde_json::from_str(&json).map_err(|err| PersistError::Unusable {

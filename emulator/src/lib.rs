@@ -64,6 +64,8 @@ pub mod connection;
 pub mod error;
 pub mod events;
 pub mod faults;
+pub mod front_door;
+mod hashing;
 pub mod headers;
 pub mod hmac_auth;
 pub mod identity;

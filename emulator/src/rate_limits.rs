@@ -15,6 +15,7 @@
 //! into 100 ms) so tests can ride through a throttle quickly.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -195,6 +196,8 @@ impl RateLimits {
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     limits: Mutex<RateLimits>,
+    /// `limits.is_enforced()`, read by every request without a lock.
+    enforced: AtomicBool,
     windows: Mutex<Windows>,
 }
 
@@ -213,8 +216,17 @@ const LONGEST_WINDOW: Duration = Duration::from_secs(60);
 impl RateLimiter {
     /// Sets the mode (and forgets every count).
     pub fn set(&self, limits: RateLimits) {
-        *lock(&self.limits) = limits;
+        let mut current = lock(&self.limits);
+        *current = limits;
+        self.enforced
+            .store(limits.is_enforced(), AtomicOrdering::Release);
+        drop(current);
         lock(&self.windows).counts.clear();
+    }
+
+    /// Whether any limit is enforced now (no lock: every request asks).
+    pub fn is_enforced(&self) -> bool {
+        self.enforced.load(AtomicOrdering::Acquire)
     }
 
     /// The mode.
@@ -235,6 +247,9 @@ impl RateLimiter {
         user: &str,
         thread: Option<&str>,
     ) -> Result<(), Duration> {
+        if !self.is_enforced() {
+            return Ok(());
+        }
         let limits = self.limits();
         if !limits.enforced {
             return Ok(());

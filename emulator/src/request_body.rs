@@ -20,10 +20,13 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use std::future::Future as _;
+use std::task::Poll;
+
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http_body::Body as _;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 
 use crate::error::ApiError;
@@ -53,47 +56,47 @@ impl Default for BodyLimits {
     }
 }
 
-/// Middleware: buffers the body within `limits`, then routes the request
-/// with the buffered body.
-pub async fn read_body_first(
-    State(limits): State<BodyLimits>,
-    req: Request,
-    next: Next,
-) -> Response {
+/// The request with its body buffered within `limits`, or the answer when
+/// the body is too large, broken or too slow.
+pub async fn read_body_first(req: Request, limits: BodyLimits) -> Result<Request, Response> {
     let (parts, body) = req.into_parts();
+    if body.is_end_stream() {
+        // No body (most GETs): nothing to wait for.
+        return Ok(Request::from_parts(parts, Body::empty()));
+    }
     let announced = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|len| len > limits.max_bytes as u64) {
-        return closing(too_large(limits.max_bytes));
+        return Err(closing(too_large(limits.max_bytes)));
     }
-    let read = tokio::time::timeout(
-        limits.read_timeout,
-        Limited::new(body, limits.max_bytes).collect(),
-    )
-    .await;
+    let mut collect = std::pin::pin!(Limited::new(body, limits.max_bytes).collect());
+    // A small body has usually arrived with the head: polled once, it is
+    // complete without arming a timer; otherwise the time limit applies.
+    let first = std::future::poll_fn(|cx| Poll::Ready(collect.as_mut().poll(cx))).await;
+    let read = match first {
+        Poll::Ready(read) => Ok(read),
+        Poll::Pending => tokio::time::timeout(limits.read_timeout, collect).await,
+    };
     match read {
-        Ok(Ok(collected)) => {
-            let req = Request::from_parts(parts, Body::from(collected.to_bytes()));
-            next.run(req).await
-        }
+        Ok(Ok(collected)) => Ok(Request::from_parts(parts, Body::from(collected.to_bytes()))),
         Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => {
-            closing(too_large(limits.max_bytes))
+            Err(closing(too_large(limits.max_bytes)))
         }
-        Ok(Err(_)) => closing(ApiError::bad_request(
+        Ok(Err(_)) => Err(closing(ApiError::bad_request(
             BAD_REQUEST_CODE,
             "The request body could not be read.",
-        )),
-        Err(_elapsed) => closing(ApiError::new(
+        ))),
+        Err(_elapsed) => Err(closing(ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
             "RequestTimeout",
             format!(
                 "The request body was not received within {} seconds.",
                 limits.read_timeout.as_secs_f64()
             ),
-        )),
+        ))),
     }
 }
 

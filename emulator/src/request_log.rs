@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use axum::extract::Request;
-use axum::middleware::Next;
+use axum::http::Method;
 use axum::response::Response;
 
 use crate::headers::{CLIENT_REQUEST_ID, MS_CV};
@@ -15,29 +15,51 @@ use crate::headers::{CLIENT_REQUEST_ID, MS_CV};
 /// The `tracing` target of the request log.
 pub const TARGET: &str = "acs_chat_emulator::requests";
 
-/// Middleware logging each request once its answer is ready.
-pub async fn log_request(req: Request, next: Next) -> Response {
-    if !tracing::enabled!(target: TARGET, tracing::Level::INFO) {
-        return next.run(req).await;
+/// A request being answered, to log once its answer is ready; nothing when
+/// the log is off.
+#[derive(Debug)]
+pub struct RequestLog(Option<Started>);
+
+#[derive(Debug)]
+struct Started {
+    at: Instant,
+    method: Method,
+    path: String,
+    client_request_id: Option<String>,
+}
+
+impl RequestLog {
+    /// Starts logging `req`, if the log is on.
+    pub fn start(req: &Request) -> Self {
+        if !tracing::enabled!(target: TARGET, tracing::Level::INFO) {
+            return Self(None);
+        }
+        Self(Some(Started {
+            at: Instant::now(),
+            method: req.method().clone(),
+            path: req.uri().path().to_owned(),
+            client_request_id: req
+                .headers()
+                .get(CLIENT_REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        }))
     }
-    let started = Instant::now();
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let client_request_id = req
-        .headers()
-        .get(CLIENT_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let response = next.run(req).await;
-    let ms_cv = response.headers().get(MS_CV).and_then(|v| v.to_str().ok());
-    tracing::info!(
-        target: TARGET,
-        method = %method,
-        path = %path,
-        status = response.status().as_u16(),
-        latency_ms = %format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
-        request_id = client_request_id.as_deref().or(ms_cv).unwrap_or(""),
-        "request"
-    );
-    response
+
+    /// Logs the request with its `response`.
+    pub fn finish(self, response: &Response) {
+        let Some(started) = self.0 else {
+            return;
+        };
+        let ms_cv = response.headers().get(MS_CV).and_then(|v| v.to_str().ok());
+        tracing::info!(
+            target: TARGET,
+            method = %started.method,
+            path = %started.path,
+            status = response.status().as_u16(),
+            latency_ms = %format_args!("{:.2}", started.at.elapsed().as_secs_f64() * 1000.0),
+            request_id = started.client_request_id.as_deref().or(ms_cv).unwrap_or(""),
+            "request"
+        );
+    }
 }

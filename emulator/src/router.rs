@@ -31,10 +31,10 @@ use crate::api_version::{supported_versions_value, IDENTITY_API_VERSIONS};
 use crate::chat::{self, CHAT_API_VERSIONS};
 use crate::error::ApiError;
 use crate::faults::fault_middleware;
-use crate::headers::{common_headers, CommonHeaders};
+use crate::front_door::{front_door, FrontDoor};
+use crate::headers::CommonHeaders;
 use crate::identity;
-use crate::request_body::{read_body_first, BodyLimits};
-use crate::request_log::log_request;
+use crate::request_body::BodyLimits;
 use crate::state::AppState;
 
 /// What [`app`] includes.
@@ -77,16 +77,14 @@ pub fn app(state: AppState, options: AppOptions) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn_with_state(
-            options.body_limits,
-            read_body_first,
-        ))
-        .layer(middleware::from_fn_with_state(
-            CommonHeaders {
-                default_supported_versions: default_versions,
+            FrontDoor {
+                body_limits: options.body_limits,
+                headers: CommonHeaders {
+                    default_supported_versions: default_versions,
+                },
             },
-            common_headers,
+            front_door,
         ))
-        .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
 

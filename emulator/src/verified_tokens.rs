@@ -4,9 +4,9 @@
 //! can change after issue is still checked on every request by the token
 //! check itself: expiry, the user's existence and revocation.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use crate::hashing::FastHashMap;
 use crate::sync::{read, write};
 
 /// How many tokens are kept before the cache starts over (a bound on memory
@@ -32,7 +32,7 @@ pub struct VerifiedClaims {
 /// shows how many, never a token.
 #[derive(Default)]
 pub struct VerifiedTokens {
-    tokens: RwLock<HashMap<Box<str>, Arc<VerifiedClaims>>>,
+    tokens: RwLock<FastHashMap<Box<str>, Arc<VerifiedClaims>>>,
 }
 
 impl std::fmt::Debug for VerifiedTokens {

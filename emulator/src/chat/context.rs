@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
 
-use crate::api_version::{api_version_from_query, check_api_version};
+use crate::api_version::supported_api_version;
 use crate::connection::ConnectionScheme;
 use crate::error::ApiError;
 use crate::rate_limits::chat_operation;
@@ -21,7 +21,7 @@ pub(crate) struct ChatCall {
     /// The caller's user id (`8:acs:...`).
     pub(crate) user: String,
     /// The request's `api-version` (one of [`CHAT_API_VERSIONS`]).
-    pub(crate) api_version: String,
+    pub(crate) api_version: &'static str,
     /// `scheme://host[:port]`, no trailing slash.
     pub(crate) base_url: String,
     /// The raw query string.
@@ -36,19 +36,24 @@ impl FromRequestParts<AppState> for ChatCall {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let user = VerifiedUser::from_request_parts(parts, state).await?;
         let query = parts.uri.query().map(str::to_owned);
-        check_api_version(query.as_deref(), CHAT_API_VERSIONS)?;
-        if let Some((operation, thread)) = chat_operation(&parts.method, parts.uri.path()) {
+        let api_version = supported_api_version(query.as_deref(), CHAT_API_VERSIONS)?;
+        let rate_limits = state.rate_limits();
+        let limited = if rate_limits.is_enforced() {
+            chat_operation(&parts.method, parts.uri.path())
+        } else {
+            None
+        };
+        if let Some((operation, thread)) = limited {
             // `19:…` and `19%3A…` name the same thread: one budget.
             let thread =
                 thread.map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy());
-            state
-                .rate_limits()
+            rate_limits
                 .check(operation, &user.user_id, thread.as_deref())
                 .map_err(ApiError::too_many_requests)?;
         }
         Ok(Self {
             user: user.user_id,
-            api_version: api_version_from_query(query.as_deref()).unwrap_or_default(),
+            api_version,
             base_url: base_url(parts),
             query,
             state: state.clone(),

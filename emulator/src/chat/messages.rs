@@ -92,13 +92,13 @@ pub(crate) async fn list(
         }
         Some(_) => return Err(invalid_sync_state()),
     };
-    let shape = Shape::of(&call.api_version);
+    let shape = Shape::of(call.api_version);
     let (serial, taken, next_link) = with_thread(&store, &id, &call.user, |thread| {
         let (messages, more) = thread.page_messages(page.start_time, before, page.max_page_size);
         let next_link = more.then(|| messages.last()).flatten().map(|oldest| {
             let token = encode_token(&["m", &id, &oldest.version.to_string()]);
             let path = format!("/chat/threads/{id}/messages");
-            sync_link(&call.base_url, &path, &token, &page, &call.api_version)
+            sync_link(&call.base_url, &path, &token, &page, call.api_version)
         });
         let taken = take_messages(&store, thread, &messages, shape);
         Ok((thread.serial, taken, next_link))
@@ -199,7 +199,7 @@ pub(crate) async fn get(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let (id, message_id) = message_path(path)?;
-    let shape = Shape::of(&call.api_version);
+    let shape = Shape::of(call.api_version);
     let (serial, taken) = with_thread(&store, &id, &call.user, |thread| {
         let message = thread.message(message_id).ok_or_else(message_not_found)?;
         Ok((

@@ -44,8 +44,8 @@ pub(crate) async fn list(
             &page,
             &call.base_url,
             &format!("/chat/threads/{id}/participants"),
-            &call.api_version,
-            |p| wire::participant(p, wire::Shape::of(&call.api_version)),
+            call.api_version,
+            |p| wire::participant(p, wire::Shape::of(call.api_version)),
         );
         Ok(ChatParticipantsCollection { next_link, value })
     })?;

@@ -75,7 +75,7 @@ pub(crate) async fn list(
             &page,
             &call.base_url,
             &format!("/chat/threads/{id}/readReceipts"),
-            &call.api_version,
+            call.api_version,
             wire::receipt,
         );
         Ok(ChatMessageReadReceiptsCollection { next_link, value })

@@ -18,12 +18,12 @@
 //! user has.
 
 use std::cmp::Reverse;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher as _;
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, RwLock};
 
+use crate::hashing::{FastHashMap, FastState};
 use crate::sync::{lock, read, write};
 
 use acs_chat_rest::types::CreateChatThreadResult;
@@ -51,7 +51,9 @@ pub(crate) struct StoredCreate {
 /// All chat state.
 #[derive(Debug)]
 pub(crate) struct ChatStore {
-    shards: Vec<RwLock<HashMap<String, ThreadHandle>>>,
+    shards: Vec<RwLock<FastHashMap<String, ThreadHandle>>>,
+    /// Picks a thread's shard.
+    shard_hasher: FastState,
     user_threads: RwLock<UserThreads>,
     repeatability: Mutex<HashMap<(String, String), StoredCreate>>,
     database: Option<Arc<Database>>,
@@ -61,7 +63,10 @@ pub(crate) struct ChatStore {
 impl Default for ChatStore {
     fn default() -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| RwLock::new(FastHashMap::default()))
+                .collect(),
+            shard_hasher: FastState::default(),
             user_threads: RwLock::new(UserThreads::default()),
             repeatability: Mutex::new(HashMap::new()),
             database: None,
@@ -158,10 +163,10 @@ impl ChatStore {
         &self.message_json
     }
 
-    fn shard(&self, thread_id: &str) -> &RwLock<HashMap<String, ThreadHandle>> {
-        let mut hasher = DefaultHasher::new();
-        thread_id.hash(&mut hasher);
-        let index = usize::try_from(hasher.finish() % SHARDS as u64).unwrap_or(0);
+    fn shard(&self, thread_id: &str) -> &RwLock<FastHashMap<String, ThreadHandle>> {
+        // The top bits: the maps within a shard use the low ones.
+        let hash = self.shard_hasher.hash_one(thread_id);
+        let index = usize::try_from((hash >> 60) % SHARDS as u64).unwrap_or(0);
         // `index < SHARDS == self.shards.len()`.
         &self.shards[index]
     }
@@ -258,10 +263,10 @@ impl ChatStore {
 /// Each user's threads by last activity, newest first.
 #[derive(Debug, Default)]
 struct UserThreads {
-    by_user: HashMap<String, BTreeSet<(Reverse<u64>, String)>>,
+    by_user: FastHashMap<String, BTreeSet<(Reverse<u64>, String)>>,
     /// What each thread is indexed under: its activity, and how many users
     /// it is listed for (a change of either means indexing it again).
-    indexed: HashMap<String, (u64, usize)>,
+    indexed: FastHashMap<String, (u64, usize)>,
 }
 
 impl UserThreads {

@@ -18,6 +18,8 @@ use acs_chat_rest::types::{ChatMessageType, ChatRetentionPolicy};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::hashing::FastHashSet;
+
 use super::chunked::ChunkedVec;
 use super::ids::MessageClock;
 
@@ -128,7 +130,7 @@ impl<'de> Deserialize<'de> for MessageMetadata {
 /// The names a thread's messages carry (senders, display names), each held
 /// once however many messages carry it.
 #[derive(Debug, Default)]
-struct Names(HashSet<Arc<str>>);
+struct Names(FastHashSet<Arc<str>>);
 
 impl Names {
     fn intern(&mut self, name: &str) -> Arc<str> {
@@ -223,7 +225,7 @@ pub(crate) struct ThreadState {
     /// Set once deleted: holders of a stale handle then see 404.
     pub(crate) deleted: bool,
     participants: Vec<ParticipantRecord>,
-    members: HashSet<String>,
+    members: FastHashSet<String>,
     /// Removed participants: the thread stays in their thread list.
     former_members: HashSet<String>,
     messages: ChunkedVec<MessageRecord>,
@@ -312,7 +314,7 @@ impl ThreadState {
             retention_policy: new.retention_policy,
             deleted: false,
             participants: Vec::new(),
-            members: HashSet::new(),
+            members: FastHashSet::default(),
             former_members: HashSet::new(),
             messages: ChunkedVec::default(),
             names: Names::default(),

@@ -149,7 +149,7 @@ pub(crate) async fn create(
         let result = CreateChatThreadResult {
             chat_thread: Some(wire::thread_properties(
                 &thread,
-                wire::Shape::of(&call.api_version),
+                wire::Shape::of(call.api_version),
             )),
             invalid_participants: invalid,
         };
@@ -234,7 +234,7 @@ pub(crate) async fn list(
                 "/chat/threads",
                 &token,
                 &page,
-                &call.api_version,
+                call.api_version,
             )
         });
     let body = ChatThreadsItemCollection {
@@ -254,7 +254,7 @@ pub(crate) async fn get(
     let properties = with_thread(&store, &id, &call.user, |thread| {
         Ok(wire::thread_properties(
             thread,
-            wire::Shape::of(&call.api_version),
+            wire::Shape::of(call.api_version),
         ))
     })?;
     Ok(json_response(StatusCode::OK, &properties))

@@ -1,0 +1,17 @@
+//! The hash tables on every request's path (threads by id, a thread's
+//! members, verified tokens, users) hash with foldhash rather than the
+//! standard library's SipHash: keys here are long (user ids, tokens) and
+//! SipHash cost several thousand instructions per request. foldhash is
+//! seeded at random per process, so keys still cannot be chosen to collide
+//! on purpose from outside.
+
+use std::collections::{HashMap, HashSet};
+
+/// What the tables below hash with.
+pub(crate) type FastState = foldhash::fast::RandomState;
+
+/// A `HashMap` hashing with [`FastState`].
+pub(crate) type FastHashMap<K, V> = HashMap<K, V, FastState>;
+
+/// A `HashSet` hashing with [`FastState`].
+pub(crate) type FastHashSet<T> = HashSet<T, FastState>;
