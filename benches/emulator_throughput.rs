@@ -12,18 +12,25 @@
 //! then the cost of one `GET /chat/threads` page for a user with 1,000,
 //! 10,000 and 20,000 threads (aim: the page at 20,000 within 2× of the page
 //! at 1,000) and of walking all 20,000; then the resident memory per stored
-//! 45-byte text message (aim: 300 bytes or less).
+//! 45-byte text message (aim: 300 bytes or less), measured in a new process
+//! of this bench so that memory freed earlier in the run does not hide it.
+//!
+//! Every request is prepared once (URL parsed, body encoded), the no-op's as
+//! the emulator's, so that the client's share is the same on both sides.
+//! The bench runs on mimalloc, the allocator of the `acs-chat-emulator`
+//! binary.
 //!
 //! Chat events: send-message again on a thread of two participants, without
-//! event subscriptions and with one subscription whose webhook (an
-//! `acs_chat::webhook` receiver) answers at once, in alternating windows,
+//! event subscriptions and with one subscription whose webhook answers 200
+//! at once without reading the events, in alternating windows,
 //! with the ratio of the two (aim: 0.8 or more); once with Event Grid's
 //! default of one event per request and once with `maxEventsPerBatch` 100.
 //! Beside throughput it prints the process's CPU time per send (client,
 //! emulator and webhook together), whose ratio is steadier than throughput
-//! on a noisy machine. Then the delivery latency from the start of a send to the handler
-//! receiving its `ChatMessageReceivedInThread`, p50 and p99 over 500 sends
-//! made one at a time.
+//! on a noisy machine. Then the delivery latency from the start of a send
+//! to the handler of an `acs_chat::webhook` receiver receiving its
+//! `ChatMessageReceivedInThread`, p50 and p99 over 500 sends made one at a
+//! time.
 //!
 //! `EMULATOR_BENCH=persistence`: send-message and list-messages (page of 50)
 //! in memory and with `--data-dir` (SQLite, every acknowledged write
@@ -36,6 +43,10 @@
 //! delivered: run it under `valgrind --tool=callgrind` with two values of n
 //! and divide the difference of the totals by the difference of n for a
 //! deterministic instruction count per send.
+//!
+//! `EMULATOR_BENCH=profile-send|profile-get|profile-list|profile-noop
+//! REQUESTS=n`: n of that one request, for a profiler (the same under
+//! callgrind with two values of n gives instructions per request).
 
 // The allocator of the `acs-chat-emulator` binary (see its `main.rs`), so
 // that the figures are the binary's.
