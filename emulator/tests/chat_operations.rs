@@ -1152,3 +1152,67 @@ async fn links_follow_the_scheme_and_host_of_the_request() {
     assert_eq!(pages.len(), 1);
     assert_eq!(pages[0].0.len(), 1);
 }
+
+/// Answers come from a cache of message JSON: the same page twice is the
+/// same answer, another api-version gets its own shape, and an edit shows at
+/// once in both lists and gets.
+#[tokio::test]
+async fn repeated_answers_stay_exact_across_api_versions_and_edits() {
+    let chat = Chat::start().await;
+    let alice = chat.user().await;
+    let thread = chat.thread(&alice, "t", &[]).await;
+    let id = chat.message(&alice, &thread, "first").await;
+    let list = format!("/chat/threads/{}/messages", enc(&thread));
+    let one = format!("{list}/{id}");
+    let listed = |answer: &chat_support::Answer| {
+        answer.body["value"]
+            .as_array()
+            .and_then(|v| v.iter().find(|m| m["id"] == id.as_str()).cloned())
+            .unwrap_or_default()
+    };
+
+    let first = chat.get(&alice, &list).await;
+    let again = chat.get(&alice, &list).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body, again.body);
+    assert_eq!(
+        listed(&again)["content"],
+        json!({"message": "first", "attachments": []})
+    );
+    assert_eq!(chat.get(&alice, &one).await.body, listed(&again));
+
+    let old_list = chat
+        .get(&alice, &format!("{list}?api-version=2021-09-07"))
+        .await;
+    assert_eq!(listed(&old_list)["content"], json!({"message": "first"}));
+    let old_one = chat
+        .get(&alice, &format!("{one}?api-version=2021-09-07"))
+        .await;
+    assert_eq!(old_one.body["content"], json!({"message": "first"}));
+    assert_eq!(
+        listed(&chat.get(&alice, &list).await)["content"],
+        json!({"message": "first", "attachments": []})
+    );
+
+    let edit = chat
+        .call(
+            &alice,
+            Method::PATCH,
+            &one,
+            Some(json!({"content": "second"})),
+        )
+        .await;
+    assert_eq!(edit.status, 204, "{}", edit.text);
+    assert_eq!(
+        listed(&chat.get(&alice, &list).await)["content"]["message"],
+        "second"
+    );
+    assert_eq!(
+        chat.get(&alice, &one).await.body["content"]["message"],
+        "second"
+    );
+    let old_one = chat
+        .get(&alice, &format!("{one}?api-version=2021-09-07"))
+        .await;
+    assert_eq!(old_one.body["content"], json!({"message": "second"}));
+}

@@ -130,6 +130,15 @@ impl MessageJsonCache {
         }
     }
 
+    /// Forgets everything (the emulator was reset: its threads are gone).
+    pub(crate) fn clear(&self) {
+        for shard in &self.shards {
+            let mut shard = lock(shard);
+            shard.entries.clear();
+            shard.bytes = 0;
+        }
+    }
+
     /// Bytes held (JSON plus per-entry cost), for tests.
     #[cfg(test)]
     fn bytes(&self) -> usize {
@@ -191,5 +200,8 @@ mod tests {
         cache.insert_all(1, shape(), vec![(1, json.clone())]);
         cache.insert_all(1, shape(), vec![(1, json)]);
         assert_eq!(cache.bytes(), 10 + ENTRY_OVERHEAD);
+        cache.clear();
+        assert_eq!(cache.bytes(), 0);
+        assert_eq!(cache.get_all(1, shape(), [1].into_iter()), vec![None]);
     }
 }

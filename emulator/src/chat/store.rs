@@ -251,6 +251,7 @@ impl ChatStore {
         }
         *write(&self.user_threads) = UserThreads::default();
         lock(&self.repeatability).clear();
+        self.message_json.clear();
     }
 
     /// Number of threads.
