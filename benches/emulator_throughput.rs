@@ -433,7 +433,6 @@ async fn thread_pages(client: &reqwest::Client) {
     emulator.shutdown().await;
 }
 
-/// Resident memory per stored message: 100,000 sends of a 45-byte text.
 /// [`memory_per_message`] in a new process of this bench: in this one, the
 /// allocator keeps what the emulators before it freed and hands it out again,
 /// so that resident memory would hardly grow.
@@ -456,6 +455,8 @@ fn memory_in_fresh_process() {
     }
 }
 
+/// Resident memory per stored message: the growth over 100,000 sends of a
+/// 45-byte text to one thread (`EMULATOR_BENCH=memory`).
 async fn memory_per_message(client: &reqwest::Client) {
     const MESSAGES: u64 = 100_000;
     const TEXT: &str = "a forty-five byte chat message for the bench!";

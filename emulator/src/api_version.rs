@@ -9,6 +9,8 @@
 //! (it only sees the query here) and uses the library's well-known codes
 //! `UnsupportedApiVersion` and `ApiVersionUnspecified`.
 
+use std::borrow::Cow;
+
 use axum::http::{HeaderName, HeaderValue};
 use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -29,10 +31,13 @@ pub const IDENTITY_API_VERSIONS: &[&str] = &[
 
 /// Returns the first `api-version` value of a raw query string, if any.
 pub fn api_version_from_query(query: Option<&str>) -> Option<String> {
-    let query = query?;
-    form_urlencoded::parse(query.as_bytes())
+    asked_api_version(query).map(Cow::into_owned)
+}
+
+fn asked_api_version(query: Option<&str>) -> Option<Cow<'_, str>> {
+    form_urlencoded::parse(query?.as_bytes())
         .find(|(name, _)| name == "api-version")
-        .map(|(_, value)| value.into_owned())
+        .map(|(_, value)| value)
 }
 
 /// Checks the `api-version` query parameter against `supported`.
@@ -50,12 +55,7 @@ pub fn supported_api_version<'s>(
     query: Option<&str>,
     supported: &[&'s str],
 ) -> Result<&'s str, ApiError> {
-    let asked = query.and_then(|query| {
-        form_urlencoded::parse(query.as_bytes())
-            .find(|(name, _)| name == "api-version")
-            .map(|(_, value)| value)
-    });
-    match asked {
+    match asked_api_version(query) {
         None => Err(unspecified()),
         Some(version) if version.is_empty() => Err(unspecified()),
         Some(version) => match supported.iter().find(|s| **s == version) {

@@ -1215,4 +1215,17 @@ async fn repeated_answers_stay_exact_across_api_versions_and_edits() {
         .get(&alice, &format!("{one}?api-version=2021-09-07"))
         .await;
     assert_eq!(old_one.body["content"], json!({"message": "second"}));
+
+    // A deletion too, in each api-version's shape.
+    let deleted = chat.call(&alice, Method::DELETE, &one, None).await;
+    assert_eq!(deleted.status, 204);
+    let now = listed(&chat.get(&alice, &list).await);
+    assert_eq!(now["content"], json!({"message": "", "attachments": []}));
+    assert!(now.get("editedOn").is_none(), "{now}");
+    assert!(now.get("deletedOn").is_some(), "{now}");
+    let old_one = chat
+        .get(&alice, &format!("{one}?api-version=2021-09-07"))
+        .await;
+    assert!(old_one.body.get("content").is_none(), "{}", old_one.text);
+    assert!(old_one.body.get("editedOn").is_some(), "{}", old_one.text);
 }

@@ -2,7 +2,8 @@
 //! `Vec` doubles its capacity as it grows (up to half of it unused, and the
 //! whole list copied at each doubling), which for a thread of 100,000
 //! messages costs more memory than the messages' content. Here at most one
-//! chunk is partly empty and nothing is ever moved.
+//! chunk is partly empty and nothing is moved once the first chunk is full
+//! (it grows like a `Vec` up to a chunk, so that small threads stay small).
 
 /// Items per chunk.
 const CHUNK: usize = 1024;
@@ -32,12 +33,20 @@ impl<T> ChunkedVec<T> {
     /// Appends `item`.
     pub(crate) fn push(&mut self, item: T) {
         match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < CHUNK => chunk.push(item),
-            _ => {
+            Some(chunk) if chunk.len() < CHUNK => {
+                if chunk.len() == chunk.capacity() {
+                    // Only the first chunk grows (most threads are small):
+                    // doubling, up to exactly one chunk.
+                    chunk.reserve_exact(chunk.len().max(4).min(CHUNK - chunk.len()));
+                }
+                chunk.push(item);
+            }
+            Some(_) => {
                 let mut chunk = Vec::with_capacity(CHUNK);
                 chunk.push(item);
                 self.chunks.push(chunk);
             }
+            None => self.chunks.push(vec![item]),
         }
         self.len += 1;
     }
@@ -111,6 +120,20 @@ mod tests {
         assert!(list.iter().copied().eq(0..3 * CHUNK + 5));
         assert_eq!(list.chunks.len(), 4);
         assert!(list.chunks.iter().all(|c| c.capacity() == CHUNK));
+    }
+
+    #[test]
+    fn a_small_list_takes_little_room() {
+        let small: ChunkedVec<u64> = (0..2).collect();
+        assert_eq!(small.chunks.len(), 1);
+        assert!(
+            small.chunks[0].capacity() < 8,
+            "{}",
+            small.chunks[0].capacity()
+        );
+        let grown: ChunkedVec<u64> = (0..CHUNK as u64 + 1).collect();
+        assert_eq!(grown.chunks[0].capacity(), CHUNK);
+        assert_eq!(grown.chunks[1].capacity(), CHUNK);
     }
 
     #[test]

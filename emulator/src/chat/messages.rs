@@ -158,8 +158,11 @@ fn messages_json(
         .map(|taken| match taken {
             Taken::Cached(json) => Ok(json),
             Taken::Copied { version, answer } => {
+                // Boxed, so that the cache holds no spare capacity.
                 let json = Bytes::from(
-                    serde_json::to_vec(&answer).map_err(|err| serialization_failed(&err))?,
+                    serde_json::to_vec(&answer)
+                        .map_err(|err| serialization_failed(&err))?
+                        .into_boxed_slice(),
                 );
                 serialized.push((version, json.clone()));
                 Ok(json)
@@ -301,4 +304,63 @@ fn message_activity(
     }
     let message = MessageSnapshot::of(thread.message(message_id)?)?;
     Some(activity(ThreadSnapshot::of(thread), message))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::chat::thread_state::{NewThread, UserMessageKind};
+    use crate::sync::lock;
+
+    #[test]
+    fn a_message_answered_once_is_then_taken_from_the_cache() {
+        let store = ChatStore::default();
+        let handle = store
+            .insert(
+                ThreadState::create(
+                    NewThread {
+                        id: "19:t@thread.v2".into(),
+                        topic: "t".into(),
+                        creator: "8:acs:a".into(),
+                        participants: Vec::new(),
+                        metadata: HashMap::new(),
+                        retention_policy: None,
+                    },
+                    1_000,
+                ),
+                None,
+            )
+            .expect("in memory");
+        let shape = Shape::of("2025-03-15");
+        let take = || {
+            let mut thread = lock(&handle);
+            let id = thread.send_message(
+                "8:acs:a",
+                UserMessageKind::Text,
+                "hi".into(),
+                None,
+                HashMap::new(),
+                2_000,
+            );
+            let message = thread.message(id).expect("just sent");
+            (
+                thread.serial,
+                take_messages(&store, &thread, &[message], shape),
+            )
+        };
+        let (serial, taken) = take();
+        assert!(matches!(taken[..], [Taken::Copied { .. }]));
+        let json = messages_json(&store, serial, shape, taken).expect("serializes");
+        let thread = lock(&handle);
+        let newest = thread.page_messages(None, None, 1).0;
+        let again = take_messages(&store, &thread, &newest, shape);
+        match &again[..] {
+            [Taken::Cached(cached)] => assert_eq!(cached, &json[0]),
+            _ => panic!("not taken from the cache"),
+        }
+        let older = take_messages(&store, &thread, &newest, Shape::of("2021-09-07"));
+        assert!(matches!(older[..], [Taken::Copied { .. }]));
+    }
 }

@@ -164,9 +164,9 @@ impl ChatStore {
     }
 
     fn shard(&self, thread_id: &str) -> &RwLock<FastHashMap<String, ThreadHandle>> {
-        // The top bits: the maps within a shard use the low ones.
+        // The high half: the maps within a shard use the low bits.
         let hash = self.shard_hasher.hash_one(thread_id);
-        let index = usize::try_from((hash >> 60) % SHARDS as u64).unwrap_or(0);
+        let index = usize::try_from((hash >> 32) % SHARDS as u64).unwrap_or(0);
         // `index < SHARDS == self.shards.len()`.
         &self.shards[index]
     }

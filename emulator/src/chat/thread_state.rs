@@ -2,7 +2,7 @@
 //! the operations on them. Always used under the thread's own lock (see
 //! [`super::store`]); nothing here blocks or awaits.
 //!
-//! Messages live in a `Vec` indexed by sequence id − 1. Ids come from the
+//! Messages live in a [`ChunkedVec`] indexed by sequence id − 1. Ids come from the
 //! thread's [`MessageClock`] while the lock is held, so ids and sequence ids
 //! increase together and creation times never decrease: lookups by id and
 //! by time are binary searches, and a page of messages costs
@@ -165,8 +165,10 @@ pub(crate) struct MessageRecord {
     /// Message metadata.
     pub(crate) metadata: MessageMetadata,
     /// Last edit, epoch milliseconds.
+    #[serde(default, deserialize_with = "stored_millis")]
     pub(crate) edited_at: Option<NonZeroU64>,
     /// Deletion, epoch milliseconds.
+    #[serde(default, deserialize_with = "stored_millis")]
     pub(crate) deleted_at: Option<NonZeroU64>,
 }
 
@@ -248,6 +250,15 @@ pub(crate) struct ThreadState {
 /// a millisecond later), so that `Option` of it takes no more room.
 fn nonzero_millis(millis: u64) -> NonZeroU64 {
     NonZeroU64::new(millis).unwrap_or(NonZeroU64::MIN)
+}
+
+/// An edit or deletion time as stored: a 0 (which [`nonzero_millis`] never
+/// writes, but a database from before it might hold) reads as the epoch's
+/// first millisecond rather than failing the whole thread.
+fn stored_millis<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<NonZeroU64>, D::Error> {
+    Ok(Option::<u64>::deserialize(deserializer)?.map(nonzero_millis))
 }
 
 /// The next [`ThreadState::serial`].
@@ -1002,6 +1013,10 @@ mod stored_form {
         assert_eq!(user.kind(), ChatMessageType::Html);
         assert_eq!(user.metadata.to_map()["k"], "v");
         assert_eq!(user.sender.as_deref(), Some("8:acs:a"));
+        // A time of 0 (never written now) still reads.
+        let at_epoch = STORED[2].replace("\"edited_at\":1700000000009", "\"edited_at\":0");
+        let message: MessageRecord = serde_json::from_str(&at_epoch).expect("reads");
+        assert_eq!(message.edited_at, Some(NonZeroU64::MIN));
     }
 
     #[test]
