@@ -9,8 +9,6 @@
 //! (it only sees the query here) and uses the library's well-known codes
 //! `UnsupportedApiVersion` and `ApiVersionUnspecified`.
 
-use std::borrow::Cow;
-
 use axum::http::{HeaderName, HeaderValue};
 use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -29,17 +27,6 @@ pub const IDENTITY_API_VERSIONS: &[&str] = &[
     "2023-10-01",
 ];
 
-/// Returns the first `api-version` value of a raw query string, if any.
-pub fn api_version_from_query(query: Option<&str>) -> Option<String> {
-    asked_api_version(query).map(Cow::into_owned)
-}
-
-fn asked_api_version(query: Option<&str>) -> Option<Cow<'_, str>> {
-    form_urlencoded::parse(query?.as_bytes())
-        .find(|(name, _)| name == "api-version")
-        .map(|(_, value)| value)
-}
-
 /// Checks the `api-version` query parameter against `supported`.
 ///
 /// `query` is the raw query string (`uri.query()`). Missing or empty →
@@ -55,20 +42,28 @@ pub fn supported_api_version<'s>(
     query: Option<&str>,
     supported: &[&'s str],
 ) -> Result<&'s str, ApiError> {
-    match asked_api_version(query) {
+    let asked = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(name, _)| name == "api-version")
+        .map(|(_, value)| value);
+    match asked {
         None => Err(unspecified()),
         Some(version) if version.is_empty() => Err(unspecified()),
-        Some(version) => match supported.iter().find(|s| **s == version) {
-            Some(known) => Ok(known),
-            None => Err(ApiError::bad_request(
-                "UnsupportedApiVersion",
-                format!(
-                    "The HTTP resource that matches the request URI does not support the API version '{version}'."
-                ),
-        )
-        .with_target("api-version")),
-        },
+        Some(version) => supported
+            .iter()
+            .find(|known| **known == version)
+            .copied()
+            .ok_or_else(|| unsupported(&version)),
     }
+}
+
+fn unsupported(version: &str) -> ApiError {
+    ApiError::bad_request(
+        "UnsupportedApiVersion",
+        format!(
+            "The HTTP resource that matches the request URI does not support the API version '{version}'."
+        ),
+    )
+    .with_target("api-version")
 }
 
 fn unspecified() -> ApiError {

@@ -30,7 +30,8 @@ use clap::Parser;
 // every request on every worker thread, and glibc's arenas then make
 // threads wait on each other's locks (seen as futex waits under load).
 // Measured with `cargo bench --bench emulator_throughput`, which uses the
-// same allocator: send-message and get-message run about 1.5x faster.
+// same allocator: send-message ran 1.75x faster (22.8k to 39.9k req/s)
+// in one interleaved run.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -17,12 +17,11 @@
 //! received in time 408 `RequestTimeout`, a broken one 400; all three with
 //! `Connection: close`, since what is left of the body is still in flight.
 
+use std::future::Future as _;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::body::Body;
-use std::future::Future as _;
-use std::task::Poll;
-
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

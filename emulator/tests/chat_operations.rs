@@ -355,11 +355,7 @@ async fn edit_and_delete_messages() {
     let list = chat
         .get(&alice, &format!("/chat/threads/{}/messages", enc(&thread)))
         .await;
-    let listed = list.body["value"]
-        .as_array()
-        .and_then(|v| v.iter().find(|m| m["id"] == id.as_str()).cloned())
-        .unwrap_or_default();
-    assert!(whole_seconds(&listed["deletedOn"]));
+    assert!(whole_seconds(&list.item(&id)["deletedOn"]));
     // Deleting again is fine.
     let again = chat.call(&alice, Method::DELETE, &path, None).await;
     assert_eq!(again.status, 204);
@@ -1164,12 +1160,7 @@ async fn repeated_answers_stay_exact_across_api_versions_and_edits() {
     let id = chat.message(&alice, &thread, "first").await;
     let list = format!("/chat/threads/{}/messages", enc(&thread));
     let one = format!("{list}/{id}");
-    let listed = |answer: &chat_support::Answer| {
-        answer.body["value"]
-            .as_array()
-            .and_then(|v| v.iter().find(|m| m["id"] == id.as_str()).cloned())
-            .unwrap_or_default()
-    };
+    let listed = |answer: &chat_support::Answer| answer.item(&id);
 
     let first = chat.get(&alice, &list).await;
     let again = chat.get(&alice, &list).await;

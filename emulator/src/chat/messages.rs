@@ -311,27 +311,14 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::chat::thread_state::{NewThread, UserMessageKind};
+    use crate::chat::thread_state::UserMessageKind;
     use crate::sync::lock;
 
     #[test]
     fn a_message_answered_once_is_then_taken_from_the_cache() {
         let store = ChatStore::default();
         let handle = store
-            .insert(
-                ThreadState::create(
-                    NewThread {
-                        id: "19:t@thread.v2".into(),
-                        topic: "t".into(),
-                        creator: "8:acs:a".into(),
-                        participants: Vec::new(),
-                        metadata: HashMap::new(),
-                        retention_policy: None,
-                    },
-                    1_000,
-                ),
-                None,
-            )
+            .insert(ThreadState::of_one("19:t@thread.v2", "8:acs:a"), None)
             .expect("in memory");
         let shape = Shape::of("2025-03-15");
         let take = || {
@@ -342,7 +329,7 @@ mod tests {
                 "hi".into(),
                 None,
                 HashMap::new(),
-                2_000,
+                1_700_000_001_000,
             );
             let message = thread.message(id).expect("just sent");
             (

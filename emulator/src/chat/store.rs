@@ -339,20 +339,9 @@ impl UserThreads {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chat::thread_state::NewThread;
 
     fn thread(id: &str, creator: &str) -> ThreadState {
-        ThreadState::create(
-            NewThread {
-                id: id.to_owned(),
-                topic: "t".to_owned(),
-                creator: creator.to_owned(),
-                participants: Vec::new(),
-                metadata: HashMap::new(),
-                retention_policy: None,
-            },
-            1,
-        )
+        ThreadState::of_one(id, creator)
     }
 
     #[test]
@@ -385,7 +374,7 @@ mod tests {
                 format!("m{i}"),
                 None,
                 HashMap::new(),
-                10 + i,
+                1_700_000_000_010 + i,
             );
             store.save(&mut thread).expect("in memory");
         }

@@ -992,6 +992,24 @@ mod tests {
 }
 
 #[cfg(test)]
+impl ThreadState {
+    /// A thread `id` that `creator` created alone, at a fixed time.
+    pub(crate) fn of_one(id: &str, creator: &str) -> Self {
+        Self::create(
+            NewThread {
+                id: id.to_owned(),
+                topic: "t".to_owned(),
+                creator: creator.to_owned(),
+                participants: Vec::new(),
+                metadata: HashMap::new(),
+                retention_policy: None,
+            },
+            1_700_000_000_000,
+        )
+    }
+}
+
+#[cfg(test)]
 mod stored_form {
     use super::*;
 
@@ -1021,17 +1039,7 @@ mod stored_form {
 
     #[test]
     fn a_restored_thread_holds_each_sender_once() {
-        let mut thread = ThreadState::create(
-            NewThread {
-                id: "19:x@thread.v2".into(),
-                topic: "t".into(),
-                creator: "8:acs:a".into(),
-                participants: Vec::new(),
-                metadata: HashMap::new(),
-                retention_policy: None,
-            },
-            1_700_000_000_000,
-        );
+        let mut thread = ThreadState::of_one("19:x@thread.v2", "8:acs:a");
         for i in 0..3 {
             thread.send_message(
                 "8:acs:a",

@@ -50,6 +50,14 @@ impl Answer {
         );
         error["code"].as_str().unwrap_or_default().to_owned()
     }
+
+    /// The item of a page (`value`) whose `id` is `id`; `Null` if none.
+    pub fn item(&self, id: &str) -> Value {
+        self.body["value"]
+            .as_array()
+            .and_then(|items| items.iter().find(|item| item["id"] == id).cloned())
+            .unwrap_or_default()
+    }
 }
 
 /// An emulator plus a client.
