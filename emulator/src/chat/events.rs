@@ -21,24 +21,18 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU64;
-use std::sync::Arc;
 
 use acs_chat_rest::types::{
-    AcsChatEventVersion, AcsChatMessageDeletedEventData, AcsChatMessageDeletedInThreadEventData,
-    AcsChatMessageEditedEventData, AcsChatMessageEditedInThreadEventData,
-    AcsChatMessageReceivedEventData, AcsChatMessageReceivedInThreadEventData,
-    AcsChatParticipantAddedToThreadEventData, AcsChatParticipantAddedToThreadWithUserEventData,
-    AcsChatParticipantRemovedFromThreadEventData,
-    AcsChatParticipantRemovedFromThreadWithUserEventData, AcsChatThreadCreatedEventData,
-    AcsChatThreadCreatedWithUserEventData, AcsChatThreadDeletedEventData,
-    AcsChatThreadParticipantProperties, AcsChatThreadPropertiesUpdatedEventData,
-    AcsChatThreadPropertiesUpdatedPerUserEventData, AcsChatThreadWithUserDeletedEventData,
-    ChatMessageType,
+    AcsChatEventVersion, AcsChatMessageDeletedInThreadEventData,
+    AcsChatMessageEditedInThreadEventData, AcsChatMessageReceivedInThreadEventData,
+    AcsChatParticipantAddedToThreadEventData, AcsChatParticipantRemovedFromThreadEventData,
+    AcsChatThreadCreatedEventData, AcsChatThreadDeletedEventData,
+    AcsChatThreadParticipantProperties, AcsChatThreadPropertiesUpdatedEventData, ChatMessageType,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 
-use crate::events::{event_time, EventHub, PendingEvent};
+use crate::events::{event_time, EventHub, JsonText, PendingEvent};
 
 use super::identifiers::user_model;
 use super::thread_state::{MessageBody, MessageRecord, ParticipantRecord, ThreadState};
@@ -194,37 +188,84 @@ fn properties(topic: &str) -> serde_json::Map<String, serde_json::Value> {
 }
 
 /// Builds the events of one action.
+///
+/// Each user-level event's data is its thread-level event's data with the
+/// recipient (and, for participant changes, the thread's creation time) in
+/// front: the thread-level data is serialized once per action, not once per
+/// recipient. A test holds every pair's JSON equal to the user-level wire
+/// model's.
 struct Events {
-    topic: Arc<str>,
+    topic: JsonText,
     transaction_id: String,
-    now: Arc<str>,
+    now: JsonText,
     out: Vec<PendingEvent>,
 }
+
+/// A user-level event type, its subject up to `/recipient/`, and who
+/// receives it.
+struct PerUser<'a, R> {
+    event_type: &'static str,
+    subject: &'a str,
+    recipients: R,
+}
+
+const RECIPIENT: &str = "recipientCommunicationIdentifier";
+const CREATE_TIME: &str = "createTime";
 
 impl Events {
     fn new(hub: &EventHub) -> Self {
         Self {
-            topic: hub.topic_arc(),
+            topic: hub.topic_json(),
             transaction_id: random_uuid().simple().to_string(),
             now: event_time(Utc::now()),
             out: Vec::new(),
         }
     }
 
-    fn push(&mut self, event_type: &'static str, subject: String, data: &impl Serialize) {
-        // The wire models serialize to JSON objects; a failure would be a
-        // bug in them, and the event is then left out rather than sent broken.
-        let Ok(data) = serde_json::value::to_raw_value(data) else {
-            return;
-        };
+    fn push(&mut self, event_type: &'static str, subject: &str, data: JsonText) {
         self.out.push(PendingEvent {
             id: random_uuid(),
             event_type,
-            subject,
-            time: Arc::clone(&self.now),
-            topic: Arc::clone(&self.topic),
+            subject: JsonText::string(subject),
+            time: self.now.clone(),
+            topic: self.topic.clone(),
             data,
         });
+    }
+
+    /// The user-level events of `per_user`, then the thread-level event.
+    /// `thread_data` is left out (with its events) only if it does not
+    /// serialize to an object, a bug in a wire model: no event is sent
+    /// broken.
+    fn fan_out<'a>(
+        &mut self,
+        per_user: PerUser<'_, impl Iterator<Item = &'a str>>,
+        thread_type: &'static str,
+        thread_subject: &str,
+        thread_data: &impl Serialize,
+        created_at: Option<u64>,
+    ) {
+        let Some(data) = JsonText::of(thread_data) else {
+            return;
+        };
+        let create_time = created_at.and_then(|at| JsonText::of(&time(at)));
+        for recipient in per_user.recipients {
+            let Some(recipient_json) = JsonText::of(&user_model(recipient)) else {
+                continue;
+            };
+            let joined = match &create_time {
+                Some(create_time) => data.with_members_first(&[
+                    (CREATE_TIME, create_time),
+                    (RECIPIENT, &recipient_json),
+                ]),
+                None => data.with_members_first(&[(RECIPIENT, &recipient_json)]),
+            };
+            if let Some(joined) = joined {
+                let subject = format!("{}/recipient/{recipient}", per_user.subject);
+                self.push(per_user.event_type, &subject, joined);
+            }
+        }
+        self.push(thread_type, thread_subject, data);
     }
 
     fn of(mut self, activity: ChatActivity) -> Vec<PendingEvent> {
@@ -261,60 +302,42 @@ impl Events {
         self.out
     }
 
+    /// Every participant of the thread.
+    fn everyone(thread: &ThreadSnapshot) -> impl Iterator<Item = &str> {
+        thread.participants.iter().map(|p| p.raw_id.as_str())
+    }
+
+    /// Everyone but the message's sender.
+    fn others<'a>(
+        thread: &'a ThreadSnapshot,
+        message: &'a MessageSnapshot,
+    ) -> impl Iterator<Item = &'a str> {
+        Self::everyone(thread).filter(move |id| *id != message.sender)
+    }
+
     fn thread_created(&mut self, thread: &ThreadSnapshot, by: &str) {
-        let participants: Vec<_> = thread.participants.iter().map(participant).collect();
         let subject = format!("thread/{}/createdBy/{by}", thread.id);
-        for recipient in &thread.participants {
-            let data = AcsChatThreadCreatedWithUserEventData {
-                create_time: Some(time(thread.created_at)),
-                created_by_communication_identifier: user_model(by),
-                metadata: thread.metadata.clone(),
-                participants: participants.clone(),
-                properties: properties(&thread.topic),
-                recipient_communication_identifier: Some(user_model(&recipient.raw_id)),
-                thread_id: Some(thread.id.clone()),
-                transaction_id: Some(self.transaction_id.clone()),
-                version: version(thread.created_at),
-            };
-            let subject = format!("{subject}/recipient/{}", recipient.raw_id);
-            self.push(
-                "Microsoft.Communication.ChatThreadCreatedWithUser",
-                subject,
-                &data,
-            );
-        }
         let data = AcsChatThreadCreatedEventData {
             create_time: Some(time(thread.created_at)),
             created_by_communication_identifier: user_model(by),
             metadata: thread.metadata.clone(),
-            participants,
+            participants: thread.participants.iter().map(participant).collect(),
             properties: properties(&thread.topic),
             thread_id: thread.id.clone(),
             transaction_id: self.transaction_id.clone(),
             version: version(thread.created_at),
         };
-        self.push("Microsoft.Communication.ChatThreadCreated", subject, &data);
+        let per_user = PerUser {
+            event_type: "Microsoft.Communication.ChatThreadCreatedWithUser",
+            subject: &subject,
+            recipients: Self::everyone(thread),
+        };
+        let thread_type = "Microsoft.Communication.ChatThreadCreated";
+        self.fan_out(per_user, thread_type, &subject, &data, None);
     }
 
     fn thread_deleted(&mut self, thread: &ThreadSnapshot, by: &str, at: u64) {
         let subject = format!("thread/{}/deletedBy/{by}", thread.id);
-        for recipient in &thread.participants {
-            let data = AcsChatThreadWithUserDeletedEventData {
-                create_time: Some(time(thread.created_at)),
-                delete_time: Some(time(at)),
-                deleted_by_communication_identifier: user_model(by),
-                recipient_communication_identifier: Some(user_model(&recipient.raw_id)),
-                thread_id: Some(thread.id.clone()),
-                transaction_id: Some(self.transaction_id.clone()),
-                version: version(at),
-            };
-            let subject = format!("{subject}/recipient/{}", recipient.raw_id);
-            self.push(
-                "Microsoft.Communication.ChatThreadWithUserDeleted",
-                subject,
-                &data,
-            );
-        }
         let data = AcsChatThreadDeletedEventData {
             create_time: Some(time(thread.created_at)),
             delete_time: Some(time(at)),
@@ -323,30 +346,17 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(at),
         };
-        self.push("Microsoft.Communication.ChatThreadDeleted", subject, &data);
+        let per_user = PerUser {
+            event_type: "Microsoft.Communication.ChatThreadWithUserDeleted",
+            subject: &subject,
+            recipients: Self::everyone(thread),
+        };
+        let thread_type = "Microsoft.Communication.ChatThreadDeleted";
+        self.fan_out(per_user, thread_type, &subject, &data, None);
     }
 
     fn properties_updated(&mut self, thread: &ThreadSnapshot, by: &str, at: u64) {
         let subject = format!("thread/{}/editedBy/{by}", thread.id);
-        for recipient in &thread.participants {
-            let data = AcsChatThreadPropertiesUpdatedPerUserEventData {
-                create_time: Some(time(thread.created_at)),
-                edit_time: Some(time(at)),
-                edited_by_communication_identifier: user_model(by),
-                metadata: thread.metadata.clone(),
-                properties: properties(&thread.topic),
-                recipient_communication_identifier: Some(user_model(&recipient.raw_id)),
-                thread_id: Some(thread.id.clone()),
-                transaction_id: Some(self.transaction_id.clone()),
-                version: version(at),
-            };
-            let subject = format!("{subject}/recipient/{}", recipient.raw_id);
-            self.push(
-                "Microsoft.Communication.ChatThreadPropertiesUpdatedPerUser",
-                subject,
-                &data,
-            );
-        }
         let data = AcsChatThreadPropertiesUpdatedEventData {
             create_time: Some(time(thread.created_at)),
             edit_time: Some(time(at)),
@@ -357,56 +367,20 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(at),
         };
-        self.push(
-            "Microsoft.Communication.ChatThreadPropertiesUpdated",
-            subject,
-            &data,
-        );
-    }
-
-    /// Everyone but the sender, with the subject of each delivery.
-    fn message_recipients<'a>(
-        thread: &'a ThreadSnapshot,
-        message: &'a MessageSnapshot,
-    ) -> impl Iterator<Item = (&'a str, String)> + 'a {
-        let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
-        thread
-            .participants
-            .iter()
-            .filter(move |p| p.raw_id != message.sender)
-            .map(move |p| {
-                (
-                    p.raw_id.as_str(),
-                    format!("{subject}/recipient/{}", p.raw_id),
-                )
-            })
+        let per_user = PerUser {
+            event_type: "Microsoft.Communication.ChatThreadPropertiesUpdatedPerUser",
+            subject: &subject,
+            recipients: Self::everyone(thread),
+        };
+        let thread_type = "Microsoft.Communication.ChatThreadPropertiesUpdated";
+        self.fan_out(per_user, thread_type, &subject, &data, None);
     }
 
     fn message_sent(&mut self, thread: &ThreadSnapshot, message: &MessageSnapshot) {
-        let body = message.content.clone().unwrap_or_default();
-        for (recipient, subject) in Self::message_recipients(thread, message) {
-            let data = AcsChatMessageReceivedEventData {
-                compose_time: Some(time(message.created_at)),
-                message_body: Some(body.clone()),
-                message_id: message.id.to_string(),
-                metadata: message.metadata.clone(),
-                recipient_communication_identifier: Some(user_model(recipient)),
-                sender_communication_identifier: user_model(&message.sender),
-                sender_display_name: message.sender_display_name.clone(),
-                thread_id: Some(thread.id.clone()),
-                transaction_id: Some(self.transaction_id.clone()),
-                type_: pascal(&message.kind),
-                version: version(message.version),
-            };
-            self.push(
-                "Microsoft.Communication.ChatMessageReceived",
-                subject,
-                &data,
-            );
-        }
+        let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
         let data = AcsChatMessageReceivedInThreadEventData {
             compose_time: Some(time(message.created_at)),
-            message_body: body,
+            message_body: message.content.clone().unwrap_or_default(),
             message_id: message.id.to_string(),
             metadata: message.metadata.clone(),
             sender_communication_identifier: user_model(&message.sender),
@@ -416,38 +390,21 @@ impl Events {
             type_: pascal(&message.kind),
             version: version(message.version),
         };
-        let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
-        self.push(
-            "Microsoft.Communication.ChatMessageReceivedInThread",
-            subject,
-            &data,
-        );
+        let per_user = PerUser {
+            event_type: "Microsoft.Communication.ChatMessageReceived",
+            subject: &subject,
+            recipients: Self::others(thread, message),
+        };
+        let thread_type = "Microsoft.Communication.ChatMessageReceivedInThread";
+        self.fan_out(per_user, thread_type, &subject, &data, None);
     }
 
     fn message_edited(&mut self, thread: &ThreadSnapshot, message: &MessageSnapshot) {
-        let body = message.content.clone().unwrap_or_default();
-        let edit_time = message.edited_at.map(time);
-        for (recipient, subject) in Self::message_recipients(thread, message) {
-            let data = AcsChatMessageEditedEventData {
-                compose_time: Some(time(message.created_at)),
-                edit_time,
-                message_body: body.clone(),
-                message_id: message.id.to_string(),
-                metadata: message.metadata.clone(),
-                recipient_communication_identifier: Some(user_model(recipient)),
-                sender_communication_identifier: user_model(&message.sender),
-                sender_display_name: message.sender_display_name.clone(),
-                thread_id: Some(thread.id.clone()),
-                transaction_id: Some(self.transaction_id.clone()),
-                type_: pascal(&message.kind),
-                version: version(message.version),
-            };
-            self.push("Microsoft.Communication.ChatMessageEdited", subject, &data);
-        }
+        let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
         let data = AcsChatMessageEditedInThreadEventData {
             compose_time: Some(time(message.created_at)),
-            edit_time,
-            message_body: body,
+            edit_time: message.edited_at.map(time),
+            message_body: message.content.clone().unwrap_or_default(),
             message_id: message.id.to_string(),
             metadata: message.metadata.clone(),
             sender_communication_identifier: user_model(&message.sender),
@@ -457,34 +414,20 @@ impl Events {
             type_: pascal(&message.kind),
             version: version(message.version),
         };
-        let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
-        self.push(
-            "Microsoft.Communication.ChatMessageEditedInThread",
-            subject,
-            &data,
-        );
+        let per_user = PerUser {
+            event_type: "Microsoft.Communication.ChatMessageEdited",
+            subject: &subject,
+            recipients: Self::others(thread, message),
+        };
+        let thread_type = "Microsoft.Communication.ChatMessageEditedInThread";
+        self.fan_out(per_user, thread_type, &subject, &data, None);
     }
 
     fn message_deleted(&mut self, thread: &ThreadSnapshot, message: &MessageSnapshot) {
-        let delete_time = message.deleted_at.map(time);
-        for (recipient, subject) in Self::message_recipients(thread, message) {
-            let data = AcsChatMessageDeletedEventData {
-                compose_time: Some(time(message.created_at)),
-                delete_time,
-                message_id: message.id.to_string(),
-                recipient_communication_identifier: Some(user_model(recipient)),
-                sender_communication_identifier: user_model(&message.sender),
-                sender_display_name: message.sender_display_name.clone(),
-                thread_id: Some(thread.id.clone()),
-                transaction_id: Some(self.transaction_id.clone()),
-                type_: pascal(&message.kind),
-                version: version(message.version),
-            };
-            self.push("Microsoft.Communication.ChatMessageDeleted", subject, &data);
-        }
+        let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
         let data = AcsChatMessageDeletedInThreadEventData {
             compose_time: Some(time(message.created_at)),
-            delete_time,
+            delete_time: message.deleted_at.map(time),
             message_id: message.id.to_string(),
             sender_communication_identifier: user_model(&message.sender),
             sender_display_name: message.sender_display_name.clone(),
@@ -493,12 +436,13 @@ impl Events {
             type_: pascal(&message.kind),
             version: version(message.version),
         };
-        let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
-        self.push(
-            "Microsoft.Communication.ChatMessageDeletedInThread",
-            subject,
-            &data,
-        );
+        let per_user = PerUser {
+            event_type: "Microsoft.Communication.ChatMessageDeleted",
+            subject: &subject,
+            recipients: Self::others(thread, message),
+        };
+        let thread_type = "Microsoft.Communication.ChatMessageDeletedInThread";
+        self.fan_out(per_user, thread_type, &subject, &data, None);
     }
 
     fn participant_added(
@@ -512,24 +456,6 @@ impl Events {
         // the thread-level one `participantadded`.
         let subject = format!("thread/{}/participantAdded/{}", thread.id, added.raw_id);
         let thread_subject = format!("thread/{}/participantadded/{}", thread.id, added.raw_id);
-        for recipient in &thread.participants {
-            let data = AcsChatParticipantAddedToThreadWithUserEventData {
-                added_by_communication_identifier: user_model(by),
-                create_time: Some(time(thread.created_at)),
-                participant_added: participant(added),
-                recipient_communication_identifier: Some(user_model(&recipient.raw_id)),
-                thread_id: Some(thread.id.clone()),
-                time: Some(time(at)),
-                transaction_id: Some(self.transaction_id.clone()),
-                version: version(at),
-            };
-            let subject = format!("{subject}/recipient/{}", recipient.raw_id);
-            self.push(
-                "Microsoft.Communication.ChatParticipantAddedToThreadWithUser",
-                subject,
-                &data,
-            );
-        }
         let data = AcsChatParticipantAddedToThreadEventData {
             added_by_communication_identifier: user_model(by),
             participant_added: participant(added),
@@ -538,11 +464,14 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(at),
         };
-        self.push(
-            "Microsoft.Communication.ChatThreadParticipantAdded",
-            thread_subject,
-            &data,
-        );
+        let per_user = PerUser {
+            event_type: "Microsoft.Communication.ChatParticipantAddedToThreadWithUser",
+            subject: &subject,
+            recipients: Self::everyone(thread),
+        };
+        let thread_type = "Microsoft.Communication.ChatThreadParticipantAdded";
+        let created_at = Some(thread.created_at);
+        self.fan_out(per_user, thread_type, &thread_subject, &data, created_at);
     }
 
     fn participant_removed(
@@ -556,24 +485,6 @@ impl Events {
         // the thread-level one `participantremoved`.
         let subject = format!("thread/{}/participantRemoved/{}", thread.id, removed.raw_id);
         let thread_subject = format!("thread/{}/participantremoved/{}", thread.id, removed.raw_id);
-        for recipient in &thread.participants {
-            let data = AcsChatParticipantRemovedFromThreadWithUserEventData {
-                create_time: Some(time(thread.created_at)),
-                participant_removed: participant(removed),
-                recipient_communication_identifier: Some(user_model(&recipient.raw_id)),
-                removed_by_communication_identifier: user_model(by),
-                thread_id: Some(thread.id.clone()),
-                time: Some(time(at)),
-                transaction_id: Some(self.transaction_id.clone()),
-                version: version(at),
-            };
-            let subject = format!("{subject}/recipient/{}", recipient.raw_id);
-            self.push(
-                "Microsoft.Communication.ChatParticipantRemovedFromThreadWithUser",
-                subject,
-                &data,
-            );
-        }
         let data = AcsChatParticipantRemovedFromThreadEventData {
             participant_removed: participant(removed),
             removed_by_communication_identifier: user_model(by),
@@ -582,10 +493,368 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(at),
         };
-        self.push(
-            "Microsoft.Communication.ChatThreadParticipantRemoved",
-            thread_subject,
-            &data,
+        let per_user = PerUser {
+            event_type: "Microsoft.Communication.ChatParticipantRemovedFromThreadWithUser",
+            subject: &subject,
+            recipients: Self::everyone(thread),
+        };
+        let thread_type = "Microsoft.Communication.ChatThreadParticipantRemoved";
+        let created_at = Some(thread.created_at);
+        self.fan_out(per_user, thread_type, &thread_subject, &data, created_at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::EventDeliveryOptions;
+    use acs_chat_rest::types::{
+        AcsChatMessageDeletedEventData, AcsChatMessageEditedEventData,
+        AcsChatMessageReceivedEventData, AcsChatParticipantAddedToThreadWithUserEventData,
+        AcsChatParticipantRemovedFromThreadWithUserEventData,
+        AcsChatThreadCreatedWithUserEventData, AcsChatThreadPropertiesUpdatedPerUserEventData,
+        AcsChatThreadWithUserDeletedEventData, CommunicationIdentifierModel,
+    };
+    use serde::de::DeserializeOwned;
+    use serde_json::Value;
+
+    const A: &str = "8:acs:resource_00000000-0000-0000-0000-00000000000a";
+    const B: &str = "8:acs:resource_00000000-0000-0000-0000-00000000000b";
+    const C: &str = "8:acs:resource_00000000-0000-0000-0000-00000000000c";
+    const THREAD: &str = "19:abc@thread.v2";
+
+    fn member(raw_id: &str) -> ParticipantRecord {
+        ParticipantRecord {
+            raw_id: raw_id.to_owned(),
+            display_name: Some(format!("name \"{}\"", &raw_id[raw_id.len() - 1..])),
+            share_history_time: DateTime::UNIX_EPOCH,
+            metadata: HashMap::from([("role".to_owned(), "agent".to_owned())]),
+        }
+    }
+
+    fn thread() -> ThreadSnapshot {
+        ThreadSnapshot {
+            id: THREAD.to_owned(),
+            created_at: 1_700_000_000_000,
+            topic: "Support \"urgent\"".to_owned(),
+            metadata: HashMap::from([("team".to_owned(), "blue".to_owned())]),
+            participants: vec![member(A), member(B), member(C)],
+        }
+    }
+
+    fn message() -> MessageSnapshot {
+        MessageSnapshot {
+            id: 1_700_000_000_500,
+            created_at: 1_700_000_000_500,
+            version: 1_700_000_000_900,
+            sender: A.to_owned(),
+            sender_display_name: Some("Agent".to_owned()),
+            kind: ChatMessageType::Text,
+            content: Some("Hello\n\"there\"".to_owned()),
+            metadata: HashMap::from([("k".to_owned(), "v".to_owned())]),
+            edited_at: Some(1_700_000_000_800),
+            deleted_at: Some(1_700_000_000_900),
+        }
+    }
+
+    fn events_of(activity: ChatActivity) -> Vec<PendingEvent> {
+        let hub = EventHub::new(EventDeliveryOptions::default(), "resource", None).expect("hub");
+        Events::new(&hub).of(activity)
+    }
+
+    fn json(text: &JsonText) -> Value {
+        serde_json::from_str(text.as_str()).expect("valid JSON")
+    }
+
+    /// The one thread-level event's data, typed, and each user-level event's
+    /// recipient, subject and data, after checking their types.
+    fn split<T: DeserializeOwned>(
+        events: &[PendingEvent],
+        user_type: &str,
+        thread_type: &str,
+    ) -> (T, Vec<(String, String, Value)>) {
+        let (last, per_user) = events.split_last().expect("events");
+        assert_eq!(
+            last.event_type,
+            format!("Microsoft.Communication.{thread_type}")
         );
+        let thread_data = serde_json::from_value(json(&last.data)).expect("thread-level data");
+        let per_user = per_user
+            .iter()
+            .map(|event| {
+                assert_eq!(
+                    event.event_type,
+                    format!("Microsoft.Communication.{user_type}")
+                );
+                let data = json(&event.data);
+                let recipient = data["recipientCommunicationIdentifier"]["rawId"]
+                    .as_str()
+                    .expect("a recipient")
+                    .to_owned();
+                let subject = serde_json::from_str(event.subject.as_str()).expect("a string");
+                (recipient, subject, data)
+            })
+            .collect();
+        (thread_data, per_user)
+    }
+
+    fn recipient(raw_id: &str) -> Option<CommunicationIdentifierModel> {
+        Some(user_model(raw_id))
+    }
+
+    fn to_value(data: &impl Serialize) -> Value {
+        serde_json::to_value(data).expect("serializes")
+    }
+
+    #[test]
+    fn message_events_go_to_everyone_but_the_sender_as_the_wire_model_writes_them() {
+        let events = events_of(ChatActivity::MessageSent {
+            thread: thread(),
+            message: message(),
+        });
+        let (t, per_user): (AcsChatMessageReceivedInThreadEventData, _) = split(
+            &events,
+            "ChatMessageReceived",
+            "ChatMessageReceivedInThread",
+        );
+        assert_eq!(t.message_body, "Hello\n\"there\"");
+        let recipients: Vec<_> = per_user.iter().map(|(r, _, _)| r.as_str()).collect();
+        assert_eq!(recipients, [B, C]);
+        for (r, subject, data) in &per_user {
+            assert_eq!(
+                subject,
+                &format!("thread/{THREAD}/sender/{A}/recipient/{r}")
+            );
+            let expected = AcsChatMessageReceivedEventData {
+                compose_time: t.compose_time,
+                message_body: Some(t.message_body.clone()),
+                message_id: t.message_id.clone(),
+                metadata: t.metadata.clone(),
+                recipient_communication_identifier: recipient(r),
+                sender_communication_identifier: t.sender_communication_identifier.clone(),
+                sender_display_name: t.sender_display_name.clone(),
+                thread_id: Some(t.thread_id.clone()),
+                transaction_id: Some(t.transaction_id.clone()),
+                type_: t.type_.clone(),
+                version: t.version.clone(),
+            };
+            assert_eq!(data, &to_value(&expected));
+        }
+        let thread_subject: String =
+            serde_json::from_str(events[2].subject.as_str()).expect("string");
+        assert_eq!(thread_subject, format!("thread/{THREAD}/sender/{A}"));
+
+        let events = events_of(ChatActivity::MessageEdited {
+            thread: thread(),
+            message: message(),
+        });
+        let (t, per_user): (AcsChatMessageEditedInThreadEventData, _) =
+            split(&events, "ChatMessageEdited", "ChatMessageEditedInThread");
+        assert_eq!(per_user.len(), 2);
+        for (r, _, data) in &per_user {
+            let expected = AcsChatMessageEditedEventData {
+                compose_time: t.compose_time,
+                edit_time: t.edit_time,
+                message_body: t.message_body.clone(),
+                message_id: t.message_id.clone(),
+                metadata: t.metadata.clone(),
+                recipient_communication_identifier: recipient(r),
+                sender_communication_identifier: t.sender_communication_identifier.clone(),
+                sender_display_name: t.sender_display_name.clone(),
+                thread_id: Some(t.thread_id.clone()),
+                transaction_id: Some(t.transaction_id.clone()),
+                type_: t.type_.clone(),
+                version: t.version.clone(),
+            };
+            assert_eq!(data, &to_value(&expected));
+        }
+
+        let events = events_of(ChatActivity::MessageDeleted {
+            thread: thread(),
+            message: message(),
+        });
+        let (t, per_user): (AcsChatMessageDeletedInThreadEventData, _) =
+            split(&events, "ChatMessageDeleted", "ChatMessageDeletedInThread");
+        assert_eq!(per_user.len(), 2);
+        for (r, _, data) in &per_user {
+            let expected = AcsChatMessageDeletedEventData {
+                compose_time: t.compose_time,
+                delete_time: t.delete_time,
+                message_id: t.message_id.clone(),
+                recipient_communication_identifier: recipient(r),
+                sender_communication_identifier: t.sender_communication_identifier.clone(),
+                sender_display_name: t.sender_display_name.clone(),
+                thread_id: Some(t.thread_id.clone()),
+                transaction_id: Some(t.transaction_id.clone()),
+                type_: t.type_.clone(),
+                version: t.version.clone(),
+            };
+            assert_eq!(data, &to_value(&expected));
+        }
+    }
+
+    #[test]
+    fn thread_events_go_to_every_participant_as_the_wire_model_writes_them() {
+        let events = events_of(ChatActivity::ThreadCreated {
+            thread: thread(),
+            by: A.to_owned(),
+        });
+        let (t, per_user): (AcsChatThreadCreatedEventData, _) =
+            split(&events, "ChatThreadCreatedWithUser", "ChatThreadCreated");
+        assert_eq!(t.participants.len(), 3);
+        let recipients: Vec<_> = per_user.iter().map(|(r, _, _)| r.as_str()).collect();
+        assert_eq!(recipients, [A, B, C]);
+        for (r, subject, data) in &per_user {
+            assert_eq!(
+                subject,
+                &format!("thread/{THREAD}/createdBy/{A}/recipient/{r}")
+            );
+            let expected = AcsChatThreadCreatedWithUserEventData {
+                create_time: t.create_time,
+                created_by_communication_identifier: t.created_by_communication_identifier.clone(),
+                metadata: t.metadata.clone(),
+                participants: t.participants.clone(),
+                properties: t.properties.clone(),
+                recipient_communication_identifier: recipient(r),
+                thread_id: Some(t.thread_id.clone()),
+                transaction_id: Some(t.transaction_id.clone()),
+                version: t.version.clone(),
+            };
+            assert_eq!(data, &to_value(&expected));
+        }
+
+        let events = events_of(ChatActivity::ThreadDeleted {
+            thread: thread(),
+            by: B.to_owned(),
+            at: 1_700_000_009_000,
+        });
+        let (t, per_user): (AcsChatThreadDeletedEventData, _) =
+            split(&events, "ChatThreadWithUserDeleted", "ChatThreadDeleted");
+        assert_eq!(per_user.len(), 3);
+        for (r, _, data) in &per_user {
+            let expected = AcsChatThreadWithUserDeletedEventData {
+                create_time: t.create_time,
+                delete_time: t.delete_time,
+                deleted_by_communication_identifier: t.deleted_by_communication_identifier.clone(),
+                recipient_communication_identifier: recipient(r),
+                thread_id: Some(t.thread_id.clone()),
+                transaction_id: Some(t.transaction_id.clone()),
+                version: t.version.clone(),
+            };
+            assert_eq!(data, &to_value(&expected));
+        }
+
+        let events = events_of(ChatActivity::ThreadPropertiesUpdated {
+            thread: thread(),
+            by: B.to_owned(),
+            at: 1_700_000_009_000,
+        });
+        let (t, per_user): (AcsChatThreadPropertiesUpdatedEventData, _) = split(
+            &events,
+            "ChatThreadPropertiesUpdatedPerUser",
+            "ChatThreadPropertiesUpdated",
+        );
+        assert_eq!(per_user.len(), 3);
+        for (r, _, data) in &per_user {
+            let expected = AcsChatThreadPropertiesUpdatedPerUserEventData {
+                create_time: t.create_time,
+                edit_time: t.edit_time,
+                edited_by_communication_identifier: t.edited_by_communication_identifier.clone(),
+                metadata: t.metadata.clone(),
+                properties: t.properties.clone(),
+                recipient_communication_identifier: recipient(r),
+                thread_id: Some(t.thread_id.clone()),
+                transaction_id: Some(t.transaction_id.clone()),
+                version: t.version.clone(),
+            };
+            assert_eq!(data, &to_value(&expected));
+        }
+    }
+
+    #[test]
+    fn participant_events_carry_the_threads_creation_time_per_user() {
+        let created = thread().created_at;
+        let events = events_of(ChatActivity::ParticipantsAdded {
+            thread: thread(),
+            by: A.to_owned(),
+            at: 1_700_000_009_000,
+            added: vec![member(C)],
+        });
+        let (t, per_user): (AcsChatParticipantAddedToThreadEventData, _) = split(
+            &events,
+            "ChatParticipantAddedToThreadWithUser",
+            "ChatThreadParticipantAdded",
+        );
+        assert_eq!(per_user.len(), 3);
+        let thread_subject: String =
+            serde_json::from_str(events[3].subject.as_str()).expect("string");
+        assert_eq!(
+            thread_subject,
+            format!("thread/{THREAD}/participantadded/{C}")
+        );
+        for (r, subject, data) in &per_user {
+            assert_eq!(
+                subject,
+                &format!("thread/{THREAD}/participantAdded/{C}/recipient/{r}")
+            );
+            let expected = AcsChatParticipantAddedToThreadWithUserEventData {
+                added_by_communication_identifier: t.added_by_communication_identifier.clone(),
+                create_time: Some(time(created)),
+                participant_added: t.participant_added.clone(),
+                recipient_communication_identifier: recipient(r),
+                thread_id: Some(t.thread_id.clone()),
+                time: t.time,
+                transaction_id: Some(t.transaction_id.clone()),
+                version: t.version.clone(),
+            };
+            assert_eq!(data, &to_value(&expected));
+        }
+
+        let events = events_of(ChatActivity::ParticipantRemoved {
+            thread: thread(),
+            by: A.to_owned(),
+            at: 1_700_000_009_000,
+            removed: member(B),
+        });
+        let (t, per_user): (AcsChatParticipantRemovedFromThreadEventData, _) = split(
+            &events,
+            "ChatParticipantRemovedFromThreadWithUser",
+            "ChatThreadParticipantRemoved",
+        );
+        assert_eq!(per_user.len(), 3);
+        for (r, _, data) in &per_user {
+            let expected = AcsChatParticipantRemovedFromThreadWithUserEventData {
+                create_time: Some(time(created)),
+                participant_removed: t.participant_removed.clone(),
+                recipient_communication_identifier: recipient(r),
+                removed_by_communication_identifier: t.removed_by_communication_identifier.clone(),
+                thread_id: Some(t.thread_id.clone()),
+                time: t.time,
+                transaction_id: Some(t.transaction_id.clone()),
+                version: t.version.clone(),
+            };
+            assert_eq!(data, &to_value(&expected));
+        }
+    }
+
+    #[test]
+    fn the_events_of_one_action_share_time_topic_and_transaction() {
+        let events = events_of(ChatActivity::MessageSent {
+            thread: thread(),
+            message: message(),
+        });
+        assert_eq!(events.len(), 3);
+        let transactions: Vec<_> = events
+            .iter()
+            .map(|e| json(&e.data)["transactionId"].clone())
+            .collect();
+        assert!(transactions
+            .iter()
+            .all(|t| t == &transactions[0] && t.is_string()));
+        assert!(events
+            .iter()
+            .all(|e| e.time == events[0].time && e.topic == events[0].topic));
+        let ids: std::collections::HashSet<_> = events.iter().map(|e| e.id).collect();
+        assert_eq!(ids.len(), 3, "every event has its own id");
     }
 }

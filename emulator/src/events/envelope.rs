@@ -1,102 +1,94 @@
 //! One event waiting for delivery, and its rendering in either delivery
 //! schema.
-
-use std::sync::Arc;
+//!
+//! The envelope is written by hand around parts that serde_json made when
+//! the event was made ([`JsonText`]): a batch is then a concatenation,
+//! without escaping the topic, subject and data again for every request
+//! (callgrind showed that escaping cost 7,700 instructions per event).
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
-use serde_json::value::RawValue;
 
+use super::json_text::JsonText;
 use super::subscription::DeliverySchema;
 
-/// An event as the emulator emits it, schema-neutral. `data` is serialized
-/// once, when the event is made; the events of one action share their time.
+/// An event as the emulator emits it, schema-neutral. The events of one
+/// action share their time.
 #[derive(Debug)]
 pub(crate) struct PendingEvent {
     pub(crate) id: uuid::Uuid,
     /// Full type, `Microsoft.Communication.X`.
     pub(crate) event_type: &'static str,
-    pub(crate) subject: String,
-    /// RFC 3339.
-    pub(crate) time: Arc<str>,
-    pub(crate) topic: Arc<str>,
-    pub(crate) data: Box<RawValue>,
+    /// A JSON string.
+    pub(crate) subject: JsonText,
+    /// A JSON string, RFC 3339.
+    pub(crate) time: JsonText,
+    /// A JSON string: the `topic` (Event Grid) or `source` (CloudEvents).
+    pub(crate) topic: JsonText,
+    /// A JSON object.
+    pub(crate) data: JsonText,
 }
 
-/// An event id, written without an intermediate `String`.
-struct EventId(uuid::Uuid);
+/// The time of an action's events, as they share it.
+pub(crate) fn event_time(time: DateTime<Utc>) -> JsonText {
+    JsonText::string(&time.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
 
-impl Serialize for EventId {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut buffer = uuid::Uuid::encode_buffer();
-        serializer.serialize_str(self.0.hyphenated().encode_lower(&mut buffer))
+/// Appends `event` as a JSON object of `schema` to `out`.
+fn write_event(out: &mut Vec<u8>, event: &PendingEvent, schema: DeliverySchema) {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let id = event.id.hyphenated().encode_lower(&mut buffer);
+    let event_type = JsonText::string(event.event_type);
+    let mut put = |part: &str| out.extend_from_slice(part.as_bytes());
+    match schema {
+        DeliverySchema::EventGridSchema => {
+            put("{\"id\":\"");
+            put(id);
+            put("\",\"topic\":");
+            put(event.topic.as_str());
+            put(",\"subject\":");
+            put(event.subject.as_str());
+            put(",\"data\":");
+            put(event.data.as_str());
+            put(",\"eventType\":");
+            put(event_type.as_str());
+            put(",\"dataVersion\":\"1.0\",\"metadataVersion\":\"1\",\"eventTime\":");
+            put(event.time.as_str());
+        }
+        DeliverySchema::CloudEventSchemaV1_0 => {
+            put("{\"id\":\"");
+            put(id);
+            put("\",\"source\":");
+            put(event.topic.as_str());
+            put(",\"subject\":");
+            put(event.subject.as_str());
+            put(",\"data\":");
+            put(event.data.as_str());
+            put(",\"type\":");
+            put(event_type.as_str());
+            put(",\"time\":");
+            put(event.time.as_str());
+            put(",\"specversion\":\"1.0\"");
+        }
     }
+    put("}");
 }
 
-/// The RFC 3339 form of an event time, as every event of an action shares it.
-pub(crate) fn event_time(time: DateTime<Utc>) -> Arc<str> {
-    time.to_rfc3339_opts(SecondsFormat::AutoSi, true).into()
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct EventGridEvent<'a> {
-    id: EventId,
-    topic: &'a str,
-    subject: &'a str,
-    data: &'a RawValue,
-    event_type: &'a str,
-    data_version: &'static str,
-    metadata_version: &'static str,
-    event_time: &'a str,
-}
-
-#[derive(Serialize)]
-struct CloudEvent<'a> {
-    id: EventId,
-    source: &'a str,
-    subject: &'a str,
-    data: &'a RawValue,
-    #[serde(rename = "type")]
-    event_type: &'a str,
-    time: &'a str,
-    specversion: &'static str,
-}
-
-fn event_grid(event: &PendingEvent) -> EventGridEvent<'_> {
-    EventGridEvent {
-        id: EventId(event.id),
-        topic: &event.topic,
-        subject: &event.subject,
-        data: &event.data,
-        event_type: event.event_type,
-        data_version: "1.0",
-        metadata_version: "1",
-        event_time: &event.time,
-    }
-}
-
-fn cloud_event(event: &PendingEvent) -> CloudEvent<'_> {
-    CloudEvent {
-        id: EventId(event.id),
-        source: &event.topic,
-        subject: &event.subject,
-        data: &event.data,
-        event_type: event.event_type,
-        time: &event.time,
-        specversion: "1.0",
-    }
+/// The size of `event`'s JSON, give or take its fixed parts.
+fn size_hint(event: &PendingEvent) -> usize {
+    event.topic.as_str().len()
+        + event.subject.as_str().len()
+        + event.data.as_str().len()
+        + event.event_type.len()
+        + 200
 }
 
 /// One event as a JSON value in `schema` (for dead letters).
 pub(crate) fn render_one(event: &PendingEvent, schema: DeliverySchema) -> serde_json::Value {
-    let value = match schema {
-        DeliverySchema::EventGridSchema => serde_json::to_value(event_grid(event)),
-        DeliverySchema::CloudEventSchemaV1_0 => serde_json::to_value(cloud_event(event)),
-    };
-    // Serializing these borrowed fields into a Value cannot fail (string
-    // keys only, valid RawValue data); Null would still be a safe answer.
-    value.unwrap_or(serde_json::Value::Null)
+    let mut out = Vec::with_capacity(size_hint(event));
+    write_event(&mut out, event, schema);
+    // Every part is JSON made by serde_json, so this parses; Null would
+    // still be a safe answer.
+    serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null)
 }
 
 /// The request body and content type for a batch in `schema`: an array in
@@ -106,23 +98,99 @@ pub(crate) fn render_batch(
     batch: &[std::sync::Arc<PendingEvent>],
     schema: DeliverySchema,
 ) -> (&'static str, bytes::Bytes) {
-    let (content_type, body) = match schema {
-        DeliverySchema::EventGridSchema => {
-            let events: Vec<_> = batch.iter().map(|e| event_grid(e)).collect();
-            ("application/json", serde_json::to_vec(&events))
+    let single_cloud_event = schema == DeliverySchema::CloudEventSchemaV1_0 && batch.len() == 1;
+    let content_type = match schema {
+        DeliverySchema::EventGridSchema => "application/json",
+        DeliverySchema::CloudEventSchemaV1_0 if single_cloud_event => {
+            "application/cloudevents+json; charset=utf-8"
         }
-        DeliverySchema::CloudEventSchemaV1_0 if batch.len() == 1 => (
-            "application/cloudevents+json; charset=utf-8",
-            serde_json::to_vec(&cloud_event(&batch[0])),
-        ),
-        DeliverySchema::CloudEventSchemaV1_0 => {
-            let events: Vec<_> = batch.iter().map(|e| cloud_event(e)).collect();
-            (
-                "application/cloudevents-batch+json; charset=utf-8",
-                serde_json::to_vec(&events),
-            )
-        }
+        DeliverySchema::CloudEventSchemaV1_0 => "application/cloudevents-batch+json; charset=utf-8",
     };
-    // As above: these structs always serialize.
-    (content_type, bytes::Bytes::from(body.unwrap_or_default()))
+    let mut out = Vec::with_capacity(batch.iter().map(|e| size_hint(e)).sum::<usize>() + 2);
+    if !single_cloud_event {
+        out.push(b'[');
+    }
+    for (i, event) in batch.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_event(&mut out, event, schema);
+    }
+    if !single_cloud_event {
+        out.push(b']');
+    }
+    (content_type, bytes::Bytes::from(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+    use std::sync::Arc;
+
+    fn event(subject: &str) -> Arc<PendingEvent> {
+        Arc::new(PendingEvent {
+            id: uuid::Uuid::from_u128(0x1234),
+            event_type: "Microsoft.Communication.ChatMessageReceived",
+            subject: JsonText::string(subject),
+            time: event_time(DateTime::from_timestamp_millis(1_700_000_000_123).expect("time")),
+            topic: JsonText::string("/subscriptions/x/\"topic\""),
+            data: JsonText::of(&json!({ "messageBody": "a \"b\"\n", "version": 1 }))
+                .expect("object"),
+        })
+    }
+
+    fn parsed(body: &[u8]) -> Value {
+        serde_json::from_slice(body).expect("valid JSON")
+    }
+
+    #[test]
+    fn an_event_grid_batch_is_an_array_of_envelopes() {
+        let (content_type, body) = render_batch(
+            &[event("thread/1"), event("thread/\"2\"")],
+            DeliverySchema::EventGridSchema,
+        );
+        assert_eq!(content_type, "application/json");
+        let first = json!({
+            "id": "00000000-0000-0000-0000-000000001234",
+            "topic": "/subscriptions/x/\"topic\"",
+            "subject": "thread/1",
+            "data": { "messageBody": "a \"b\"\n", "version": 1 },
+            "eventType": "Microsoft.Communication.ChatMessageReceived",
+            "dataVersion": "1.0",
+            "metadataVersion": "1",
+            "eventTime": "2023-11-14T22:13:20.123Z",
+        });
+        let mut second = first.clone();
+        second["subject"] = json!("thread/\"2\"");
+        assert_eq!(parsed(&body), json!([first, second]));
+    }
+
+    #[test]
+    fn cloud_events_are_one_object_or_a_batch_array() {
+        let expected = json!({
+            "id": "00000000-0000-0000-0000-000000001234",
+            "source": "/subscriptions/x/\"topic\"",
+            "subject": "thread/1",
+            "data": { "messageBody": "a \"b\"\n", "version": 1 },
+            "type": "Microsoft.Communication.ChatMessageReceived",
+            "time": "2023-11-14T22:13:20.123Z",
+            "specversion": "1.0",
+        });
+        let one = [event("thread/1")];
+        let (content_type, body) = render_batch(&one, DeliverySchema::CloudEventSchemaV1_0);
+        assert_eq!(content_type, "application/cloudevents+json; charset=utf-8");
+        assert_eq!(parsed(&body), expected);
+        assert_eq!(
+            render_one(&one[0], DeliverySchema::CloudEventSchemaV1_0),
+            expected
+        );
+        let two = [event("thread/1"), event("thread/1")];
+        let (content_type, body) = render_batch(&two, DeliverySchema::CloudEventSchemaV1_0);
+        assert_eq!(
+            content_type,
+            "application/cloudevents-batch+json; charset=utf-8"
+        );
+        assert_eq!(parsed(&body), json!([expected, expected]));
+    }
 }

@@ -37,6 +37,7 @@
 mod admin;
 mod delivery;
 mod envelope;
+mod json_text;
 mod records;
 mod subscription;
 
@@ -48,6 +49,7 @@ use tokio::sync::mpsc;
 pub(crate) use admin::router;
 pub use delivery::{EventDeliveryOptions, RETRY_SCHEDULE_SECONDS};
 pub(crate) use envelope::{event_time, PendingEvent};
+pub(crate) use json_text::JsonText;
 pub use records::{
     DeadLetter, DeadLetters, DeliveryAttempt, DeliveryReport, MAX_DEAD_LETTERS, MAX_LOGGED_ATTEMPTS,
 };
@@ -72,6 +74,8 @@ struct Slot {
 pub struct EventHub {
     context: Arc<DeliveryContext>,
     topic: Arc<str>,
+    /// The topic as a JSON string, escaped once for every event.
+    topic_json: JsonText,
     slots: RwLock<Vec<Slot>>,
     /// Whether any subscription exists: chat requests skip building events
     /// when none does.
@@ -102,7 +106,12 @@ impl EventHub {
             .no_proxy()
             .build()
             .map_err(|e| format!("cannot build the delivery client: {e}"))?;
+        let topic = format!(
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/acs-emulator/providers/Microsoft.Communication/communicationServices/{resource_id}"
+        );
         Ok(Self {
+            topic_json: JsonText::string(&topic),
+            topic: topic.into(),
             context: Arc::new(DeliveryContext {
                 options,
                 client,
@@ -111,10 +120,6 @@ impl EventHub {
                 closed: AtomicBool::new(false),
                 generation: AtomicU64::new(0),
             }),
-            topic: format!(
-                "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/acs-emulator/providers/Microsoft.Communication/communicationServices/{resource_id}"
-            )
-            .into(),
             slots: RwLock::new(Vec::new()),
             active: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
@@ -170,9 +175,9 @@ impl EventHub {
         &self.topic
     }
 
-    /// The topic, shared by the events of one hub.
-    pub(crate) fn topic_arc(&self) -> Arc<str> {
-        Arc::clone(&self.topic)
+    /// The topic as a JSON string, shared by the events of one hub.
+    pub(crate) fn topic_json(&self) -> JsonText {
+        self.topic_json.clone()
     }
 
     /// Whether any subscription exists.

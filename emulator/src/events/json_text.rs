@@ -1,0 +1,108 @@
+//! JSON text made once by serde_json and written into event envelopes as it
+//! is: an event's subject, data and topic are escaped once, when the event
+//! is made, not again for every delivery attempt or subscription.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// A piece of JSON text. Only serde_json makes one, so it is always valid
+/// JSON; cloning it is a reference-count increment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JsonText(Arc<str>);
+
+impl JsonText {
+    /// `value` serialized, or `None` if its `Serialize` fails (a bug in
+    /// the type: the caller leaves the event out rather than send it broken).
+    pub(crate) fn of(value: &impl Serialize) -> Option<Self> {
+        serde_json::to_string(value)
+            .ok()
+            .map(|text| Self(text.into()))
+    }
+
+    /// `text` as a JSON string, quoted and escaped.
+    pub(crate) fn string(text: &str) -> Self {
+        // Serializing a `str` cannot fail: it has no map keys to reject and
+        // writes to memory. An empty string literal would still be valid.
+        Self(
+            serde_json::to_string(text)
+                .unwrap_or_else(|_| String::from("\"\""))
+                .into(),
+        )
+    }
+
+    /// This JSON object with `members` in front of its own, or `None` if
+    /// this is not an object. The keys are the caller's constants (plain
+    /// property names, nothing to escape); this object must not hold them
+    /// already.
+    pub(crate) fn with_members_first(&self, members: &[(&'static str, &JsonText)]) -> Option<Self> {
+        let own = self.0.strip_prefix('{')?;
+        let size = members
+            .iter()
+            .map(|(key, value)| key.len() + value.0.len() + 4)
+            .sum::<usize>();
+        let mut text = String::with_capacity(self.0.len() + size + 1);
+        text.push('{');
+        for (i, (key, value)) in members.iter().enumerate() {
+            debug_assert!(key.chars().all(|c| c.is_ascii_alphanumeric()));
+            if i > 0 {
+                text.push(',');
+            }
+            text.push('"');
+            text.push_str(key);
+            text.push_str("\":");
+            text.push_str(&value.0);
+        }
+        if !members.is_empty() && own != "}" {
+            text.push(',');
+        }
+        text.push_str(own);
+        Some(Self(text.into()))
+    }
+
+    /// The text itself.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn parsed(text: &JsonText) -> Value {
+        serde_json::from_str(text.as_str()).expect("valid JSON")
+    }
+
+    #[test]
+    fn strings_are_escaped_once() {
+        let text = JsonText::string("a \"quoted\" \\ line\n");
+        assert_eq!(parsed(&text), json!("a \"quoted\" \\ line\n"));
+    }
+
+    #[test]
+    fn members_go_in_front_of_an_objects_own() {
+        let object = JsonText::of(&json!({ "b": 2, "c": [3] })).expect("object");
+        let one = JsonText::of(&1).expect("number");
+        let name = JsonText::string("x\"y");
+        let joined = object
+            .with_members_first(&[("a", &one), ("d", &name)])
+            .expect("an object");
+        assert_eq!(
+            parsed(&joined),
+            json!({ "a": 1, "d": "x\"y", "b": 2, "c": [3] })
+        );
+        assert!(joined.as_str().starts_with("{\"a\":1,"));
+    }
+
+    #[test]
+    fn members_join_an_empty_object_and_nothing_joins_a_non_object() {
+        let empty = JsonText::of(&json!({})).expect("object");
+        let one = JsonText::of(&1).expect("number");
+        let joined = empty.with_members_first(&[("a", &one)]).expect("object");
+        assert_eq!(parsed(&joined), json!({ "a": 1 }));
+        assert_eq!(empty.with_members_first(&[]), Some(empty.clone()));
+        assert_eq!(one.with_members_first(&[("a", &one)]), None);
+    }
+}
