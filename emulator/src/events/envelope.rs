@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::json_text::JsonText;
+use super::json_text::{write_string, JsonText};
 use super::subscription::DeliverySchema;
 
 /// An event as the emulator emits it, schema-neutral. The events of one
@@ -37,40 +37,42 @@ pub(crate) fn event_time(time: DateTime<Utc>) -> JsonText {
 fn write_event(out: &mut Vec<u8>, event: &PendingEvent, schema: DeliverySchema) {
     let mut buffer = uuid::Uuid::encode_buffer();
     let id = event.id.hyphenated().encode_lower(&mut buffer);
-    let event_type = JsonText::string(event.event_type);
-    let mut put = |part: &str| out.extend_from_slice(part.as_bytes());
+    let put = |out: &mut Vec<u8>, part: &str| out.extend_from_slice(part.as_bytes());
     match schema {
         DeliverySchema::EventGridSchema => {
-            put("{\"id\":\"");
-            put(id);
-            put("\",\"topic\":");
-            put(event.topic.as_str());
-            put(",\"subject\":");
-            put(event.subject.as_str());
-            put(",\"data\":");
-            put(event.data.as_str());
-            put(",\"eventType\":");
-            put(event_type.as_str());
-            put(",\"dataVersion\":\"1.0\",\"metadataVersion\":\"1\",\"eventTime\":");
-            put(event.time.as_str());
+            put(out, "{\"id\":\"");
+            put(out, id);
+            put(out, "\",\"topic\":");
+            put(out, event.topic.as_str());
+            put(out, ",\"subject\":");
+            put(out, event.subject.as_str());
+            put(out, ",\"data\":");
+            put(out, event.data.as_str());
+            put(out, ",\"eventType\":");
+            write_string(out, event.event_type);
+            put(
+                out,
+                ",\"dataVersion\":\"1.0\",\"metadataVersion\":\"1\",\"eventTime\":",
+            );
+            put(out, event.time.as_str());
         }
         DeliverySchema::CloudEventSchemaV1_0 => {
-            put("{\"id\":\"");
-            put(id);
-            put("\",\"source\":");
-            put(event.topic.as_str());
-            put(",\"subject\":");
-            put(event.subject.as_str());
-            put(",\"data\":");
-            put(event.data.as_str());
-            put(",\"type\":");
-            put(event_type.as_str());
-            put(",\"time\":");
-            put(event.time.as_str());
-            put(",\"specversion\":\"1.0\"");
+            put(out, "{\"id\":\"");
+            put(out, id);
+            put(out, "\",\"source\":");
+            put(out, event.topic.as_str());
+            put(out, ",\"subject\":");
+            put(out, event.subject.as_str());
+            put(out, ",\"data\":");
+            put(out, event.data.as_str());
+            put(out, ",\"type\":");
+            write_string(out, event.event_type);
+            put(out, ",\"time\":");
+            put(out, event.time.as_str());
+            put(out, ",\"specversion\":\"1.0\"");
         }
     }
-    put("}");
+    put(out, "}");
 }
 
 /// The size of `event`'s JSON, give or take its fixed parts.

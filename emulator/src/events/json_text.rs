@@ -22,10 +22,13 @@ impl JsonText {
 
     /// `text` as a JSON string, quoted and escaped.
     pub(crate) fn string(text: &str) -> Self {
-        // Serializing a `str` cannot fail: it has no map keys to reject and
-        // writes to memory. An empty string literal would still be valid.
+        let mut out = Vec::with_capacity(text.len() + 2);
+        write_string(&mut out, text);
+        // `write_string` wrote `text` (UTF-8) with ASCII quotes and escapes
+        // around and in it, so this never fails; an empty string literal
+        // would still be valid.
         Self(
-            serde_json::to_string(text)
+            String::from_utf8(out)
                 .unwrap_or_else(|_| String::from("\"\""))
                 .into(),
         )
@@ -66,6 +69,22 @@ impl JsonText {
     }
 }
 
+/// Appends `text` to `out` as a JSON string, quoted and escaped.
+pub(crate) fn write_string(out: &mut Vec<u8>, text: &str) {
+    // JSON escapes only control characters, `"` and `\`; ids, subjects and
+    // event types seldom hold any, and this check costs a fraction of
+    // serde_json's escaping loop.
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        // Serializing a `str` into memory cannot fail: no map keys to
+        // reject, no I/O.
+        let _ = serde_json::to_writer(out, text);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +98,18 @@ mod tests {
     fn strings_are_escaped_once() {
         let text = JsonText::string("a \"quoted\" \\ line\n");
         assert_eq!(parsed(&text), json!("a \"quoted\" \\ line\n"));
+        for text in [
+            "thread/19:a@thread.v2/sender/8:acs:x_y",
+            "",
+            "é ✓ \u{7f}",
+            "tab\t",
+            "\u{1}",
+        ] {
+            assert_eq!(
+                JsonText::string(text).as_str(),
+                serde_json::to_string(text).unwrap()
+            );
+        }
     }
 
     #[test]
