@@ -35,16 +35,21 @@
 //! With the same seed and the same sequence of requests, the same faults are
 //! injected (concurrent requests draw in arrival order).
 
-use std::future::Future as _;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::future::Either;
 use serde::{Deserialize, Serialize};
+use tower::{Layer, Service, ServiceExt};
 
 use crate::connection::ConnectionControl;
 use crate::error::ApiError;
@@ -258,6 +263,11 @@ impl FaultState {
         self.active.store(false, Ordering::Release);
     }
 
+    /// Whether any fault is configured.
+    pub fn is_active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
     /// Decides the fate of a request to `path`.
     pub fn decide(&self, path: &str) -> FaultDecision {
         let pass = FaultDecision {
@@ -302,18 +312,85 @@ impl FaultState {
     }
 }
 
-/// Middleware applying [`FaultState::decide`] to each request.
-pub async fn fault_middleware(
-    State(faults): State<Arc<FaultState>>,
-    req: Request,
-    next: Next,
-) -> Response {
+/// A tower layer applying [`FaultState::decide`] to each request of the
+/// services it wraps (the spec routes).
+#[derive(Debug, Clone)]
+pub struct FaultLayer {
+    faults: Arc<FaultState>,
+}
+
+impl FaultLayer {
+    /// Faults drawn from `faults`.
+    pub fn new(faults: Arc<FaultState>) -> Self {
+        Self { faults }
+    }
+}
+
+impl<S> Layer<S> for FaultLayer {
+    type Service = FaultService<S>;
+
+    fn layer(&self, inner: S) -> FaultService<S> {
+        FaultService {
+            inner,
+            faults: Arc::clone(&self.faults),
+        }
+    }
+}
+
+/// The service of [`FaultLayer`]. With no faults configured it calls the
+/// service beneath as it is: no boxed future, no clone of that service (an
+/// axum `from_fn` middleware costs both on every request).
+#[derive(Debug, Clone)]
+pub struct FaultService<S> {
+    inner: S,
+    faults: Arc<FaultState>,
+}
+
+type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+impl<S> Service<Request> for FaultService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<S::Future, BoxedResponse>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        if !self.faults.is_active() {
+            return Either::Left(self.inner.call(req));
+        }
+        // The service made ready by `poll_ready` goes with the request; a
+        // clone stays for the next one.
+        let ready = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, ready);
+        let faults = Arc::clone(&self.faults);
+        Either::Right(Box::pin(async move {
+            Ok(with_faults(&faults, req, inner).await)
+        }))
+    }
+}
+
+/// `req` through `inner` with the fault [`FaultState::decide`] draws.
+async fn with_faults<S>(faults: &FaultState, req: Request, inner: S) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    let run = |req: Request| async move {
+        let Ok(response) = inner.oneshot(req).await;
+        response
+    };
     let decision = faults.decide(req.uri().path());
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
     match decision.action {
-        FaultAction::Pass => next.run(req).await,
+        FaultAction::Pass => run(req).await,
         FaultAction::Throttle(secs) => retry_error(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
@@ -335,16 +412,16 @@ pub async fn fault_middleware(
         FaultAction::DropAfter => {
             let control = req.extensions().get::<ConnectionControl>().cloned();
             // Processed for real: state changes happen, the answer is lost.
-            let _unsent = next.run(req).await;
+            let _unsent = run(req).await;
             drop_connection(control, "drop-after").await
         }
         FaultAction::Truncate => {
             let control = req.extensions().get::<ConnectionControl>().cloned();
-            let response = next.run(req).await;
+            let response = run(req).await;
             truncate(response, control).await
         }
         FaultAction::Slow(delay) => {
-            let response = next.run(req).await;
+            let response = run(req).await;
             tokio::time::sleep(delay).await;
             response
         }

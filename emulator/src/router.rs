@@ -3,10 +3,12 @@
 //! Layout (outermost first):
 //!
 //! ```text
-//! request log (tracing target acs_chat_emulator::requests)
-//! common headers (MS-CV, api-supported-versions, client request id, charset)
-//! └ body reader (the whole body first, size and time limited: request_body)
-//!  └ panic catcher (an emulator bug answers 500 in the error shape)
+//! front door (front_door::App, once per request, not per route):
+//!   request log (tracing target acs_chat_emulator::requests)
+//!   common headers (MS-CV, api-supported-versions, client request id, charset)
+//!   body reader (the whole body first, size and time limited: request_body)
+//!   panic catcher (an emulator bug answers 500 in the error shape)
+//! └ router
 //!   ├ spec routes ─ fault injection ─┬ identity::router (HMAC, api-supported-versions)
 //!   │                                └ chat::router (bearer tokens, api-supported-versions)
 //!   ├ admin::router (only on loopback binds)
@@ -18,20 +20,15 @@
 //! routes with [`AppOptions::extra_spec_routes`] /
 //! [`crate::EmulatorBuilder::extra_routes`].
 
-use std::any::Any;
-
 use axum::http::{HeaderValue, StatusCode};
-use axum::middleware;
-use axum::response::{IntoResponse, Response};
 use axum::Router;
-use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::admin;
 use crate::api_version::{supported_versions_value, IDENTITY_API_VERSIONS};
 use crate::chat::{self, CHAT_API_VERSIONS};
 use crate::error::ApiError;
-use crate::faults::fault_middleware;
-use crate::front_door::{front_door, FrontDoor};
+use crate::faults::FaultLayer;
+use crate::front_door::{App, FrontDoor};
 use crate::headers::CommonHeaders;
 use crate::identity;
 use crate::request_body::BodyLimits;
@@ -54,15 +51,12 @@ pub fn spec_router(state: &AppState) -> Router<AppState> {
 }
 
 /// The complete application for `state`.
-pub fn app(state: AppState, options: AppOptions) -> Router {
+pub fn app(state: AppState, options: AppOptions) -> App {
     let mut spec = spec_router(&state);
     if let Some(extra) = options.extra_spec_routes {
         spec = spec.merge(extra);
     }
-    let mut app = spec.layer(middleware::from_fn_with_state(
-        state.faults_handle(),
-        fault_middleware,
-    ));
+    let mut app = spec.layer(FaultLayer::new(state.faults_handle()));
     if options.admin {
         app = app.merge(admin::router());
     }
@@ -73,19 +67,19 @@ pub fn app(state: AppState, options: AppOptions) -> Router {
         .collect();
     let default_versions = HeaderValue::from_str(&supported_versions_value(&all_versions))
         .unwrap_or_else(|_| HeaderValue::from_static(""));
-    app.fallback(not_found)
+    let router = app
+        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(middleware::from_fn_with_state(
-            FrontDoor {
-                body_limits: options.body_limits,
-                headers: CommonHeaders {
-                    default_supported_versions: default_versions,
-                },
+        .with_state(state);
+    App::new(
+        router,
+        FrontDoor {
+            body_limits: options.body_limits,
+            headers: CommonHeaders {
+                default_supported_versions: default_versions,
             },
-            front_door,
-        ))
-        .with_state(state)
+        },
+    )
 }
 
 async fn not_found() -> ApiError {
@@ -98,8 +92,4 @@ async fn method_not_allowed() -> ApiError {
         "MethodNotAllowed",
         "The requested resource does not support this HTTP method.",
     )
-}
-
-fn panic_response(_panic: Box<dyn Any + Send + 'static>) -> Response {
-    ApiError::internal("The emulator failed while handling the request.").into_response()
 }

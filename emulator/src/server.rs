@@ -22,6 +22,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
@@ -31,11 +32,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt as _;
 
 use crate::connection::{ConnectionControl, ConnectionScheme};
 use crate::events::{EventDeliveryOptions, NewEventSubscription};
 use crate::faults::FaultConfig;
+use crate::front_door::App;
 use crate::keys::{Keys, DEV_ACCESS_KEY};
 use crate::rate_limits::RateLimits;
 use crate::request_body::{BodyLimits, DEFAULT_BODY_READ_TIMEOUT};
@@ -447,7 +448,7 @@ impl EmulatorBuilder {
         };
 
         let endpoint = endpoint_for(local_addr, acceptor.is_some());
-        let router_for = |state: &AppState| {
+        let app_for = |state: &AppState| {
             app(
                 state.clone(),
                 AppOptions {
@@ -465,7 +466,7 @@ impl EmulatorBuilder {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let mut tasks = vec![tokio::spawn(serve(
             listener,
-            router_for(&state),
+            app_for(&state),
             acceptor.clone(),
             shutdown_rx.clone(),
         ))];
@@ -480,7 +481,7 @@ impl EmulatorBuilder {
                 .map_err(|source| EmulatorError::Bind { addr, source })?;
             tasks.push(tokio::spawn(serve(
                 listener,
-                router_for(&resource_state),
+                app_for(&resource_state),
                 acceptor.clone(),
                 shutdown_rx.clone(),
             )));
@@ -825,7 +826,7 @@ fn endpoint_for(addr: SocketAddr, tls: bool) -> String {
 /// The accept loop; returns after shutdown once connections are done.
 async fn serve(
     listener: TcpListener,
-    router: Router,
+    app: App,
     tls: Option<TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -837,7 +838,7 @@ async fn serve(
                     connections.spawn(handle_connection(
                         stream,
                         peer,
-                        router.clone(),
+                        app.clone(),
                         tls.clone(),
                         shutdown.clone(),
                     ));
@@ -862,18 +863,18 @@ async fn serve(
 async fn handle_connection(
     stream: TcpStream,
     peer: SocketAddr,
-    router: Router,
+    app: App,
     tls: Option<TlsAcceptor>,
     shutdown: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
     match tls {
-        None => serve_io(TokioIo::new(stream), peer, false, router, shutdown).await,
+        None => serve_io(TokioIo::new(stream), peer, false, app, shutdown).await,
         Some(acceptor) => {
             // A failed or slow handshake gets no answer.
             let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
             if let Ok(Ok(stream)) = handshake.await {
-                serve_io(TokioIo::new(stream), peer, true, router, shutdown).await;
+                serve_io(TokioIo::new(stream), peer, true, app, shutdown).await;
             }
         }
     }
@@ -883,7 +884,7 @@ async fn serve_io<I>(
     io: I,
     peer: SocketAddr,
     tls: bool,
-    router: Router,
+    app: App,
     mut shutdown: watch::Receiver<bool>,
 ) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
@@ -894,8 +895,8 @@ async fn serve_io<I>(
         req.extensions_mut().insert(request_control.clone());
         req.extensions_mut().insert(ConnectInfo(peer));
         req.extensions_mut().insert(ConnectionScheme::of(tls));
-        let router = router.clone();
-        async move { Ok::<_, Infallible>(router.oneshot(req).await.unwrap_or_else(|e| match e {})) }
+        let app = app.clone();
+        async move { Ok::<_, Infallible>(app.handle(req.map(Body::new)).await) }
     });
 
     let mut builder = auto::Builder::new(TokioExecutor::new());

@@ -1,8 +1,6 @@
 //! Message operations: SendChatMessage, ListChatMessages, GetChatMessage,
 //! UpdateChatMessage, DeleteChatMessage.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 
 use acs_chat_rest::types::{
@@ -12,7 +10,6 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 
 use crate::error::ApiError;
 use crate::json::{json_bytes_response, json_response, parse_json, serialization_failed, RawBody};
@@ -38,11 +35,11 @@ fn message_error(err: MessageError) -> ApiError {
 /// `POST /chat/threads/{id}/messages` → 201 `{"id"}`.
 pub(crate) async fn send(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let id = thread_id(path)?;
     let request: SendChatMessageRequest = parse_json(&headers, &body)?;
     let kind = validate::message_type(request.type_.as_ref())?;
@@ -80,9 +77,9 @@ pub(crate) async fn send(
 /// `GET /chat/threads/{id}/messages`: newest first, `startTime` inclusive.
 pub(crate) async fn list(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let id = thread_id(path)?;
     let page = parse_query(call.query.as_deref())?;
     let before = match page.sync_state.as_deref() {
@@ -198,9 +195,9 @@ fn page_json(messages: &[Bytes], next_link: Option<&str>) -> Result<Bytes, ApiEr
 /// `GET /chat/threads/{id}/messages/{messageId}`
 pub(crate) async fn get(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let (id, message_id) = message_path(path)?;
     let shape = Shape::of(call.api_version);
     let (serial, taken) = with_thread(&store, &id, &call.user, |thread| {
@@ -221,11 +218,11 @@ pub(crate) async fn get(
 /// sender may edit): new version, `editedOn`.
 pub(crate) async fn update(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let (id, message_id) = message_path(path)?;
     let (request, patch): (UpdateChatMessageRequest, _) =
         validate::merge_patch(&headers, &body, &["content"])?;
@@ -268,9 +265,9 @@ pub(crate) async fn update(
 /// `DELETE /chat/threads/{id}/messages/{messageId}` (only the sender).
 pub(crate) async fn delete(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let (id, message_id) = message_path(path)?;
     let activity = with_thread_mut(&store, &id, &call.user, |thread| {
         let already_deleted = thread

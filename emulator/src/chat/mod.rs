@@ -61,7 +61,7 @@
 use std::sync::Arc;
 
 use axum::routing::{any, get, post};
-use axum::{Extension, Router};
+use axum::Router;
 
 use crate::api_version::with_supported_versions;
 use crate::state::AppState;
@@ -111,11 +111,11 @@ pub const MAX_PAGE_SIZE: usize = 200;
 /// Largest `deleteThreadAfterDays` of a retention policy.
 pub const MAX_RETENTION_DAYS: i32 = 90;
 
-/// The Chat routes, with their own state (cleared on
-/// [`AppState::reset`]) and `api-supported-versions`.
+/// The Chat routes, whose store (`AppState::chat_store`, cleared on
+/// [`AppState::reset`]) the handlers reach through their `ChatCall`, and their
+/// `api-supported-versions`.
 pub fn router(state: &AppState) -> Router<AppState> {
-    let store = Arc::clone(state.chat_store());
-    let on_reset = Arc::clone(&store);
+    let on_reset = Arc::clone(state.chat_store());
     state.on_reset(move || on_reset.clear());
     let routes = Router::new()
         .route("/chat/threads", post(threads::create).get(threads::list))
@@ -157,7 +157,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/chat/threads/{thread_id}/messages/",
             any(access::empty_message_id),
-        )
-        .layer(Extension(store));
+        );
     with_supported_versions(routes, CHAT_API_VERSIONS)
 }

@@ -2,31 +2,27 @@
 //! optional body) and answers 200 with an empty body. There is no
 //! real-time channel in the emulator, so nothing is delivered.
 
-use std::sync::Arc;
-
 use acs_chat_rest::types::SendTypingNotificationRequest;
 use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 
 use crate::error::ApiError;
 use crate::json::{parse_optional_json, RawBody};
 
 use super::access::{thread_id, with_thread};
 use super::context::ChatCall;
-use super::store::ChatStore;
 use super::validate;
 
 /// `POST /chat/threads/{id}/typing` → 200, empty body.
 pub(crate) async fn typing(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let id = thread_id(path)?;
     let request: Option<SendTypingNotificationRequest> = parse_optional_json(&headers, &body)?;
     let sender = request

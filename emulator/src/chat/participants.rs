@@ -2,8 +2,6 @@
 //! (`POST .../participants/:add`), RemoveChatParticipant
 //! (`POST .../participants/:remove`).
 
-use std::sync::Arc;
-
 use acs_chat_rest::types::{
     AddChatParticipantsRequest, AddChatParticipantsResult, ChatParticipantsCollection,
     CommunicationIdentifierModel,
@@ -12,7 +10,6 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 
 use crate::error::ApiError;
 use crate::json::{json_response, parse_json, RawBody};
@@ -33,9 +30,9 @@ use super::{validate, wire};
 /// joining order.
 pub(crate) async fn list(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let id = thread_id(path)?;
     let page = parse_query(call.query.as_deref())?;
     let body = with_thread(&store, &id, &call.user, |thread| {
@@ -56,11 +53,11 @@ pub(crate) async fn list(
 pub(crate) async fn action(
     call: ChatCall,
     State(state): State<AppState>,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let Path((id, action)) = path.map_err(|rejection| path_error(&rejection))?;
     check_thread_id(&id)?;
     match action.as_str() {

@@ -5,14 +5,11 @@
 //! order they were last updated. A receipt for an unknown message is a 404
 //! (as the real service answers when the message is not found).
 
-use std::sync::Arc;
-
 use acs_chat_rest::types::{ChatMessageReadReceiptsCollection, SendReadReceiptRequest};
 use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 
 use crate::error::ApiError;
 use crate::json::{json_response, parse_json, RawBody};
@@ -22,18 +19,17 @@ use super::context::ChatCall;
 use super::errors::message_not_found;
 use super::ids::{now_millis, parse_message_id};
 use super::paging::{parse_query, skip_page};
-use super::store::ChatStore;
 use super::wire;
 use super::MAX_PARTICIPANTS_WITH_READ_RECEIPTS;
 
 /// `POST /chat/threads/{id}/readReceipts` → 200, empty body.
 pub(crate) async fn send(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let id = thread_id(path)?;
     let request: SendReadReceiptRequest = parse_json(&headers, &body)?;
     let message_id = parse_message_id(&request.chat_message_id)
@@ -58,9 +54,9 @@ pub(crate) async fn send(
 /// `GET /chat/threads/{id}/readReceipts` (`skip`, `maxPageSize`).
 pub(crate) async fn list(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let id = thread_id(path)?;
     let page = parse_query(call.query.as_deref())?;
     let body = with_thread(&store, &id, &call.user, |thread| {

@@ -3,7 +3,6 @@
 
 use std::cmp::Reverse;
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use acs_chat_rest::types::{
     ChatParticipant, ChatThreadsItemCollection, CommunicationError, CreateChatThreadRequest,
@@ -13,7 +12,6 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use chrono::{DateTime, Utc};
 
 use crate::error::ApiError;
@@ -27,7 +25,7 @@ use super::events::{emit, ChatActivity, ThreadSnapshot};
 use super::identifiers::{identify, resource_of, Identified};
 use super::ids::{has_thread_id_shape, new_thread_id, now_millis, printable, truncate_to_seconds};
 use super::paging::{encode_token, invalid_sync_state, parse_query, sync_link};
-use super::store::{ChatStore, StoredCreate};
+use super::store::StoredCreate;
 use super::thread_state::{NewThread, ParticipantRecord, ThreadState};
 use super::{validate, wire};
 use crate::sync::lock;
@@ -103,10 +101,10 @@ pub(crate) fn candidates(
 pub(crate) async fn create(
     call: ChatCall,
     State(state): State<AppState>,
-    Extension(store): Extension<Arc<ChatStore>>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let repeatability = match headers.get(REPEATABILITY_REQUEST_ID) {
         None => None,
         Some(value) => Some(
@@ -183,10 +181,8 @@ pub(crate) async fn create(
 }
 
 /// `GET /chat/threads`: the caller's threads, most recent activity first.
-pub(crate) async fn list(
-    call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
-) -> Result<Response, ApiError> {
+pub(crate) async fn list(call: ChatCall) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let page = parse_query(call.query.as_deref())?;
     let after = match page.sync_state.as_deref() {
         None => None,
@@ -247,9 +243,9 @@ pub(crate) async fn list(
 /// `GET /chat/threads/{id}`
 pub(crate) async fn get(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let id = thread_id(path)?;
     let properties = with_thread(&store, &id, &call.user, |thread| {
         Ok(wire::thread_properties(
@@ -264,11 +260,11 @@ pub(crate) async fn get(
 /// key by key, retention policy replaced).
 pub(crate) async fn update(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let id = thread_id(path)?;
     let (request, patch): (UpdateChatThreadRequest, _) =
         validate::merge_patch(&headers, &body, &["topic"])?;
@@ -315,9 +311,9 @@ pub(crate) async fn update(
 /// service does: a retried delete must not fail.
 pub(crate) async fn delete(
     call: ChatCall,
-    Extension(store): Extension<Arc<ChatStore>>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let store = call.state.chat_store();
     let id = thread_id(path)?;
     // Only a thread id of the service's shape: anything else was never a
     // thread and answers 404 as before.

@@ -89,3 +89,42 @@ async fn every_response_carries_common_headers() {
     assert_eq!(error_of(wrong_method).await["code"], "MethodNotAllowed");
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_route_that_panics_answers_500_in_the_error_shape_and_the_server_goes_on() {
+    async fn broken() -> &'static str {
+        panic!("a bug in a route");
+    }
+    let routes: axum::Router<acs_chat_emulator::AppState> =
+        axum::Router::new().route("/test/broken", axum::routing::get(broken));
+    let emulator = Emulator::builder()
+        .extra_routes(routes)
+        .start()
+        .await
+        .expect("starts");
+    let api = Api::new(emulator.endpoint());
+
+    let response = api
+        .http
+        .get(api.url("/test/broken"))
+        .header("x-ms-client-request-id", "panic-1")
+        .send()
+        .await
+        .expect("an answer, not a closed connection");
+    assert_eq!(response.status(), 500);
+    assert!(header(&response, "ms-cv").is_some(), "common headers too");
+    assert_eq!(
+        header(&response, "x-ms-client-request-id").as_deref(),
+        Some("panic-1")
+    );
+    let error = error_of(response).await;
+    assert_eq!(error["code"], "InternalError");
+
+    let after = api
+        .http
+        .get(api.url("/nowhere"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(after.status(), 404, "the server still answers");
+}
