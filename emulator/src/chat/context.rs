@@ -74,11 +74,14 @@ fn base_url(parts: &Parts) -> String {
         .headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
         .filter(|h| is_plain_authority(h))
-        .unwrap_or_else(|| "127.0.0.1".to_owned());
-    format!("{scheme}://{host}")
+        .unwrap_or("127.0.0.1");
+    let mut url = String::with_capacity(scheme.len() + 3 + host.len());
+    url.push_str(scheme);
+    url.push_str("://");
+    url.push_str(host);
+    url
 }
 
 /// A `host[:port]` without anything that would change a URL's meaning.
@@ -96,21 +99,34 @@ impl ChatCall {
         self.state.events()
     }
 
-    /// The absolute URL of a thread (or of `rest` below it), as the service
-    /// writes it in `Location`: `:` percent-encoded.
-    pub(crate) fn thread_url(&self, thread_id: &str, rest: &str) -> String {
-        format!(
-            "{}/chat/threads/{}{rest}",
-            self.base_url,
-            thread_id.replace(':', "%3A")
-        )
+    /// The absolute URL of a thread, followed by the `rest` parts, as the
+    /// service writes it in `Location`: `:` percent-encoded.
+    pub(crate) fn thread_url(&self, thread_id: &str, rest: &[&str]) -> String {
+        const THREADS: &str = "/chat/threads/";
+        let rest_len: usize = rest.iter().map(|part| part.len()).sum();
+        let mut url = String::with_capacity(
+            self.base_url.len() + THREADS.len() + thread_id.len() + 8 + rest_len,
+        );
+        url.push_str(&self.base_url);
+        url.push_str(THREADS);
+        for (i, piece) in thread_id.split(':').enumerate() {
+            if i > 0 {
+                url.push_str("%3A");
+            }
+            url.push_str(piece);
+        }
+        for part in rest {
+            url.push_str(part);
+        }
+        url
     }
 }
 
 /// Sets `Location` on a 201 answer. Our URLs are always valid header values;
 /// an odd one is left out rather than answered with an error.
-pub(crate) fn set_location(response: &mut Response, url: &str) {
-    if let Ok(value) = HeaderValue::from_str(url) {
+pub(crate) fn set_location(response: &mut Response, url: String) {
+    // Takes the `String`'s buffer as it is, where `from_str` would copy it.
+    if let Ok(value) = HeaderValue::from_maybe_shared(bytes::Bytes::from(url)) {
         response.headers_mut().insert(header::LOCATION, value);
     }
 }
@@ -118,6 +134,25 @@ pub(crate) fn set_location(response: &mut Response, url: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thread_urls_encode_colons_and_append_their_parts() {
+        let call = ChatCall {
+            user: String::new(),
+            api_version: "2025-03-15",
+            base_url: "http://127.0.0.1:1".to_owned(),
+            query: None,
+            state: AppState::new(crate::DEV_ACCESS_KEY).expect("state"),
+        };
+        assert_eq!(
+            call.thread_url("19:a:b@thread.v2", &["/messages/", "42"]),
+            "http://127.0.0.1:1/chat/threads/19%3Aa%3Ab@thread.v2/messages/42"
+        );
+        assert_eq!(
+            call.thread_url("plain", &[]),
+            "http://127.0.0.1:1/chat/threads/plain"
+        );
+    }
 
     #[test]
     fn authorities() {

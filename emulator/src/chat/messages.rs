@@ -69,7 +69,7 @@ pub(crate) async fn send(
     let mut response = json_response(StatusCode::CREATED, &result);
     set_location(
         &mut response,
-        &call.thread_url(&id, &format!("/messages/{message_id}")),
+        call.thread_url(&id, &["/messages/", &message_id.to_string()]),
     );
     Ok(response)
 }

@@ -176,7 +176,7 @@ pub(crate) async fn create(
         None => create()?,
     };
     let mut response = json_response(StatusCode::CREATED, &stored.result);
-    set_location(&mut response, &call.thread_url(&stored.thread_id, ""));
+    set_location(&mut response, call.thread_url(&stored.thread_id, &[]));
     Ok(response)
 }
 
