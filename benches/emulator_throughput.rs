@@ -5,10 +5,14 @@
 //! cargo bench --bench emulator_throughput
 //! ```
 //!
-//! It prints, in interleaved rounds, requests per second for a no-op axum
-//! handler, send-message, get-message and list-messages (a page of 50 from a
-//! thread of 1,000 messages), each emulator figure as a share of the same
-//! round's no-op rate (aims: list-50 at 0.5 or more, send at 0.75 or more);
+//! It prints, in interleaved rounds, requests per second for send-message,
+//! get-message and list-messages (a page of 50 from a thread of 1,000
+//! messages), each next to its no-op twin: the same request (path, query,
+//! token, body) to an axum handler that does nothing, so that sending it
+//! costs the client the same on both sides. Each emulator
+//! figure is printed as a share of the same round's twin (aims: list-50 at
+//! 0.5 or more, send at 0.75 or more), and of a short `POST /noop` without a
+//! token, the reference of earlier versions of this bench;
 //! then the cost of one `GET /chat/threads` page for a user with 1,000,
 //! 10,000 and 20,000 threads (aim: the page at 20,000 within 2× of the page
 //! at 1,000) and of walking all 20,000; then the resident memory per stored
@@ -44,8 +48,10 @@
 //! and divide the difference of the totals by the difference of n for a
 //! deterministic instruction count per send.
 //!
-//! `EMULATOR_BENCH=profile-send|profile-get|profile-list|profile-noop
-//! REQUESTS=n`: n of that one request, for a profiler (the same under
+//! `EMULATOR_BENCH=profile-send|profile-get|profile-list|profile-noop|
+//! profile-noop-send|profile-noop-get|profile-noop-list REQUESTS=n`: n of
+//! that one request (`noop-x`: the twin of x; `noop`: the short no-op), for
+//! a profiler (the same under
 //! callgrind with two values of n gives instructions per request).
 
 // The allocator of the `acs-chat-emulator` binary (see its `main.rs`), so
@@ -178,23 +184,28 @@ async fn send_until(client: &reqwest::Client, done: &Arc<AtomicU64>, up_to: u64,
     }
 }
 
+/// An axum server whose handler does nothing, whatever the path: a POST
+/// answers 201 `{"id":"1"}`, anything else 200 `{"value":[]}`. Its base URL.
 async fn noop_server() -> String {
-    let app = axum::Router::new().route(
-        "/noop",
-        axum::routing::post(|| async {
+    let app = axum::Router::new().fallback(|method: axum::http::Method| async move {
+        if method == axum::http::Method::POST {
             (
                 axum::http::StatusCode::CREATED,
                 axum::Json(json!({ "id": "1" })),
             )
-        })
-        .get(|| async { axum::Json(json!({ "value": [] })) }),
-    );
+        } else {
+            (
+                axum::http::StatusCode::OK,
+                axum::Json(json!({ "value": [] })),
+            )
+        }
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    format!("http://{address}/noop")
+    format!("http://{address}")
 }
 
 #[tokio::main]
@@ -266,10 +277,26 @@ async fn main() {
         assert!(response.status().is_success());
     }
 
-    let noop_post = prepared(&noop, None, Some(json!({ "content": "hello" })));
-    let send = prepared(
+    // The request of each kind, and its twin to the no-op server: the same
+    // path, query, token and body, so that the client's work (reqwest
+    // parses each request's URL again, for its redirect policy, at a cost
+    // that grows with the URL) and the HTTP server's are the same on both
+    // sides. The short `/noop` POST without a token of earlier versions of
+    // this bench is kept as a second reference.
+    let pair = |url: &str, body: Option<serde_json::Value>| {
+        let twin = url.replacen(endpoint.as_str(), &noop, 1);
+        (
+            prepared(url, Some(&bearer), body.clone()),
+            prepared(&twin, Some(&bearer), body),
+        )
+    };
+    let short_noop = prepared(
+        &format!("{noop}/noop"),
+        None,
+        Some(json!({ "content": "hello" })),
+    );
+    let (send, noop_send) = pair(
         &messages,
-        Some(&bearer),
         Some(json!({ "content": "hello", "senderDisplayName": "bench" })),
     );
     let first_message: serde_json::Value = client
@@ -285,14 +312,13 @@ async fn main() {
         .as_str()
         .expect("a message id")
         .to_owned();
-    let get = prepared(
+    let (get, noop_get) = pair(
         &format!(
             "{endpoint}/chat/threads/{thread_id}/messages/{message_id}?api-version=2025-03-15"
         ),
-        Some(&bearer),
         None,
     );
-    let list = prepared(&format!("{messages}&maxPageSize=50"), Some(&bearer), None);
+    let (list, noop_list) = pair(&format!("{messages}&maxPageSize=50"), None);
 
     // `EMULATOR_BENCH=profile-send|profile-get|profile-list|profile-noop
     // REQUESTS=n` makes only n of that request (default 30,000), for a
@@ -304,7 +330,10 @@ async fn main() {
             "profile-send" => Some(send.clone()),
             "profile-get" => Some(get.clone()),
             "profile-list" => Some(list.clone()),
-            "profile-noop" => Some(noop_post.clone()),
+            "profile-noop" => Some(short_noop.clone()),
+            "profile-noop-send" => Some(noop_send.clone()),
+            "profile-noop-get" => Some(noop_get.clone()),
+            "profile-noop-list" => Some(noop_list.clone()),
             _ => None,
         };
         if let Some(request) = request {
@@ -319,36 +348,44 @@ async fn main() {
             return;
         }
     }
-    // Interleaved rounds: the no-op first in each, then every request kind;
-    // each figure's share of the same round's no-op rate.
+    // Interleaved rounds: in each, the short no-op, then every request kind
+    // right after its no-op twin; each figure's share of the same round's
+    // twin, and of the same round's short no-op.
     let rounds = 3;
-    let mut shares: Vec<(&str, Vec<f64>, Vec<f64>)> = vec![
-        ("send-message", Vec::new(), Vec::new()),
-        ("get-message", Vec::new(), Vec::new()),
-        ("list-messages (50)", Vec::new(), Vec::new()),
+    let kinds = [
+        ("send-message", send, noop_send),
+        ("get-message", get, noop_get),
+        ("list-messages (50)", list, noop_list),
     ];
-    let mut noop_rates = Vec::new();
+    let mut shares: Vec<[Vec<f64>; 4]> = vec![Default::default(); kinds.len()];
+    let mut short_rates = Vec::new();
     for _ in 0..rounds {
-        let noop_rate = rate(&client, noop_post.clone()).await;
-        noop_rates.push(noop_rate);
-        for (i, request) in [send.clone(), get.clone(), list.clone()]
-            .into_iter()
-            .enumerate()
-        {
-            let figure = rate(&client, request).await;
-            shares[i].1.push(figure);
-            shares[i].2.push(figure / noop_rate);
+        let short_rate = rate(&client, short_noop.clone()).await;
+        short_rates.push(short_rate);
+        for (i, (_, request, twin)) in kinds.iter().enumerate() {
+            let twin_rate = rate(&client, twin.clone()).await;
+            let figure = rate(&client, request.clone()).await;
+            let [rates, twins, shares_of_twin, shares_of_short] = &mut shares[i];
+            rates.push(figure);
+            twins.push(twin_rate);
+            shares_of_twin.push(figure / twin_rate);
+            shares_of_short.push(figure / short_rate);
         }
     }
     println!(
-        "emulator throughput, {CONCURRENCY} concurrent clients, {rounds} interleaved rounds of {MEASURE:?} each (median req/s; share of the same round's no-op, min/median/max):"
+        "emulator throughput, {CONCURRENCY} concurrent clients, {rounds} interleaved rounds of {MEASURE:?} each (median req/s; share of the same round's no-op twin (the same request to an axum no-op handler), min/median/max; then the median share of the short no-op POST without a token):"
     );
-    println!("  axum no-op handler : {:>9.0} req/s", median(&noop_rates));
-    for (name, rates, ratios) in &shares {
-        let (low, mid, high) = spread(ratios);
+    println!(
+        "  axum no-op, short POST /noop : {:>9.0} req/s",
+        median(&short_rates)
+    );
+    for ((name, _, _), [rates, twins, of_twin, of_short]) in kinds.iter().zip(&mut shares) {
+        let (low, mid, high) = spread(of_twin);
+        let (_, short_mid, _) = spread(of_short);
         println!(
-            "  {name:<19}: {:>9.0} req/s ({low:.2} / {mid:.2} / {high:.2} of no-op)",
-            median(rates)
+            "  {name:<19}: {:>9.0} req/s, no-op twin {:>9.0} req/s ({low:.2} / {mid:.2} / {high:.2} of the twin; {short_mid:.2} of the short no-op)",
+            median(rates),
+            median(twins)
         );
     }
     emulator.shutdown().await;
