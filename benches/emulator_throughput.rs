@@ -689,7 +689,12 @@ async fn events(client: &reqwest::Client) {
         send_on_new_thread_of_two(client, &endpoint).await
     };
     println!("chat events: send-message on a thread of 2, {CONCURRENCY} clients, {WINDOWS} alternating window pairs of {MEASURE:?}:");
-    for batch in [1, 100] {
+    // `EVENT_BATCHES=100` (a comma-separated list) runs only those sizes.
+    let batches: Vec<usize> = std::env::var("EVENT_BATCHES")
+        .ok()
+        .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 100]);
+    for batch in batches {
         let (mut ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
         for _ in 0..WINDOWS {
             let send = fresh_thread().await;
