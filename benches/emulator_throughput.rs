@@ -692,7 +692,11 @@ async fn events(client: &reqwest::Client) {
     // `EVENT_BATCHES=100` (a comma-separated list) runs only those sizes.
     let batches: Vec<usize> = std::env::var("EVENT_BATCHES")
         .ok()
-        .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .map(|list| {
+            list.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        })
         .unwrap_or_else(|| vec![1, 100]);
     for batch in batches {
         let (mut ratios, mut cpu_ratios) = (Vec::new(), Vec::new());

@@ -46,7 +46,7 @@ pub(crate) async fn send(
     validate::content(&request.content)?;
     validate::metadata(&request.metadata)?;
     validate::display_name("senderDisplayName", request.sender_display_name.as_deref())?;
-    let (message_id, activity) = with_thread_mut(&store, &id, &call.user, |thread| {
+    let (message_id, activity) = with_thread_mut(store, &id, &call.user, |thread| {
         let message_id = thread.send_message(
             &call.user,
             kind,
@@ -90,17 +90,17 @@ pub(crate) async fn list(
         Some(_) => return Err(invalid_sync_state()),
     };
     let shape = Shape::of(call.api_version);
-    let (serial, taken, next_link) = with_thread(&store, &id, &call.user, |thread| {
+    let (serial, taken, next_link) = with_thread(store, &id, &call.user, |thread| {
         let (messages, more) = thread.page_messages(page.start_time, before, page.max_page_size);
         let next_link = more.then(|| messages.last()).flatten().map(|oldest| {
             let token = encode_token(&["m", &id, &oldest.version.to_string()]);
             let path = format!("/chat/threads/{id}/messages");
             sync_link(&call.base_url, &path, &token, &page, call.api_version)
         });
-        let taken = take_messages(&store, thread, &messages, shape);
+        let taken = take_messages(store, thread, &messages, shape);
         Ok((thread.serial, taken, next_link))
     })?;
-    let messages = messages_json(&store, serial, shape, taken)?;
+    let messages = messages_json(store, serial, shape, taken)?;
     Ok(json_bytes_response(
         StatusCode::OK,
         page_json(&messages, next_link.as_deref())?,
@@ -200,14 +200,14 @@ pub(crate) async fn get(
     let store = call.state.chat_store();
     let (id, message_id) = message_path(path)?;
     let shape = Shape::of(call.api_version);
-    let (serial, taken) = with_thread(&store, &id, &call.user, |thread| {
+    let (serial, taken) = with_thread(store, &id, &call.user, |thread| {
         let message = thread.message(message_id).ok_or_else(message_not_found)?;
         Ok((
             thread.serial,
-            take_messages(&store, thread, &[message], shape),
+            take_messages(store, thread, &[message], shape),
         ))
     })?;
-    let json = messages_json(&store, serial, shape, taken)?
+    let json = messages_json(store, serial, shape, taken)?
         .into_iter()
         .next()
         .ok_or_else(|| ApiError::internal("a message taken was not serialized"))?;
@@ -229,7 +229,7 @@ pub(crate) async fn update(
     if let Some(content) = &request.content {
         validate::content(content)?;
     }
-    let activity = with_thread_mut(&store, &id, &call.user, |thread| {
+    let activity = with_thread_mut(store, &id, &call.user, |thread| {
         let message = thread.message(message_id).ok_or_else(message_not_found)?;
         if message.sender.as_deref() != Some(call.user.as_str()) {
             return Err(forbidden());
@@ -269,7 +269,7 @@ pub(crate) async fn delete(
 ) -> Result<Response, ApiError> {
     let store = call.state.chat_store();
     let (id, message_id) = message_path(path)?;
-    let activity = with_thread_mut(&store, &id, &call.user, |thread| {
+    let activity = with_thread_mut(store, &id, &call.user, |thread| {
         let already_deleted = thread
             .message(message_id)
             .is_some_and(|m| m.deleted_at.is_some());

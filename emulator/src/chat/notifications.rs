@@ -29,6 +29,6 @@ pub(crate) async fn typing(
         .as_ref()
         .and_then(|r| r.sender_display_name.as_deref());
     validate::display_name("senderDisplayName", sender)?;
-    with_thread(&store, &id, &call.user, |_| Ok(()))?;
+    with_thread(store, &id, &call.user, |_| Ok(()))?;
     Ok(StatusCode::OK.into_response())
 }

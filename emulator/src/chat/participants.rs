@@ -35,7 +35,7 @@ pub(crate) async fn list(
     let store = call.state.chat_store();
     let id = thread_id(path)?;
     let page = parse_query(call.query.as_deref())?;
-    let body = with_thread(&store, &id, &call.user, |thread| {
+    let body = with_thread(store, &id, &call.user, |thread| {
         let (value, next_link) = skip_page(
             thread.participants(),
             &page,
@@ -61,8 +61,8 @@ pub(crate) async fn action(
     let Path((id, action)) = path.map_err(|rejection| path_error(&rejection))?;
     check_thread_id(&id)?;
     match action.as_str() {
-        ":add" => add(&call, &state, &store, &id, &headers, &body),
-        ":remove" => remove(&call, &store, &id, &headers, &body),
+        ":add" => add(&call, &state, store, &id, &headers, &body),
+        ":remove" => remove(&call, store, &id, &headers, &body),
         other => Err(ApiError::not_found(
             "NotFound",
             format!("The operation '{}' does not exist.", printable(other)),

@@ -34,7 +34,7 @@ pub(crate) async fn send(
     let request: SendReadReceiptRequest = parse_json(&headers, &body)?;
     let message_id = parse_message_id(&request.chat_message_id)
         .map_err(|err| err.with_target("chatMessageId"))?;
-    with_thread_mut(&store, &id, &call.user, |thread| {
+    with_thread_mut(store, &id, &call.user, |thread| {
         if thread.participant_count() > MAX_PARTICIPANTS_WITH_READ_RECEIPTS {
             // Accepted and not kept, as the service does in large threads.
             return match thread.message(message_id) {
@@ -59,7 +59,7 @@ pub(crate) async fn list(
     let store = call.state.chat_store();
     let id = thread_id(path)?;
     let page = parse_query(call.query.as_deref())?;
-    let body = with_thread(&store, &id, &call.user, |thread| {
+    let body = with_thread(store, &id, &call.user, |thread| {
         // Large threads have no read receipts (an empty list, as the service).
         let receipts = if thread.participant_count() > MAX_PARTICIPANTS_WITH_READ_RECEIPTS {
             &[]

@@ -247,7 +247,7 @@ pub(crate) async fn get(
 ) -> Result<Response, ApiError> {
     let store = call.state.chat_store();
     let id = thread_id(path)?;
-    let properties = with_thread(&store, &id, &call.user, |thread| {
+    let properties = with_thread(store, &id, &call.user, |thread| {
         Ok(wire::thread_properties(
             thread,
             wire::Shape::of(call.api_version),
@@ -279,7 +279,7 @@ pub(crate) async fn update(
         || !request.metadata.is_empty()
         || request.topic.is_some()
         || request.retention_policy.is_some();
-    let activity = with_thread_mut(&store, &id, &call.user, |thread| {
+    let activity = with_thread_mut(store, &id, &call.user, |thread| {
         thread.touch_header();
         if !patch.is_empty() || !request.metadata.is_empty() {
             let metadata = patch.apply(&thread.metadata, &request.metadata);
@@ -324,7 +324,7 @@ pub(crate) async fn delete(
     if gone {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let activity = with_thread(&store, &id, &call.user, |thread| {
+    let activity = with_thread(store, &id, &call.user, |thread| {
         // Stored first: a thread whose deletion was not stored stays.
         let members: Vec<String> = thread.listed_for().cloned().collect();
         store.remove(&id, &members)?;
