@@ -5,15 +5,14 @@
 
 use std::sync::{Mutex, OnceLock};
 
+use acs_chat_emulator::front_door::App;
 use acs_chat_emulator::router::{app, AppOptions};
 use acs_chat_emulator::{AppState, DEV_ACCESS_KEY};
 use acs_chat_fuzz::{hmac_headers, HOST};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use axum::Router;
 use http_body_util::BodyExt as _;
 use libfuzzer_sys::fuzz_target;
-use tower::ServiceExt as _;
 
 /// Routes, with `{t}` (a thread), `{m}` (a message), `{u}` (the caller) and
 /// `{o}` (another participant) filled in per run.
@@ -64,7 +63,7 @@ const RUNS_PER_STATE: u32 = 2_000;
 
 struct World {
     runtime: tokio::runtime::Runtime,
-    router: Router,
+    router: App,
     token: String,
     user: String,
     other: String,
@@ -74,11 +73,8 @@ struct World {
     thread: Option<(String, String)>,
 }
 
-async fn call(router: &Router, request: Request<Body>) -> (StatusCode, Vec<u8>) {
-    let response = match router.clone().oneshot(request).await {
-        Ok(response) => response,
-        Err(never) => match never {},
-    };
+async fn call(router: &App, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+    let response = router.handle(request).await;
     let status = response.status();
     let body = response
         .into_body()
