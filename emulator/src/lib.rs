@@ -37,7 +37,8 @@
 //! | module | job |
 //! | --- | --- |
 //! | [`server`] | [`Emulator`], [`EmulatorBuilder`], the accept loop, graceful shutdown |
-//! | [`router`] | assembles spec routes, admin routes, middleware into one `axum::Router` |
+//! | [`router`] | assembles spec routes, admin routes and fault injection into the [`front_door::App`] |
+//! | [`front_door`] | [`front_door::App`]: request log, body read, panic catch and common headers, once per request, around the routes |
 //! | [`state`] | [`AppState`], shared by every route (identity store, keys, faults) |
 //! | [`keys`] | the access key, [`DEV_ACCESS_KEY`], derived token key and resource id |
 //! | [`identity`] | Identity routes |
@@ -46,14 +47,14 @@
 //! | [`hmac_auth`] | HMAC-SHA256 request verification (middleware) |
 //! | [`tokens`] | chat access tokens (JWT HS256): mint and verify |
 //! | [`events`] | chat events: subscriptions, fan-out, delivery, dead letters |
-//! | [`faults`] | opt-in fault injection middleware |
+//! | [`faults`] | opt-in fault injection, a tower layer on the spec routes |
 //! | [`connection`] | per-connection abort handle used to drop connections |
 //! | [`admin`] | `/admin/*` routes |
 //! | [`tls`] | HTTPS: self-signed development CA or user-provided PEM files |
 //! | [`error`] | [`ApiError`], the service's error body |
 //! | [`json`] | [`ApiJson`] extractor/responder |
 //! | [`api_version`] | `api-version` checks |
-//! | [`headers`] | common response headers middleware |
+//! | [`headers`] | the common response headers the front door adds |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -1,4 +1,5 @@
-//! Assembles the emulator's `axum::Router`.
+//! Assembles the emulator's application: the routes, behind the front door
+//! ([`crate::front_door::App`]).
 //!
 //! Layout (outermost first):
 //!

@@ -1,6 +1,8 @@
 //! What every Chat request starts with: the caller (bearer token, 401),
 //! the `api-version` (400), and the base URL for `Location` / `nextLink`.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
@@ -13,6 +15,7 @@ use crate::rate_limits::chat_operation;
 use crate::state::AppState;
 use crate::tokens::VerifiedUser;
 
+use super::store::ChatStore;
 use super::CHAT_API_VERSIONS;
 
 /// An authenticated Chat request.
@@ -26,7 +29,7 @@ pub(crate) struct ChatCall {
     pub(crate) base_url: String,
     /// The raw query string.
     pub(crate) query: Option<String>,
-    /// The emulator's state (for its event hub).
+    /// The emulator's state: its chat store and event hub.
     pub(crate) state: AppState,
 }
 
@@ -94,6 +97,11 @@ fn is_plain_authority(host: &str) -> bool {
 }
 
 impl ChatCall {
+    /// The threads and messages.
+    pub(crate) fn store(&self) -> &Arc<ChatStore> {
+        self.state.chat_store()
+    }
+
     /// Where chat events go.
     pub(crate) fn events(&self) -> &crate::events::EventHub {
         self.state.events()

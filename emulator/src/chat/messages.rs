@@ -39,7 +39,7 @@ pub(crate) async fn send(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let id = thread_id(path)?;
     let request: SendChatMessageRequest = parse_json(&headers, &body)?;
     let kind = validate::message_type(request.type_.as_ref())?;
@@ -79,7 +79,7 @@ pub(crate) async fn list(
     call: ChatCall,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let id = thread_id(path)?;
     let page = parse_query(call.query.as_deref())?;
     let before = match page.sync_state.as_deref() {
@@ -197,7 +197,7 @@ pub(crate) async fn get(
     call: ChatCall,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let (id, message_id) = message_path(path)?;
     let shape = Shape::of(call.api_version);
     let (serial, taken) = with_thread(store, &id, &call.user, |thread| {
@@ -222,7 +222,7 @@ pub(crate) async fn update(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let (id, message_id) = message_path(path)?;
     let (request, patch): (UpdateChatMessageRequest, _) =
         validate::merge_patch(&headers, &body, &["content"])?;
@@ -267,7 +267,7 @@ pub(crate) async fn delete(
     call: ChatCall,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let (id, message_id) = message_path(path)?;
     let activity = with_thread_mut(store, &id, &call.user, |thread| {
         let already_deleted = thread

@@ -22,7 +22,7 @@ pub(crate) async fn typing(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let id = thread_id(path)?;
     let request: Option<SendTypingNotificationRequest> = parse_optional_json(&headers, &body)?;
     let sender = request

@@ -7,13 +7,12 @@ use acs_chat_rest::types::{
     CommunicationIdentifierModel,
 };
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::json::{json_response, parse_json, RawBody};
-use crate::state::AppState;
 
 use super::access::{thread_id, with_thread, with_thread_mut};
 use super::context::ChatCall;
@@ -32,7 +31,7 @@ pub(crate) async fn list(
     call: ChatCall,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let id = thread_id(path)?;
     let page = parse_query(call.query.as_deref())?;
     let body = with_thread(store, &id, &call.user, |thread| {
@@ -52,16 +51,15 @@ pub(crate) async fn list(
 /// `POST /chat/threads/{id}/participants/{action}`: `:add` or `:remove`.
 pub(crate) async fn action(
     call: ChatCall,
-    State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let Path((id, action)) = path.map_err(|rejection| path_error(&rejection))?;
     check_thread_id(&id)?;
     match action.as_str() {
-        ":add" => add(&call, &state, store, &id, &headers, &body),
+        ":add" => add(&call, store, &id, &headers, &body),
         ":remove" => remove(&call, store, &id, &headers, &body),
         other => Err(ApiError::not_found(
             "NotFound",
@@ -74,14 +72,13 @@ pub(crate) async fn action(
 /// participants are left unchanged.
 fn add(
     call: &ChatCall,
-    state: &AppState,
     store: &ChatStore,
     id: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let request: AddChatParticipantsRequest = parse_json(headers, body)?;
-    let Candidates { valid, invalid } = candidates(state, &request.participants)?;
+    let Candidates { valid, invalid } = candidates(&call.state, &request.participants)?;
     let activity = with_thread_mut(store, id, &call.user, |thread| {
         let ids: Vec<&str> = valid.iter().map(|p| p.raw_id.as_str()).collect();
         validate::participant_count(thread.participant_count() + thread.count_new(&ids))?;

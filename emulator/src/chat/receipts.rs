@@ -29,7 +29,7 @@ pub(crate) async fn send(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let id = thread_id(path)?;
     let request: SendReadReceiptRequest = parse_json(&headers, &body)?;
     let message_id = parse_message_id(&request.chat_message_id)
@@ -56,7 +56,7 @@ pub(crate) async fn list(
     call: ChatCall,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let id = thread_id(path)?;
     let page = parse_query(call.query.as_deref())?;
     let body = with_thread(store, &id, &call.user, |thread| {

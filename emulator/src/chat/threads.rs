@@ -9,7 +9,7 @@ use acs_chat_rest::types::{
     CreateChatThreadResult, UpdateChatThreadRequest,
 };
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -100,11 +100,10 @@ pub(crate) fn candidates(
 /// `POST /chat/threads`
 pub(crate) async fn create(
     call: ChatCall,
-    State(state): State<AppState>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let repeatability = match headers.get(REPEATABILITY_REQUEST_ID) {
         None => None,
         Some(value) => Some(
@@ -128,7 +127,7 @@ pub(crate) async fn create(
     if let Some(policy) = &request.retention_policy {
         validate::retention_policy(policy)?;
     }
-    let Candidates { valid, invalid } = candidates(&state, &request.participants)?;
+    let Candidates { valid, invalid } = candidates(&call.state, &request.participants)?;
     let total = valid.len() + usize::from(!valid.iter().any(|p| p.raw_id == call.user));
     validate::participant_count(total)?;
 
@@ -182,7 +181,7 @@ pub(crate) async fn create(
 
 /// `GET /chat/threads`: the caller's threads, most recent activity first.
 pub(crate) async fn list(call: ChatCall) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let page = parse_query(call.query.as_deref())?;
     let after = match page.sync_state.as_deref() {
         None => None,
@@ -245,7 +244,7 @@ pub(crate) async fn get(
     call: ChatCall,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let id = thread_id(path)?;
     let properties = with_thread(store, &id, &call.user, |thread| {
         Ok(wire::thread_properties(
@@ -264,7 +263,7 @@ pub(crate) async fn update(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let id = thread_id(path)?;
     let (request, patch): (UpdateChatThreadRequest, _) =
         validate::merge_patch(&headers, &body, &["topic"])?;
@@ -313,7 +312,7 @@ pub(crate) async fn delete(
     call: ChatCall,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let store = call.state.chat_store();
+    let store = call.store();
     let id = thread_id(path)?;
     // Only a thread id of the service's shape: anything else was never a
     // thread and answers 404 as before.
