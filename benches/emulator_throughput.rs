@@ -9,7 +9,8 @@
 //! get-message and list-messages (a page of 50 from a thread of 1,000
 //! messages), each next to its no-op twin: the same request (path, query,
 //! token, body) to an axum handler that does nothing, so that sending it
-//! costs the client the same on both sides. Each emulator
+//! costs the client the same on both sides (the twin's answer is a short
+//! fixed JSON, where the emulator's is the message or the page). Each emulator
 //! figure is printed as a share of the same round's twin (aims: list-50 at
 //! 0.5 or more, send at 0.75 or more), and of a short `POST /noop` without a
 //! token, the reference of earlier versions of this bench;
@@ -83,11 +84,10 @@ const THREAD_SIZE: usize = 1_000;
 type Request = Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>;
 
 /// A request made again and again, prepared once: its URL parsed, its
-/// headers and JSON body (a POST when there is one, else a GET) encoded. The
-/// client's share of each request is then the same for the no-op and the
-/// emulator; with URLs as strings, reqwest parsed the emulator's long
-/// percent-encoded thread URLs on every request (about 20,000 instructions
-/// more than the no-op's, measured with callgrind), charged to the emulator.
+/// headers and JSON body (a POST when there is one, else a GET) encoded.
+/// (reqwest still parses the URL again on every request, for its redirect
+/// policy, which is why each emulator request is compared with its no-op
+/// twin at the same path rather than with a short URL.)
 fn prepared(url: &str, bearer: Option<&str>, body: Option<serde_json::Value>) -> Request {
     let url = reqwest::Url::parse(url).expect("a valid URL");
     let bearer = bearer.map(|b| reqwest::header::HeaderValue::from_str(b).expect("a header value"));
@@ -379,7 +379,7 @@ async fn main() {
         "  axum no-op, short POST /noop : {:>9.0} req/s",
         median(&short_rates)
     );
-    for ((name, _, _), [rates, twins, of_twin, of_short]) in kinds.iter().zip(&mut shares) {
+    for ((name, _, _), [rates, twins, of_twin, of_short]) in kinds.iter().zip(&shares) {
         let (low, mid, high) = spread(of_twin);
         let (_, short_mid, _) = spread(of_short);
         println!(
@@ -694,7 +694,11 @@ async fn events(client: &reqwest::Client) {
         .ok()
         .map(|list| {
             list.split(',')
-                .filter_map(|n| n.trim().parse().ok())
+                .map(|n| {
+                    n.trim()
+                        .parse()
+                        .unwrap_or_else(|_| panic!("EVENT_BATCHES: {n:?} is not a batch size"))
+                })
                 .collect()
         })
         .unwrap_or_else(|| vec![1, 100]);

@@ -338,8 +338,8 @@ impl<S> Layer<S> for FaultLayer {
 }
 
 /// The service of [`FaultLayer`]. With no faults configured it calls the
-/// service beneath as it is: no boxed future, no clone of that service (an
-/// axum `from_fn` middleware costs both on every request).
+/// service beneath as it is: this layer adds no boxed future and no clone of
+/// that service (an axum `from_fn` middleware adds both on every request).
 #[derive(Debug, Clone)]
 pub struct FaultService<S> {
     inner: S,

@@ -34,20 +34,23 @@ pub struct FrontDoor {
 }
 
 /// The emulator's whole application: the front door, then the routes. It is
-/// a `tower::Service`, so any hyper or tower server can serve it.
+/// a `tower::Service`; [`App::handle`] answers one request, and
+/// `axum::serve(listener, tower::make::Shared::new(app))` serves it on a
+/// listener of your own (the emulator's own server also drops connections
+/// for fault injection: see [`crate::server`]).
 ///
 /// ```
-/// # async fn example() {
 /// use tower::ServiceExt;
-/// let state = acs_chat_emulator::state::AppState::new(acs_chat_emulator::DEV_ACCESS_KEY)
-///     .unwrap();
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let state = acs_chat_emulator::AppState::new(acs_chat_emulator::DEV_ACCESS_KEY).unwrap();
 /// let app = acs_chat_emulator::router::app(state, Default::default());
 /// let request = axum::http::Request::get("/nowhere")
 ///     .body(axum::body::Body::empty())
 ///     .unwrap();
 /// let answer = app.oneshot(request).await.unwrap();
 /// assert_eq!(answer.status(), 404);
-/// # }
+/// assert!(answer.headers().contains_key("ms-cv"));
+/// # });
 /// ```
 #[derive(Debug, Clone)]
 pub struct App {

@@ -234,8 +234,8 @@ impl Events {
     }
 
     /// The user-level events of `per_user`, then the thread-level event.
-    /// `thread_data` is left out (with its events) only if it does not
-    /// serialize to an object, a bug in a wire model: no event is sent
+    /// If `thread_data` does not serialize to a JSON object (a bug in a
+    /// wire model), the action's events are all left out: none is sent
     /// broken.
     fn fan_out<'a>(
         &mut self,
@@ -245,7 +245,7 @@ impl Events {
         thread_data: &impl Serialize,
         created_at: Option<u64>,
     ) {
-        let Some(data) = JsonText::of(thread_data) else {
+        let Some(data) = JsonText::of(thread_data).filter(JsonText::is_object) else {
             return;
         };
         let create_time = created_at.and_then(|at| JsonText::of(&time(at)));
@@ -578,7 +578,16 @@ mod tests {
             last.event_type,
             format!("Microsoft.Communication.{thread_type}")
         );
-        let thread_data = serde_json::from_value(json(&last.data)).expect("thread-level data");
+        let thread_json = json(&last.data);
+        // A member put in front of the thread-level data must not be there
+        // already: JSON parsers keep the last of two equal keys, so the
+        // comparisons below would not see a duplicate. (`createTime`, put
+        // in front for participant events, is checked there.)
+        assert!(
+            thread_json.get(RECIPIENT).is_none(),
+            "{thread_type} has a recipient"
+        );
+        let thread_data = serde_json::from_value(thread_json).expect("thread-level data");
         let per_user = per_user
             .iter()
             .map(|event| {
@@ -780,6 +789,7 @@ mod tests {
             at: 1_700_000_009_000,
             added: vec![member(C)],
         });
+        assert!(json(&events[3].data).get(CREATE_TIME).is_none());
         let (t, per_user): (AcsChatParticipantAddedToThreadEventData, _) = split(
             &events,
             "ChatParticipantAddedToThreadWithUser",
@@ -816,6 +826,7 @@ mod tests {
             at: 1_700_000_009_000,
             removed: member(B),
         });
+        assert!(json(&events[3].data).get(CREATE_TIME).is_none());
         let (t, per_user): (AcsChatParticipantRemovedFromThreadEventData, _) = split(
             &events,
             "ChatParticipantRemovedFromThreadWithUser",
@@ -835,6 +846,52 @@ mod tests {
             };
             assert_eq!(data, &to_value(&expected));
         }
+    }
+
+    #[test]
+    fn sparse_and_awkward_values_still_make_exact_events() {
+        let lone = || {
+            let mut lone = thread();
+            lone.participants.truncate(1);
+            lone.topic = "back\\slash \u{1} \u{2028}".to_owned();
+            lone.metadata.clear();
+            lone
+        };
+        let mut sparse = message();
+        sparse.sender_display_name = None;
+        sparse.metadata.clear();
+        sparse.content = Some("tab\t \"quote\" \u{0} \u{2028} é".to_owned());
+        sparse.edited_at = None;
+        let events = events_of(ChatActivity::MessageSent {
+            thread: lone(),
+            message: sparse,
+        });
+        let (t, per_user): (AcsChatMessageReceivedInThreadEventData, _) = split(
+            &events,
+            "ChatMessageReceived",
+            "ChatMessageReceivedInThread",
+        );
+        assert!(per_user.is_empty(), "the sender alone hears nothing");
+        assert_eq!(t.message_body, "tab\t \"quote\" \u{0} \u{2028} é");
+        assert_eq!(t.sender_display_name, None);
+        assert!(t.metadata.is_empty());
+
+        let events = events_of(ChatActivity::ThreadPropertiesUpdated {
+            thread: lone(),
+            by: A.to_owned(),
+            at: 1_700_000_009_000,
+        });
+        let (t, per_user): (AcsChatThreadPropertiesUpdatedEventData, _) = split(
+            &events,
+            "ChatThreadPropertiesUpdatedPerUser",
+            "ChatThreadPropertiesUpdated",
+        );
+        assert_eq!(
+            t.properties.get("topic"),
+            Some(&Value::from("back\\slash \u{1} \u{2028}"))
+        );
+        assert_eq!(per_user.len(), 1);
+        assert_eq!(per_user[0].2[RECIPIENT]["rawId"], A);
     }
 
     #[test]

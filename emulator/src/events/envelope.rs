@@ -1,7 +1,7 @@
 //! One event waiting for delivery, and its rendering in either delivery
 //! schema.
 //!
-//! The envelope is written by hand around parts that serde_json made when
+//! The envelope is written by hand around JSON parts escaped once, when
 //! the event was made ([`JsonText`]): a batch is then a concatenation,
 //! without escaping the topic, subject and data again for every request
 //! (callgrind showed that escaping cost 7,700 instructions per event).
@@ -88,7 +88,7 @@ fn size_hint(event: &PendingEvent) -> usize {
 pub(crate) fn render_one(event: &PendingEvent, schema: DeliverySchema) -> serde_json::Value {
     let mut out = Vec::with_capacity(size_hint(event));
     write_event(&mut out, event, schema);
-    // Every part is JSON made by serde_json, so this parses; Null would
+    // Every part is valid JSON ([`JsonText`]), so this parses; Null would
     // still be a safe answer.
     serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null)
 }
@@ -165,7 +165,18 @@ mod tests {
         });
         let mut second = first.clone();
         second["subject"] = json!("thread/\"2\"");
-        assert_eq!(parsed(&body), json!([first, second]));
+        assert_eq!(parsed(&body), json!([first.clone(), second]));
+        assert_eq!(
+            render_one(&event("thread/1"), DeliverySchema::EventGridSchema),
+            first
+        );
+    }
+
+    #[test]
+    fn control_characters_and_backslashes_stay_valid_json() {
+        let awkward = "a\\b \u{0}\u{1f} \u{2028} \"q\" é";
+        let (_, body) = render_batch(&[event(awkward)], DeliverySchema::EventGridSchema);
+        assert_eq!(parsed(&body)[0]["subject"], awkward);
     }
 
     #[test]

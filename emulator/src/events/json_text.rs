@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-/// A piece of JSON text. Only serde_json makes one, so it is always valid
-/// JSON; cloning it is a reference-count increment.
+/// A piece of JSON text, always valid JSON: serde_json makes it, or this
+/// module quotes a string that needs no escaping, or joins two such pieces
+/// into an object. Cloning it is a reference-count increment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct JsonText(Arc<str>);
 
@@ -70,6 +71,11 @@ impl JsonText {
         }
         text.push_str(own);
         Some(Self(text.into()))
+    }
+
+    /// Whether this is a JSON object.
+    pub(crate) fn is_object(&self) -> bool {
+        self.0.starts_with('{')
     }
 
     /// The text itself.

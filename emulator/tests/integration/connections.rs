@@ -133,7 +133,7 @@ async fn an_oversized_body_is_413_and_closes_the_connection() {
     stream
         .write_all(
             format!(
-                "POST /chat/threads?api-version=2025-03-15 HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                "POST /chat/threads?api-version=2025-03-15 HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nx-ms-client-request-id: big-1\r\nContent-Length: {}\r\n\r\n",
                 3 * 1024 * 1024
             )
             .as_bytes(),
@@ -143,6 +143,13 @@ async fn an_oversized_body_is_413_and_closes_the_connection() {
     let answer = read_response(&mut stream).await.expect("an answer");
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("\"RequestEntityTooLarge\""), "{answer}");
+    // Refused before routing, it still carries the common headers.
+    let lower = answer.to_ascii_lowercase();
+    assert!(lower.contains("\r\nms-cv: "), "{answer}");
+    assert!(
+        lower.contains("\r\nx-ms-client-request-id: big-1"),
+        "{answer}"
+    );
     assert!(
         answer.to_ascii_lowercase().contains("connection: close"),
         "{answer}"

@@ -127,4 +127,5 @@ async fn a_route_that_panics_answers_500_in_the_error_shape_and_the_server_goes_
         .await
         .expect("sent");
     assert_eq!(after.status(), 404, "the server still answers");
+    emulator.shutdown().await;
 }
