@@ -83,6 +83,7 @@ pub(crate) mod store;
 mod thread_state;
 mod threads;
 mod validate;
+mod version_index;
 mod wire;
 
 /// Chat API versions the emulator accepts.

@@ -8,9 +8,8 @@
 //! by time are binary searches, and a page of messages costs
 //! O(page + log n).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU64;
-use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -22,6 +21,7 @@ use crate::hashing::FastHashSet;
 
 use super::chunked::ChunkedVec;
 use super::ids::MessageClock;
+use super::version_index::VersionIndex;
 
 /// A participant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,9 +235,8 @@ pub(crate) struct ThreadState {
     names: Names,
     receipts: Vec<ReceiptRecord>,
     clock: MessageClock,
-    /// Message indexes by version: the list order (newest version first;
-    /// an edit or a deletion is a new version, as the service lists them).
-    by_version: BTreeMap<u64, usize>,
+    /// Message indexes by version: the list order.
+    by_version: VersionIndex,
     /// Indexes of messages changed since the last [`ThreadState::unsaved`].
     unsaved: Vec<usize>,
     /// Whether anything but messages changed since then (a send changes
@@ -331,7 +330,7 @@ impl ThreadState {
             names: Names::default(),
             receipts: Vec::new(),
             clock: MessageClock::default(),
-            by_version: BTreeMap::new(),
+            by_version: VersionIndex::default(),
             unsaved: Vec::new(),
             header_changed: true,
         };
@@ -544,9 +543,7 @@ impl ThreadState {
 
     /// Moves a message from `old` to `new` in the list order.
     fn reversion(&mut self, old: u64, new: u64) {
-        if let Some(index) = self.by_version.remove(&old) {
-            self.by_version.insert(new, index);
-        }
+        self.by_version.reversion(old, new);
     }
 
     /// A page of messages, newest version first (an edited or deleted
@@ -560,13 +557,11 @@ impl ThreadState {
         before_version: Option<u64>,
         size: usize,
     ) -> (Vec<&MessageRecord>, bool) {
-        let upper = before_version.map_or(Bound::Unbounded, Bound::Excluded);
         let mut page = Vec::with_capacity(size.min(self.messages.len()));
         let candidates = self
             .by_version
-            .range((Bound::Unbounded, upper))
-            .rev()
-            .filter_map(|(_, &index)| self.messages.get(index))
+            .newest_first(before_version)
+            .filter_map(|index| self.messages.get(index))
             .filter(|m| since.is_none_or(|t| m.created_at >= t));
         for message in candidates {
             if page.len() == size {
@@ -772,11 +767,12 @@ impl ThreadState {
             })
             .collect::<serde_json::Result<ChunkedVec<MessageRecord>>>()?;
         let mut clock = header.clock;
-        let mut by_version = BTreeMap::new();
+        let mut versions = Vec::with_capacity(messages.len());
         for (index, message) in messages.iter().enumerate() {
             clock.observe(message.id.max(message.version));
-            by_version.insert(message.version, index);
+            versions.push((message.version, index));
         }
+        let by_version = VersionIndex::from_pairs(versions);
         Ok(Self {
             members: header
                 .participants
