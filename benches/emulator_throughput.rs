@@ -44,8 +44,8 @@
 //! memory over 100,000 sends, in memory and with a data directory.
 //!
 //! `EMULATOR_BENCH=event-instructions SENDS=n BATCH=b` (b = 0 for no
-//! subscription) makes n sends one at a time and waits for every event to be
-//! delivered: run it under `valgrind --tool=callgrind` with two values of n
+//! subscription) makes n sends one at a time (with `CONCURRENT=1`, from
+//! 16 clients at once) and waits for every event to be delivered: run it under `valgrind --tool=callgrind` with two values of n
 //! and divide the difference of the totals by the difference of n for a
 //! deterministic instruction count per send.
 //!
@@ -612,10 +612,16 @@ async fn events_instructions(client: &reqwest::Client) {
         subscription.max_events_per_batch = batch;
         hub.subscribe(subscription).await.expect("subscribe");
     }
-    for _ in 0..sends {
-        let response = send(client).send().await.expect("send");
-        assert!(response.status().is_success());
-        response.bytes().await.expect("body");
+    if std::env::var("CONCURRENT").is_ok_and(|v| v == "1") {
+        // As the throughput windows send: CONCURRENCY clients at once, so
+        // that deliveries carry full batches.
+        send_until(client, &Arc::new(AtomicU64::new(0)), sends as u64, send).await;
+    } else {
+        for _ in 0..sends {
+            let response = send(client).send().await.expect("send");
+            assert!(response.status().is_success());
+            response.bytes().await.expect("body");
+        }
     }
     while hub.pending_events() > 0 {
         tokio::time::sleep(Duration::from_millis(1)).await;
