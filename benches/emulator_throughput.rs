@@ -351,7 +351,7 @@ async fn main() {
     // Interleaved rounds: in each, the short no-op, then every request kind
     // right after its no-op twin; each figure's share of the same round's
     // twin, and of the same round's short no-op.
-    let rounds = 3;
+    let rounds = 5;
     let kinds = [
         ("send-message", send, noop_send),
         ("get-message", get, noop_get),
