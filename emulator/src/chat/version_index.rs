@@ -134,13 +134,11 @@ mod tests {
         for i in 0..100 {
             index.insert(i as u64 * 10, i);
         }
-        let mut version = 10_000;
         let mut current: Vec<u64> = (0..100).map(|i| i * 10).collect();
-        for round in 0..1_000 {
+        for (round, version) in (0..1_000).zip(10_000u64..) {
             let i = (round * 37) % 100;
             index.reversion(current[i], version);
             current[i] = version;
-            version += 1;
         }
         let mut expected: Vec<usize> = (0..100).collect();
         expected.sort_by_key(|&i| std::cmp::Reverse(current[i]));
