@@ -314,6 +314,24 @@ impl FaultState {
 
 /// A tower layer applying [`FaultState::decide`] to each request of the
 /// services it wraps (the spec routes).
+///
+/// ```
+/// use std::sync::Arc;
+/// use acs_chat_emulator::faults::{FaultLayer, FaultState};
+/// use acs_chat_emulator::FaultConfig;
+/// use tower::ServiceExt;
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let faults = Arc::new(FaultState::new(FaultConfig { rate429: 1.0, ..Default::default() }));
+/// let routes = axum::Router::new()
+///     .route("/x", axum::routing::get(|| async { "ok" }))
+///     .layer(FaultLayer::new(Arc::clone(&faults)));
+/// let request = || axum::http::Request::get("/x").body(axum::body::Body::empty()).unwrap();
+/// assert_eq!(routes.clone().oneshot(request()).await.unwrap().status(), 429);
+/// faults.clear();
+/// assert!(!faults.is_active());
+/// assert_eq!(routes.oneshot(request()).await.unwrap().status(), 200);
+/// # });
+/// ```
 #[derive(Debug, Clone)]
 pub struct FaultLayer {
     faults: Arc<FaultState>,
