@@ -112,6 +112,7 @@ impl ChatCall {
     pub(crate) fn thread_url(&self, thread_id: &str, rest: &[&str]) -> String {
         const THREADS: &str = "/chat/threads/";
         let rest_len: usize = rest.iter().map(|part| part.len()).sum();
+        // `+ 8`: room for four `:` written as `%3A` (thread ids hold one).
         let mut url = String::with_capacity(
             self.base_url.len() + THREADS.len() + thread_id.len() + 8 + rest_len,
         );
