@@ -302,6 +302,43 @@ impl Events {
         self.out
     }
 
+    /// The events of a thread action (types: user-level, thread-level):
+    /// one per participant and one for the thread, all with `subject` (plus
+    /// `/recipient/{id}` for the participants').
+    fn for_everyone(
+        &mut self,
+        (user_type, thread_type): (&'static str, &'static str),
+        thread: &ThreadSnapshot,
+        subject: &str,
+        data: &impl Serialize,
+    ) {
+        let per_user = PerUser {
+            event_type: user_type,
+            subject,
+            recipients: Self::everyone(thread),
+        };
+        self.fan_out(per_user, thread_type, subject, data, None);
+    }
+
+    /// The events of a message action (types as for
+    /// [`Events::for_everyone`]): one per participant but the sender, and
+    /// one for the thread, with the subject `thread/{id}/sender/{sender}`.
+    fn for_others(
+        &mut self,
+        (user_type, thread_type): (&'static str, &'static str),
+        thread: &ThreadSnapshot,
+        message: &MessageSnapshot,
+        data: &impl Serialize,
+    ) {
+        let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
+        let per_user = PerUser {
+            event_type: user_type,
+            subject: &subject,
+            recipients: Self::others(thread, message),
+        };
+        self.fan_out(per_user, thread_type, &subject, data, None);
+    }
+
     /// Every participant of the thread.
     fn everyone(thread: &ThreadSnapshot) -> impl Iterator<Item = &str> {
         thread.participants.iter().map(|p| p.raw_id.as_str())
@@ -327,13 +364,11 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(thread.created_at),
         };
-        let per_user = PerUser {
-            event_type: "Microsoft.Communication.ChatThreadCreatedWithUser",
-            subject: &subject,
-            recipients: Self::everyone(thread),
-        };
-        let thread_type = "Microsoft.Communication.ChatThreadCreated";
-        self.fan_out(per_user, thread_type, &subject, &data, None);
+        let types = (
+            "Microsoft.Communication.ChatThreadCreatedWithUser",
+            "Microsoft.Communication.ChatThreadCreated",
+        );
+        self.for_everyone(types, thread, &subject, &data);
     }
 
     fn thread_deleted(&mut self, thread: &ThreadSnapshot, by: &str, at: u64) {
@@ -346,13 +381,11 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(at),
         };
-        let per_user = PerUser {
-            event_type: "Microsoft.Communication.ChatThreadWithUserDeleted",
-            subject: &subject,
-            recipients: Self::everyone(thread),
-        };
-        let thread_type = "Microsoft.Communication.ChatThreadDeleted";
-        self.fan_out(per_user, thread_type, &subject, &data, None);
+        let types = (
+            "Microsoft.Communication.ChatThreadWithUserDeleted",
+            "Microsoft.Communication.ChatThreadDeleted",
+        );
+        self.for_everyone(types, thread, &subject, &data);
     }
 
     fn properties_updated(&mut self, thread: &ThreadSnapshot, by: &str, at: u64) {
@@ -367,17 +400,14 @@ impl Events {
             transaction_id: self.transaction_id.clone(),
             version: version(at),
         };
-        let per_user = PerUser {
-            event_type: "Microsoft.Communication.ChatThreadPropertiesUpdatedPerUser",
-            subject: &subject,
-            recipients: Self::everyone(thread),
-        };
-        let thread_type = "Microsoft.Communication.ChatThreadPropertiesUpdated";
-        self.fan_out(per_user, thread_type, &subject, &data, None);
+        let types = (
+            "Microsoft.Communication.ChatThreadPropertiesUpdatedPerUser",
+            "Microsoft.Communication.ChatThreadPropertiesUpdated",
+        );
+        self.for_everyone(types, thread, &subject, &data);
     }
 
     fn message_sent(&mut self, thread: &ThreadSnapshot, message: &MessageSnapshot) {
-        let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
         let data = AcsChatMessageReceivedInThreadEventData {
             compose_time: Some(time(message.created_at)),
             message_body: message.content.clone().unwrap_or_default(),
@@ -390,17 +420,14 @@ impl Events {
             type_: pascal(&message.kind),
             version: version(message.version),
         };
-        let per_user = PerUser {
-            event_type: "Microsoft.Communication.ChatMessageReceived",
-            subject: &subject,
-            recipients: Self::others(thread, message),
-        };
-        let thread_type = "Microsoft.Communication.ChatMessageReceivedInThread";
-        self.fan_out(per_user, thread_type, &subject, &data, None);
+        let types = (
+            "Microsoft.Communication.ChatMessageReceived",
+            "Microsoft.Communication.ChatMessageReceivedInThread",
+        );
+        self.for_others(types, thread, message, &data);
     }
 
     fn message_edited(&mut self, thread: &ThreadSnapshot, message: &MessageSnapshot) {
-        let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
         let data = AcsChatMessageEditedInThreadEventData {
             compose_time: Some(time(message.created_at)),
             edit_time: message.edited_at.map(time),
@@ -414,17 +441,14 @@ impl Events {
             type_: pascal(&message.kind),
             version: version(message.version),
         };
-        let per_user = PerUser {
-            event_type: "Microsoft.Communication.ChatMessageEdited",
-            subject: &subject,
-            recipients: Self::others(thread, message),
-        };
-        let thread_type = "Microsoft.Communication.ChatMessageEditedInThread";
-        self.fan_out(per_user, thread_type, &subject, &data, None);
+        let types = (
+            "Microsoft.Communication.ChatMessageEdited",
+            "Microsoft.Communication.ChatMessageEditedInThread",
+        );
+        self.for_others(types, thread, message, &data);
     }
 
     fn message_deleted(&mut self, thread: &ThreadSnapshot, message: &MessageSnapshot) {
-        let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
         let data = AcsChatMessageDeletedInThreadEventData {
             compose_time: Some(time(message.created_at)),
             delete_time: message.deleted_at.map(time),
@@ -436,13 +460,11 @@ impl Events {
             type_: pascal(&message.kind),
             version: version(message.version),
         };
-        let per_user = PerUser {
-            event_type: "Microsoft.Communication.ChatMessageDeleted",
-            subject: &subject,
-            recipients: Self::others(thread, message),
-        };
-        let thread_type = "Microsoft.Communication.ChatMessageDeletedInThread";
-        self.fan_out(per_user, thread_type, &subject, &data, None);
+        let types = (
+            "Microsoft.Communication.ChatMessageDeleted",
+            "Microsoft.Communication.ChatMessageDeletedInThread",
+        );
+        self.for_others(types, thread, message, &data);
     }
 
     fn participant_added(

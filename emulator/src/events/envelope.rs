@@ -37,41 +37,38 @@ pub(crate) fn event_time(time: DateTime<Utc>) -> JsonText {
 fn write_event(out: &mut Vec<u8>, event: &PendingEvent, schema: DeliverySchema) {
     let mut buffer = uuid::Uuid::encode_buffer();
     let id = event.id.hyphenated().encode_lower(&mut buffer);
-    let put = |out: &mut Vec<u8>, part: &str| out.extend_from_slice(part.as_bytes());
-    match schema {
-        DeliverySchema::EventGridSchema => {
-            put(out, "{\"id\":\"");
-            put(out, id);
-            put(out, "\",\"topic\":");
-            put(out, event.topic.as_str());
-            put(out, ",\"subject\":");
-            put(out, event.subject.as_str());
-            put(out, ",\"data\":");
-            put(out, event.data.as_str());
-            put(out, ",\"eventType\":");
-            write_string(out, event.event_type);
-            put(
-                out,
-                ",\"dataVersion\":\"1.0\",\"metadataVersion\":\"1\",\"eventTime\":",
-            );
-            put(out, event.time.as_str());
-        }
+    // The schemas differ only in some names and their fixed members.
+    let (topic, kind, time, fixed) = match schema {
+        DeliverySchema::EventGridSchema => (
+            "topic",
+            "eventType",
+            "eventTime",
+            ",\"dataVersion\":\"1.0\",\"metadataVersion\":\"1\"",
+        ),
         DeliverySchema::CloudEventSchemaV1_0 => {
-            put(out, "{\"id\":\"");
-            put(out, id);
-            put(out, "\",\"source\":");
-            put(out, event.topic.as_str());
-            put(out, ",\"subject\":");
-            put(out, event.subject.as_str());
-            put(out, ",\"data\":");
-            put(out, event.data.as_str());
-            put(out, ",\"type\":");
-            write_string(out, event.event_type);
-            put(out, ",\"time\":");
-            put(out, event.time.as_str());
-            put(out, ",\"specversion\":\"1.0\"");
+            ("source", "type", "time", ",\"specversion\":\"1.0\"")
         }
-    }
+    };
+    let put = |out: &mut Vec<u8>, part: &str| out.extend_from_slice(part.as_bytes());
+    let key = |out: &mut Vec<u8>, name: &str| {
+        put(out, ",\"");
+        put(out, name);
+        put(out, "\":");
+    };
+    put(out, "{\"id\":\"");
+    put(out, id);
+    put(out, "\"");
+    key(out, topic);
+    put(out, event.topic.as_str());
+    key(out, "subject");
+    put(out, event.subject.as_str());
+    key(out, "data");
+    put(out, event.data.as_str());
+    key(out, kind);
+    write_string(out, event.event_type);
+    key(out, time);
+    put(out, event.time.as_str());
+    put(out, fixed);
     put(out, "}");
 }
 
