@@ -1679,6 +1679,76 @@ async fn redirects_do_not_carry_the_token_to_another_origin() {
     assert_eq!(target.calls_async().await, 1);
 }
 
+/// Serves one connection on loopback: reads a request head, writes
+/// `response` as it is, then closes. Returns the server's base URL.
+async fn serve_once(response: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut head = Vec::new();
+        let mut buffer = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let read = socket.read(&mut buffer).await.expect("read");
+            if read == 0 {
+                return;
+            }
+            head.extend_from_slice(&buffer[..read]);
+        }
+        socket.write_all(&response).await.expect("write");
+        socket.shutdown().await.ok();
+    });
+    format!("http://{address}")
+}
+
+/// A response body in chunked transfer encoding, cut in `pieces` chunks.
+fn chunked(body: &[u8], pieces: usize) -> Vec<u8> {
+    let mut out = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n".to_vec();
+    for chunk in body.chunks(body.len().div_ceil(pieces)) {
+        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_body_in_several_chunks_is_joined_before_decoding() {
+    let body = serde_json::to_vec(&full_message_json()).expect("json");
+    for pieces in [1, 2, 5] {
+        let mut response = chunked(&body, pieces);
+        response.extend_from_slice(b"0\r\n\r\n");
+        let base = serve_once(response).await;
+        let client = Client::new(&base, ClientState::with_token(TOKEN));
+        let message = client
+            .get_chat_message(THREAD, MESSAGE)
+            .await
+            .unwrap_or_else(|e| panic!("{pieces} chunks: {e}"))
+            .into_inner();
+        assert_full_message(&message);
+    }
+}
+
+#[tokio::test]
+async fn a_body_cut_off_is_a_body_error_not_a_decoding_error() {
+    let body = serde_json::to_vec(&full_message_json()).expect("json");
+    // Half of the response, so no closing chunk: the connection closes
+    // in the middle of the body.
+    let response = chunked(&body, 4);
+    let base = serve_once(response[..response.len() / 2].to_vec()).await;
+    let client = Client::new(&base, ClientState::with_token(TOKEN));
+    match client.get_chat_message(THREAD, MESSAGE).await {
+        Err(Error::ResponseBodyError(_)) => {}
+        other => panic!(
+            "expected ResponseBodyError, got {:?}",
+            other.map(|r| r.status())
+        ),
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The typed httpmock helpers (`acs_chat_rest::mock`)
 // ---------------------------------------------------------------------------
