@@ -1,7 +1,10 @@
 //! [`ChatThreadClient`]: one thread's properties, messages, participants,
 //! typing notifications and read receipts.
 
+use std::future::Future;
 use std::sync::Arc;
+
+use futures::future::Either;
 
 use acs_chat_rest::types as wire;
 
@@ -652,8 +655,17 @@ impl SendMessage {
     /// println!("sent {}", sent.id);
     /// # Ok(()) }
     /// ```
-    pub async fn send(self) -> Result<SendChatMessageResult> {
-        let thread_id = self.thread.checked_thread_id()?;
+    pub fn send(self) -> impl Future<Output = Result<SendChatMessageResult>> + Send + 'static {
+        // Checked before the future is made, so that the future holds the
+        // request once (an `async fn` would keep this builder besides).
+        match self.checked() {
+            Ok(checked) => Either::Left(checked.send()),
+            Err(error) => Either::Right(std::future::ready(Err(error))),
+        }
+    }
+
+    fn checked(self) -> Result<CheckedSend> {
+        self.thread.checked_thread_id()?;
         if self.content.trim().is_empty() {
             return Err(Error::invalid_argument(
                 "the message content must not be empty",
@@ -686,34 +698,67 @@ impl SendMessage {
             // the metadata (say, from a message being answered).
             metadata.insert(CLIENT_MESSAGE_ID_KEY.to_owned(), id.clone());
         }
-        let body = wire::SendChatMessageRequest {
-            content: self.content,
-            metadata,
-            sender_display_name: self.sender_display_name,
-            type_: Some(convert::message_type_to_wire(&self.message_type)),
-        };
-        let core = &self.thread.core;
-        let send_once = || async {
-            let result = core
-                .call(routes::SEND_CHAT_MESSAGE, Some(thread_id), |raw, _| {
-                    boxed(raw.send_chat_message(thread_id, &body))
-                })
-                .await?;
-            Ok(SendChatMessageResult { id: result.id })
-        };
-        match client_message_id {
-            None => send_once().await,
-            Some(id) => {
-                let list_since = |time| self.thread.list_messages().start_time(time);
-                // Boxed: its state would otherwise enlarge every send's future.
-                Box::pin(exactly_once::send(
-                    &core.retry,
-                    core.try_timeout,
-                    &id,
-                    send_once,
-                    list_since,
-                ))
-                .await
+        Ok(CheckedSend {
+            thread: self.thread,
+            body: wire::SendChatMessageRequest {
+                content: self.content,
+                metadata,
+                sender_display_name: self.sender_display_name,
+                type_: Some(convert::message_type_to_wire(&self.message_type)),
+            },
+            client_message_id,
+        })
+    }
+}
+
+/// A [`SendMessage`] that passed its checks: what its request needs.
+struct CheckedSend {
+    thread: ChatThreadClient,
+    body: wire::SendChatMessageRequest,
+    client_message_id: Option<String>,
+}
+
+impl CheckedSend {
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its arguments in its future"
+    )]
+    fn send(self) -> impl Future<Output = Result<SendChatMessageResult>> + Send + 'static {
+        async move {
+            // Borrowed, not moved out: moving would give each part a
+            // second place in the future.
+            let CheckedSend {
+                thread,
+                body,
+                client_message_id,
+            } = &self;
+            let thread_id = thread.thread_id.as_str();
+            let core = &thread.core;
+            // `move`: the attempts' future then holds the references
+            // themselves rather than borrowing the closure, which need not
+            // be kept while it runs.
+            let send_once = move || async move {
+                let result = core
+                    .call(routes::SEND_CHAT_MESSAGE, Some(thread_id), |raw, _| {
+                        boxed(raw.send_chat_message(thread_id, body))
+                    })
+                    .await?;
+                Ok(SendChatMessageResult { id: result.id })
+            };
+            match client_message_id {
+                None => send_once().await,
+                Some(id) => {
+                    let list_since = |time| thread.list_messages().start_time(time);
+                    // Boxed: its state would otherwise enlarge every send's future.
+                    Box::pin(exactly_once::send(
+                        &core.retry,
+                        core.try_timeout,
+                        id,
+                        send_once,
+                        list_since,
+                    ))
+                    .await
+                }
             }
         }
     }

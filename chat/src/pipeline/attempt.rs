@@ -2,6 +2,8 @@
 //! token through a raw client made for that attempt, whose record of the
 //! response is read back explicitly.
 
+use std::future::Future;
+
 use acs_chat_rest::Attempt;
 use reqwest::header::HeaderValue;
 use reqwest::StatusCode;
@@ -48,33 +50,39 @@ impl<T> Outcome<T> {
 
 /// One attempt of a raw call: signs it, sends it through a raw client made
 /// for it, and converts what came back.
-pub(crate) async fn raw<'x, T, F>(
+///
+/// Not an `async fn`, which would keep a second copy of its arguments in
+/// its state: this future sits inside every request's.
+pub(crate) fn raw<'x, 'o, T, F>(
     pipeline: &'x Pipeline,
     request_id: RequestId,
-    op: &F,
-) -> Outcome<Box<T>>
+    op: &'o F,
+) -> impl Future<Output = Outcome<Box<T>>> + 'o
 where
+    'x: 'o,
     F: for<'c> Fn(&'c acs_chat_rest::Client, Borrows<'c, 'x>) -> RawCall<'c, T>,
 {
-    let authorization = match pipeline.credential.bearer_header().await {
-        Ok(header) => header,
-        Err(error) => return Outcome::unsent(error),
-    };
-    let client = pipeline.raw.for_attempt(Attempt::new(
-        authorization,
-        request_id.header().clone(),
-        pipeline.user_agent.clone(),
-    ));
-    let raw = op(&client, std::marker::PhantomData).await;
-    let head = client.attempt().and_then(Attempt::response);
-    let status = head.map(|head| head.status);
-    let result = match raw {
-        Ok(value) => Ok(value),
-        Err(error) => match convert::from_raw(error, head) {
-            Ok(error) => Err(error),
-            // Boxed: rare, and a body reader would enlarge every attempt.
-            Err(response) => Err(Box::pin(convert::unexpected(response)).await),
-        },
-    };
-    Outcome { result, status }
+    async move {
+        let authorization = match pipeline.credential.bearer_header().await {
+            Ok(header) => header,
+            Err(error) => return Outcome::unsent(error),
+        };
+        let client = pipeline.raw.for_attempt(Attempt::new(
+            authorization,
+            request_id.header().clone(),
+            pipeline.user_agent.clone(),
+        ));
+        let raw = op(&client, std::marker::PhantomData).await;
+        let head = client.attempt().and_then(Attempt::response);
+        let status = head.map(|head| head.status);
+        let result = match raw {
+            Ok(value) => Ok(value),
+            Err(error) => match convert::from_raw(*error, head) {
+                Ok(error) => Err(error),
+                // Boxed: rare, and a body reader would enlarge every attempt.
+                Err(response) => Err(Box::pin(convert::unexpected(response)).await),
+            },
+        };
+        Outcome { result, status }
+    }
 }

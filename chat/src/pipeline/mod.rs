@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use acs_chat_rest::{OperationRoute, ResponseValue};
 use futures::future::{BoxFuture, Either};
+use futures::FutureExt as _;
 use reqwest::header::HeaderValue;
 use tracing::Instrument;
 
@@ -33,16 +34,24 @@ pub(crate) use convert::RawError;
 pub(crate) type RawResult<T> = std::result::Result<ResponseValue<T>, RawError>;
 
 /// One attempt's raw call, as an operation hands it to the pipeline: boxed
-/// once, its value boxed too. Wire values are up to a kilobyte (a message is
-/// 960 bytes); boxed where they are decoded, they are not copied again
-/// through every future on their way up.
-pub(crate) type RawCall<'c, T> = BoxFuture<'c, std::result::Result<Box<T>, RawError>>;
+/// once, its value and its error boxed too. Wire values are up to a
+/// kilobyte (a message is 960 bytes) and a raw error is 200 bytes; boxed
+/// where they are made, they are not copied again through every future on
+/// their way up, and no future keeps room for them.
+pub(crate) type RawCall<'c, T> = BoxFuture<'c, std::result::Result<Box<T>, Box<RawError>>>;
 
 /// A raw operation's future as a [`RawCall`].
+///
+/// A combinator rather than an `async` block: the block would hold the raw
+/// future twice (as its capture and as the future it awaits) and copy it
+/// from one to the other when first polled.
 pub(crate) fn boxed<'c, T: Send + 'c>(
     call: impl Future<Output = RawResult<T>> + Send + 'c,
 ) -> RawCall<'c, T> {
-    Box::pin(async move { call.await.map(|response| Box::new(response.into_inner())) })
+    Box::pin(call.map(|result| match result {
+        Ok(response) => Ok(Box::new(response.into_inner())),
+        Err(error) => Err(Box::new(error)),
+    }))
 }
 
 /// Ties a raw call's borrow of its attempt client (`'c`) to the data the
@@ -88,44 +97,60 @@ impl Pipeline {
     ///
     /// `op` is called once per attempt with that attempt's raw client, and
     /// boxes the raw future once.
-    pub(crate) async fn call<'x, T, F>(
+    ///
+    /// Not an `async fn` (nor is [`remove`](Self::remove)): that would keep
+    /// a second copy of the arguments in the future of every request.
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its arguments in its future"
+    )]
+    pub(crate) fn call<'x, T, F>(
         &'x self,
         route: &'static OperationRoute,
         thread_id: Option<&'x str>,
         op: F,
-    ) -> Result<Box<T>>
+    ) -> impl Future<Output = Result<Box<T>>> + 'x
     where
-        F: for<'c> Fn(&'c acs_chat_rest::Client, Borrows<'c, 'x>) -> RawCall<'c, T>,
+        T: 'x,
+        F: for<'c> Fn(&'c acs_chat_rest::Client, Borrows<'c, 'x>) -> RawCall<'c, T> + 'x,
     {
-        run(
-            &self.retry,
-            route,
-            thread_id,
-            std::convert::identity,
-            |request_id| attempt::raw(self, request_id, &op),
-        )
-        .await
+        async move {
+            run(
+                &self.retry,
+                route,
+                thread_id,
+                std::convert::identity,
+                |request_id| attempt::raw(self, request_id, &op),
+            )
+            .await
+        }
     }
 
     /// [`call`](Self::call) for a removal (a delete, or removing a
     /// participant): a 404 after an attempt whose answer was lost means that
     /// attempt removed it (see [`Removal`]).
-    pub(crate) async fn remove<'x, F>(
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its arguments in its future"
+    )]
+    pub(crate) fn remove<'x, F>(
         &'x self,
         route: &'static OperationRoute,
         thread_id: Option<&'x str>,
         op: F,
-    ) -> Result<()>
+    ) -> impl Future<Output = Result<()>> + 'x
     where
-        F: for<'c> Fn(&'c acs_chat_rest::Client, Borrows<'c, 'x>) -> RawCall<'c, ()>,
+        F: for<'c> Fn(&'c acs_chat_rest::Client, Borrows<'c, 'x>) -> RawCall<'c, ()> + 'x,
     {
-        let mut removal = Removal::default();
-        let settle = |outcome| removal.settle(outcome);
-        run(&self.retry, route, thread_id, settle, |request_id| {
-            attempt::raw(self, request_id, &op)
-        })
-        .await
-        .map(|_| ())
+        async move {
+            let mut removal = Removal::default();
+            let settle = |outcome| removal.settle(outcome);
+            run(&self.retry, route, thread_id, settle, |request_id| {
+                attempt::raw(self, request_id, &op)
+            })
+            .await
+            .map(|_| ())
+        }
     }
 }
 
@@ -149,11 +174,10 @@ where
 {
     // A plain function around one async block (not an `async fn` around
     // another): every level of nesting is a future copied when it starts.
-    let operation = route.name;
     let thread_id = thread_id.unwrap_or("");
     let operation_span = enabled(tracing::info_span!(
         "acs_chat.operation",
-        operation,
+        operation = route.name,
         thread_id,
         attempts = tracing::field::Empty,
         outcome = tracing::field::Empty,
@@ -169,7 +193,7 @@ where
                 enabled(tracing::info_span!(
                     parent: &operation_span,
                     "acs_chat.request",
-                    operation,
+                    operation = route.name,
                     thread_id,
                     attempt = retry + 1,
                     status = tracing::field::Empty,
@@ -204,7 +228,7 @@ where
             let verdict = verdict(&error, route.idempotent);
             if verdict == Verdict::OutcomeUnknown {
                 tracing::warn!(parent: &span, %error, "not retried: the outcome is unknown");
-                break 'attempts Err(error.into_outcome_unknown(operation));
+                break 'attempts Err(error.into_outcome_unknown(route.name));
             }
             if verdict == Verdict::GiveUp || retry >= options.retries() {
                 break 'attempts Err(error);
