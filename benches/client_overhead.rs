@@ -13,6 +13,12 @@
 //! BENCH_PART=paging-rss cargo bench --bench client_overhead # RSS while paging 100,000 messages
 //! ```
 //!
+//! To look at one side alone with `perf stat`, `perf record` or `strace -c`
+//! (what instruction counts cannot show: system calls, lock waits, cache
+//! misses), start a server with `BENCH_ROLE=fixed-server` (it prints its
+//! READY line) and run `BENCH_ROLE=soak-client BENCH_TARGET="<READY line>"
+//! BENCH_SIDE=raw|facade BENCH_OP=send|get|list-50` under the tool.
+//!
 //! For send-message, get-message and a list page of 50, at 1 and 16
 //! concurrent tasks, raw reqwest and the facade run in alternating windows
 //! (`BENCH_ROUNDS` rounds of `BENCH_WINDOW_MS` each, order swapped every
@@ -117,6 +123,7 @@ fn main() {
         Ok("fixed-server") => serve(fixed_server()),
         Ok("emulator") => serve(emulator_server(env_u64("BENCH_MESSAGES", 60) as usize)),
         Ok("callgrind-client") => callgrind_client(),
+        Ok("soak-client") => soak_client(),
         _ => orchestrate(),
     }
 }
@@ -524,6 +531,35 @@ fn callgrind_client() {
         for _ in 0..n {
             clients.run(side, op).await;
         }
+    });
+}
+
+/// One side alone, for `perf stat` or `strace -c` on the side's own
+/// process: `BENCH_TASKS` tasks (16 by default) run `BENCH_OP` by
+/// `BENCH_SIDE` for `BENCH_WINDOW_MS` against `BENCH_TARGET`, on the same
+/// multi-threaded runtime as the interleaved windows.
+fn soak_client() {
+    let target = Target::from_line(&std::env::var("BENCH_TARGET").expect("BENCH_TARGET"));
+    let op = Op::parse(&std::env::var("BENCH_OP").unwrap_or_default());
+    let side = if std::env::var("BENCH_SIDE").as_deref() == Ok("facade") {
+        Side::Facade
+    } else {
+        Side::Raw
+    };
+    let tasks = env_u64("BENCH_TASKS", 16) as usize;
+    let length = Duration::from_millis(env_u64("BENCH_WINDOW_MS", 5000));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let clients = Clients::new(&target);
+        window(&clients, side, op, tasks, length / 10).await;
+        let (rate, cpu) = window(&clients, side, op, tasks, length).await;
+        println!(
+            "{side:?} {} c={tasks}: {rate:.0} req/s, {cpu:.1} µs CPU/req",
+            op.name()
+        );
     });
 }
 
