@@ -23,16 +23,15 @@ use std::collections::HashMap;
 use std::num::NonZeroU64;
 
 use acs_chat_rest::types::{
-    AcsChatEventVersion, AcsChatMessageDeletedInThreadEventData,
-    AcsChatMessageEditedInThreadEventData, AcsChatMessageReceivedInThreadEventData,
-    AcsChatParticipantAddedToThreadEventData, AcsChatParticipantRemovedFromThreadEventData,
-    AcsChatThreadCreatedEventData, AcsChatThreadDeletedEventData,
-    AcsChatThreadParticipantProperties, AcsChatThreadPropertiesUpdatedEventData, ChatMessageType,
+    AcsChatEventVersion, AcsChatParticipantAddedToThreadEventData,
+    AcsChatParticipantRemovedFromThreadEventData, AcsChatThreadCreatedEventData,
+    AcsChatThreadDeletedEventData, AcsChatThreadParticipantProperties,
+    AcsChatThreadPropertiesUpdatedEventData, ChatMessageType,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 
-use crate::events::{event_time, EventHub, JsonText, PendingEvent};
+use crate::events::{event_time, EventHub, JsonObject, JsonText, PendingEvent};
 
 use super::identifiers::user_model;
 use super::thread_state::{MessageBody, MessageRecord, ParticipantRecord, ThreadState};
@@ -175,6 +174,38 @@ fn pascal(kind: &ChatMessageType) -> String {
     }
 }
 
+/// `user_model(raw_id)` as serde_json writes it:
+/// `{"communicationUser":{"id":…},"rawId":…}`, written by hand (it is in
+/// every message event and every user-level event).
+fn user_json(raw_id: &str) -> JsonText {
+    let mut model = JsonObject::with_capacity(2 * raw_id.len() + 48);
+    write_user_members(&mut model, raw_id);
+    model.finish()
+}
+
+/// `user_model(raw_id)` as the member `key` of `object`.
+fn write_user(object: &mut JsonObject, key: &'static str, raw_id: &str) {
+    object.open(key);
+    write_user_members(object, raw_id);
+    object.close();
+}
+
+fn write_user_members(object: &mut JsonObject, raw_id: &str) {
+    object
+        .open("communicationUser")
+        .string("id", raw_id)
+        .close()
+        .string("rawId", raw_id);
+}
+
+/// Which message event [`Events::message_data`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MessageAction {
+    Sent,
+    Edited,
+    Deleted,
+}
+
 fn participant(record: &ParticipantRecord) -> AcsChatThreadParticipantProperties {
     AcsChatThreadParticipantProperties {
         display_name: record.display_name.clone(),
@@ -222,11 +253,11 @@ impl Events {
         }
     }
 
-    fn push(&mut self, event_type: &'static str, subject: &str, data: JsonText) {
+    fn push(&mut self, event_type: &'static str, subject: JsonText, data: JsonText) {
         self.out.push(PendingEvent {
             id: random_uuid(),
             event_type,
-            subject: JsonText::string(subject),
+            subject,
             time: self.now.clone(),
             topic: self.topic.clone(),
             data,
@@ -234,25 +265,23 @@ impl Events {
     }
 
     /// The user-level events of `per_user`, then the thread-level event.
-    /// If `thread_data` does not serialize to a JSON object (a bug in a
-    /// wire model), the action's events are all left out: none is sent
-    /// broken.
+    /// If `data` (the thread-level data) is missing or not a JSON object (a
+    /// wire model that failed to serialize: a bug), the action's events are
+    /// all left out: none is sent broken.
     fn fan_out<'a>(
         &mut self,
         per_user: PerUser<'_, impl Iterator<Item = &'a str>>,
         thread_type: &'static str,
         thread_subject: &str,
-        thread_data: &impl Serialize,
+        data: Option<JsonText>,
         created_at: Option<u64>,
     ) {
-        let Some(data) = JsonText::of(thread_data).filter(JsonText::is_object) else {
+        let Some(data) = data.filter(JsonText::is_object) else {
             return;
         };
         let create_time = created_at.and_then(|at| JsonText::of(&time(at)));
         for recipient in per_user.recipients {
-            let Some(recipient_json) = JsonText::of(&user_model(recipient)) else {
-                continue;
-            };
+            let recipient_json = user_json(recipient);
             let joined = match &create_time {
                 Some(create_time) => data.with_members_first(&[
                     (CREATE_TIME, create_time),
@@ -261,11 +290,12 @@ impl Events {
                 None => data.with_members_first(&[(RECIPIENT, &recipient_json)]),
             };
             if let Some(joined) = joined {
-                let subject = format!("{}/recipient/{recipient}", per_user.subject);
-                self.push(per_user.event_type, &subject, joined);
+                let subject =
+                    JsonText::joined_string(&[per_user.subject, "/recipient/", recipient]);
+                self.push(per_user.event_type, subject, joined);
             }
         }
-        self.push(thread_type, thread_subject, data);
+        self.push(thread_type, JsonText::string(thread_subject), data);
     }
 
     fn of(mut self, activity: ChatActivity) -> Vec<PendingEvent> {
@@ -317,7 +347,7 @@ impl Events {
             subject,
             recipients: Self::everyone(thread),
         };
-        self.fan_out(per_user, thread_type, subject, data, None);
+        self.fan_out(per_user, thread_type, subject, JsonText::of(data), None);
     }
 
     /// The events of a message action (types as for
@@ -328,7 +358,7 @@ impl Events {
         (user_type, thread_type): (&'static str, &'static str),
         thread: &ThreadSnapshot,
         message: &MessageSnapshot,
-        data: &impl Serialize,
+        data: JsonText,
     ) {
         let subject = format!("thread/{}/sender/{}", thread.id, message.sender);
         let per_user = PerUser {
@@ -336,7 +366,7 @@ impl Events {
             subject: &subject,
             recipients: Self::others(thread, message),
         };
-        self.fan_out(per_user, thread_type, &subject, data, None);
+        self.fan_out(per_user, thread_type, &subject, Some(data), None);
     }
 
     /// Every participant of the thread.
@@ -408,63 +438,80 @@ impl Events {
     }
 
     fn message_sent(&mut self, thread: &ThreadSnapshot, message: &MessageSnapshot) {
-        let data = AcsChatMessageReceivedInThreadEventData {
-            compose_time: Some(time(message.created_at)),
-            message_body: message.content.clone().unwrap_or_default(),
-            message_id: message.id.to_string(),
-            metadata: message.metadata.clone(),
-            sender_communication_identifier: user_model(&message.sender),
-            sender_display_name: message.sender_display_name.clone(),
-            thread_id: thread.id.clone(),
-            transaction_id: self.transaction_id.clone(),
-            type_: pascal(&message.kind),
-            version: version(message.version),
-        };
+        let data = self.message_data(thread, message, MessageAction::Sent);
         let types = (
             "Microsoft.Communication.ChatMessageReceived",
             "Microsoft.Communication.ChatMessageReceivedInThread",
         );
-        self.for_others(types, thread, message, &data);
+        self.for_others(types, thread, message, data);
     }
 
     fn message_edited(&mut self, thread: &ThreadSnapshot, message: &MessageSnapshot) {
-        let data = AcsChatMessageEditedInThreadEventData {
-            compose_time: Some(time(message.created_at)),
-            edit_time: message.edited_at.map(time),
-            message_body: message.content.clone().unwrap_or_default(),
-            message_id: message.id.to_string(),
-            metadata: message.metadata.clone(),
-            sender_communication_identifier: user_model(&message.sender),
-            sender_display_name: message.sender_display_name.clone(),
-            thread_id: thread.id.clone(),
-            transaction_id: self.transaction_id.clone(),
-            type_: pascal(&message.kind),
-            version: version(message.version),
-        };
+        let data = self.message_data(thread, message, MessageAction::Edited);
         let types = (
             "Microsoft.Communication.ChatMessageEdited",
             "Microsoft.Communication.ChatMessageEditedInThread",
         );
-        self.for_others(types, thread, message, &data);
+        self.for_others(types, thread, message, data);
     }
 
     fn message_deleted(&mut self, thread: &ThreadSnapshot, message: &MessageSnapshot) {
-        let data = AcsChatMessageDeletedInThreadEventData {
-            compose_time: Some(time(message.created_at)),
-            delete_time: message.deleted_at.map(time),
-            message_id: message.id.to_string(),
-            sender_communication_identifier: user_model(&message.sender),
-            sender_display_name: message.sender_display_name.clone(),
-            thread_id: thread.id.clone(),
-            transaction_id: self.transaction_id.clone(),
-            type_: pascal(&message.kind),
-            version: version(message.version),
-        };
+        let data = self.message_data(thread, message, MessageAction::Deleted);
         let types = (
             "Microsoft.Communication.ChatMessageDeleted",
             "Microsoft.Communication.ChatMessageDeletedInThread",
         );
-        self.for_others(types, thread, message, &data);
+        self.for_others(types, thread, message, data);
+    }
+
+    /// The thread-level data of a message event, written as serde_json
+    /// writes the wire model (`AcsChatMessage{Received,Edited,Deleted}InThreadEventData`:
+    /// its members in the model's order, absent options left out), by hand
+    /// because message events are the ones sent most. The tests hold each
+    /// equal to the wire model's.
+    fn message_data(
+        &self,
+        thread: &ThreadSnapshot,
+        message: &MessageSnapshot,
+        action: MessageAction,
+    ) -> JsonText {
+        let mut data = JsonObject::with_capacity(512);
+        data.time("composeTime", time(message.created_at));
+        match action {
+            MessageAction::Sent => {}
+            MessageAction::Edited => {
+                if let Some(at) = message.edited_at {
+                    data.time("editTime", time(at));
+                }
+            }
+            MessageAction::Deleted => {
+                if let Some(at) = message.deleted_at {
+                    data.time("deleteTime", time(at));
+                }
+            }
+        }
+        if action != MessageAction::Deleted {
+            data.string(
+                "messageBody",
+                message.content.as_deref().unwrap_or_default(),
+            );
+        }
+        data.integer_string("messageId", message.id);
+        if action != MessageAction::Deleted && !message.metadata.is_empty() {
+            data.strings("metadata", &message.metadata);
+        }
+        write_user(&mut data, "senderCommunicationIdentifier", &message.sender);
+        if let Some(name) = &message.sender_display_name {
+            data.string("senderDisplayName", name);
+        }
+        data.string("threadId", &thread.id)
+            .string("transactionId", &self.transaction_id)
+            .string("type", &pascal(&message.kind))
+            .integer(
+                "version",
+                i64::try_from(message.version).unwrap_or(i64::MAX),
+            );
+        data.finish()
     }
 
     fn participant_added(
@@ -493,7 +540,13 @@ impl Events {
         };
         let thread_type = "Microsoft.Communication.ChatThreadParticipantAdded";
         let created_at = Some(thread.created_at);
-        self.fan_out(per_user, thread_type, &thread_subject, &data, created_at);
+        self.fan_out(
+            per_user,
+            thread_type,
+            &thread_subject,
+            JsonText::of(&data),
+            created_at,
+        );
     }
 
     fn participant_removed(
@@ -522,7 +575,13 @@ impl Events {
         };
         let thread_type = "Microsoft.Communication.ChatThreadParticipantRemoved";
         let created_at = Some(thread.created_at);
-        self.fan_out(per_user, thread_type, &thread_subject, &data, created_at);
+        self.fan_out(
+            per_user,
+            thread_type,
+            &thread_subject,
+            JsonText::of(&data),
+            created_at,
+        );
     }
 }
 
@@ -531,8 +590,10 @@ mod tests {
     use super::*;
     use crate::events::EventDeliveryOptions;
     use acs_chat_rest::types::{
-        AcsChatMessageDeletedEventData, AcsChatMessageEditedEventData,
-        AcsChatMessageReceivedEventData, AcsChatParticipantAddedToThreadWithUserEventData,
+        AcsChatMessageDeletedEventData, AcsChatMessageDeletedInThreadEventData,
+        AcsChatMessageEditedEventData, AcsChatMessageEditedInThreadEventData,
+        AcsChatMessageReceivedEventData, AcsChatMessageReceivedInThreadEventData,
+        AcsChatParticipantAddedToThreadWithUserEventData,
         AcsChatParticipantRemovedFromThreadWithUserEventData,
         AcsChatThreadCreatedWithUserEventData, AcsChatThreadPropertiesUpdatedPerUserEventData,
         AcsChatThreadWithUserDeletedEventData, CommunicationIdentifierModel,
@@ -868,6 +929,96 @@ mod tests {
             };
             assert_eq!(data, &to_value(&expected));
         }
+    }
+
+    /// The thread-level data of every message event, as the wire models
+    /// write it, made from `message` as the emulator made it with serde
+    /// before the data was written by hand (exhaustive literals: a field
+    /// added to the description breaks this).
+    fn wire_message_data(
+        thread: &ThreadSnapshot,
+        message: &MessageSnapshot,
+        tx: &str,
+    ) -> [Value; 3] {
+        let sent = AcsChatMessageReceivedInThreadEventData {
+            compose_time: Some(time(message.created_at)),
+            message_body: message.content.clone().unwrap_or_default(),
+            message_id: message.id.to_string(),
+            metadata: message.metadata.clone(),
+            sender_communication_identifier: user_model(&message.sender),
+            sender_display_name: message.sender_display_name.clone(),
+            thread_id: thread.id.clone(),
+            transaction_id: tx.to_owned(),
+            type_: pascal(&message.kind),
+            version: version(message.version),
+        };
+        let edited = AcsChatMessageEditedInThreadEventData {
+            compose_time: Some(time(message.created_at)),
+            edit_time: message.edited_at.map(time),
+            message_body: message.content.clone().unwrap_or_default(),
+            message_id: message.id.to_string(),
+            metadata: message.metadata.clone(),
+            sender_communication_identifier: user_model(&message.sender),
+            sender_display_name: message.sender_display_name.clone(),
+            thread_id: thread.id.clone(),
+            transaction_id: tx.to_owned(),
+            type_: pascal(&message.kind),
+            version: version(message.version),
+        };
+        let deleted = AcsChatMessageDeletedInThreadEventData {
+            compose_time: Some(time(message.created_at)),
+            delete_time: message.deleted_at.map(time),
+            message_id: message.id.to_string(),
+            sender_communication_identifier: user_model(&message.sender),
+            sender_display_name: message.sender_display_name.clone(),
+            thread_id: thread.id.clone(),
+            transaction_id: tx.to_owned(),
+            type_: pascal(&message.kind),
+            version: version(message.version),
+        };
+        [to_value(&sent), to_value(&edited), to_value(&deleted)]
+    }
+
+    #[test]
+    fn message_data_written_by_hand_is_the_wire_models() {
+        let mut sparse = message();
+        sparse.sender_display_name = None;
+        sparse.metadata.clear();
+        sparse.content = None;
+        sparse.edited_at = None;
+        sparse.deleted_at = None;
+        sparse.kind = ChatMessageType::Html;
+        let mut awkward = message();
+        awkward.sender = "8:acs:\"odd\"\u{1}_\\".to_owned();
+        awkward.sender_display_name = Some("\u{2028}\t".to_owned());
+        awkward.metadata = HashMap::from([
+            ("a\"".to_owned(), "\n".to_owned()),
+            ("b".to_owned(), String::new()),
+        ]);
+        awkward.version = u64::MAX;
+        for message in [message(), sparse, awkward] {
+            let thread = thread();
+            let hub =
+                EventHub::new(EventDeliveryOptions::default(), "resource", None).expect("hub");
+            let events = Events::new(&hub);
+            let tx = events.transaction_id.clone();
+            let written = [
+                MessageAction::Sent,
+                MessageAction::Edited,
+                MessageAction::Deleted,
+            ]
+            .map(|action| json(&events.message_data(&thread, &message, action)));
+            assert_eq!(
+                written,
+                wire_message_data(&thread, &message, &tx),
+                "{message:?}"
+            );
+        }
+        assert_eq!(
+            json(&user_json(A)),
+            to_value(&user_model(A)),
+            "an identifier"
+        );
     }
 
     #[test]

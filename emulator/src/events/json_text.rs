@@ -4,13 +4,16 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 /// A piece of JSON text, always valid JSON: serde_json makes it, or this
 /// module quotes a string that needs no escaping, or joins two such pieces
-/// into an object. Cloning it is a reference-count increment.
+/// into an object. Cloning it is a reference-count increment. (An
+/// `Arc<String>` rather than an `Arc<str>`: made from a `String`, the
+/// `Arc<str>` would copy it.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct JsonText(Arc<str>);
+pub(crate) struct JsonText(Arc<String>);
 
 impl JsonText {
     /// `value` serialized, or `None` if its `Serialize` fails (a bug in
@@ -23,25 +26,37 @@ impl JsonText {
         // serde_json writes UTF-8; a failure here would still leave the
         // event out rather than send it broken.
         let text = String::from_utf8(buffer).ok()?;
-        Some(Self(text.into()))
+        Some(Self(Arc::new(text)))
     }
 
     /// `text` as a JSON string, quoted and escaped.
     pub(crate) fn string(text: &str) -> Self {
-        if !needs_escape(text) {
-            let mut quoted = String::with_capacity(text.len() + 2);
+        Self::joined_string(&[text])
+    }
+
+    /// `time` as a JSON string, as chrono's `Serialize` writes it.
+    pub(crate) fn time(time: DateTime<Utc>) -> Self {
+        let mut quoted = String::with_capacity(32);
+        quoted.push('"');
+        push_time(&mut quoted, time);
+        quoted.push('"');
+        Self(Arc::new(quoted))
+    }
+
+    /// `parts` joined, as one JSON string, quoted and escaped.
+    pub(crate) fn joined_string(parts: &[&str]) -> Self {
+        let size = parts.iter().map(|part| part.len()).sum::<usize>();
+        let mut quoted = String::with_capacity(size + 2);
+        if parts.iter().any(|part| needs_escape(part)) {
+            push_string(&mut quoted, &parts.concat());
+        } else {
             quoted.push('"');
-            quoted.push_str(text);
+            for part in parts {
+                quoted.push_str(part);
+            }
             quoted.push('"');
-            return Self(quoted.into());
         }
-        // Serializing a `str` cannot fail: it has no map keys to reject and
-        // writes to memory. An empty string literal would still be valid.
-        Self(
-            serde_json::to_string(text)
-                .unwrap_or_else(|_| String::from("\"\""))
-                .into(),
-        )
+        Self(Arc::new(quoted))
     }
 
     /// This JSON object with `members` in front of its own, or `None` if
@@ -70,7 +85,7 @@ impl JsonText {
             text.push(',');
         }
         text.push_str(own);
-        Some(Self(text.into()))
+        Some(Self(Arc::new(text)))
     }
 
     /// Whether this is a JSON object.
@@ -92,6 +107,179 @@ fn needs_escape(text: &str) -> bool {
     text.bytes().fold(false, |found, b| {
         found | (b < 0x20) | (b == b'"') | (b == b'\\')
     })
+}
+
+/// Appends `text` to `out` as a JSON string, quoted and escaped.
+fn push_string(out: &mut String, text: &str) {
+    if needs_escape(text) {
+        // Serializing a `str` cannot fail: it has no map keys to reject and
+        // writes to memory. An empty string literal would still be valid.
+        out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\"")));
+    } else {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    }
+}
+
+/// Appends `time` as chrono's `Serialize` writes it (RFC 3339 with `Z` and
+/// as many fractional digits as the time needs, in groups of three), with
+/// no formatting machinery for the usual four-digit year; other times are
+/// left to chrono.
+pub(crate) fn push_time(out: &mut String, time: DateTime<Utc>) {
+    use chrono::{Datelike as _, Timelike as _};
+    // The accessors of a `DateTime` convert to local time at each call;
+    // the naive time's read the fields.
+    let naive = time.naive_utc();
+    let (date, nanos) = (naive.date(), naive.nanosecond());
+    let year = date.year();
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        // A leap second, or a year chrono writes with a sign.
+        out.push_str(&time.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        return;
+    }
+    let seconds = naive.num_seconds_from_midnight();
+    let fields = [
+        (year.unsigned_abs(), 4, '-'),
+        (date.month(), 2, '-'),
+        (date.day(), 2, 'T'),
+        (seconds / 3600, 2, ':'),
+        (seconds / 60 % 60, 2, ':'),
+        (seconds % 60, 2, '.'),
+    ];
+    for (value, width, separator) in fields {
+        push_digits(out, value, width);
+        if separator != '.' || nanos != 0 {
+            out.push(separator);
+        }
+    }
+    if nanos != 0 {
+        if nanos % 1_000_000 == 0 {
+            push_digits(out, nanos / 1_000_000, 3);
+        } else if nanos % 1_000 == 0 {
+            push_digits(out, nanos / 1_000, 6);
+        } else {
+            push_digits(out, nanos, 9);
+        }
+    }
+    out.push('Z');
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut rest = value;
+    for slot in digits[..width].iter_mut().rev() {
+        // `rest % 10` is below 10: an ASCII digit.
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    digits[..width]
+        .iter()
+        .for_each(|&digit| out.push(char::from(digit)));
+}
+
+/// A JSON object written member by member into one buffer, for the event
+/// data made most often (a message's): serde_json escapes every key and
+/// every id byte by byte, which was most of the cost of an event. Keys are
+/// the caller's constants (plain property names, nothing to escape);
+/// string values are escaped only when they need it.
+pub(crate) struct JsonObject(String);
+
+impl JsonObject {
+    /// An empty object with room for `capacity` bytes of text.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        let mut text = String::with_capacity(capacity);
+        text.push('{');
+        Self(text)
+    }
+
+    fn key(&mut self, key: &'static str) {
+        debug_assert!(key.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !self.0.ends_with('{') {
+            self.0.push(',');
+        }
+        self.0.push('"');
+        self.0.push_str(key);
+        self.0.push_str("\":");
+    }
+
+    /// A string member.
+    pub(crate) fn string(&mut self, key: &'static str, value: &str) -> &mut Self {
+        self.key(key);
+        push_string(&mut self.0, value);
+        self
+    }
+
+    /// Opens a member whose value is an object: the members that follow
+    /// are its own until [`close`](Self::close).
+    pub(crate) fn open(&mut self, key: &'static str) -> &mut Self {
+        self.key(key);
+        self.0.push('{');
+        self
+    }
+
+    /// Closes the object [`open`](Self::open) opened.
+    pub(crate) fn close(&mut self) -> &mut Self {
+        self.0.push('}');
+        self
+    }
+
+    /// An integer member.
+    pub(crate) fn integer(&mut self, key: &'static str, value: i64) -> &mut Self {
+        use std::fmt::Write as _;
+        self.key(key);
+        // Writing into a `String` cannot fail.
+        let _ = write!(self.0, "{value}");
+        self
+    }
+
+    /// An integer member written as a string (an id).
+    pub(crate) fn integer_string(&mut self, key: &'static str, value: u64) -> &mut Self {
+        use std::fmt::Write as _;
+        self.key(key);
+        self.0.push('"');
+        // Writing into a `String` cannot fail.
+        let _ = write!(self.0, "{value}");
+        self.0.push('"');
+        self
+    }
+
+    /// A time member, written as chrono's `Serialize` writes it.
+    pub(crate) fn time(&mut self, key: &'static str, value: DateTime<Utc>) -> &mut Self {
+        self.key(key);
+        self.0.push('"');
+        push_time(&mut self.0, value);
+        self.0.push('"');
+        self
+    }
+
+    /// A member whose value is a map of strings, as an object.
+    pub(crate) fn strings(
+        &mut self,
+        key: &'static str,
+        map: &std::collections::HashMap<String, String>,
+    ) -> &mut Self {
+        self.key(key);
+        self.0.push('{');
+        for (i, (name, value)) in map.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            push_string(&mut self.0, name);
+            self.0.push(':');
+            push_string(&mut self.0, value);
+        }
+        self.0.push('}');
+        self
+    }
+
+    /// The object, closed.
+    pub(crate) fn finish(&mut self) -> JsonText {
+        let mut text = std::mem::take(&mut self.0);
+        text.push('}');
+        JsonText(Arc::new(text))
+    }
 }
 
 /// Appends `text` to `out` as a JSON string, quoted and escaped.
@@ -132,6 +320,95 @@ mod tests {
                 serde_json::to_string(text).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn objects_written_by_hand_are_what_serde_json_writes() {
+        let time = chrono::DateTime::parse_from_rfc3339("2026-12-04T18:01:04.120Z")
+            .expect("time")
+            .to_utc();
+        let whole_second = chrono::DateTime::parse_from_rfc3339("2026-12-04T18:01:04Z")
+            .expect("time")
+            .to_utc();
+        let map = std::collections::HashMap::from([
+            ("a\"b".to_owned(), "line\nbreak".to_owned()),
+            ("plain".to_owned(), String::new()),
+        ]);
+        let mut object = JsonObject::with_capacity(16);
+        object
+            .string("s", "tab\t \u{2028} é")
+            .integer("n", -42)
+            .integer("big", i64::MAX)
+            .integer_string("id", u64::MAX)
+            .time("t", time)
+            .time("w", whole_second)
+            .strings("m", &map)
+            .strings("empty", &Default::default())
+            .open("o")
+            .string("in", "x")
+            .open("deeper")
+            .close()
+            .close()
+            .integer("after", 1);
+        let text = object.finish();
+        let expected = json!({
+            "s": "tab\t \u{2028} é",
+            "n": -42,
+            "big": i64::MAX,
+            "id": u64::MAX.to_string(),
+            "t": serde_json::to_value(time).unwrap(),
+            "w": serde_json::to_value(whole_second).unwrap(),
+            "m": map,
+            "empty": {},
+            "o": { "in": "x", "deeper": {} },
+            "after": 1,
+        });
+        assert_eq!(parsed(&text), expected);
+        assert_eq!(JsonObject::with_capacity(0).finish().as_str(), "{}");
+    }
+
+    #[test]
+    fn times_are_written_as_chrono_serializes_them() {
+        let texts = [
+            "2026-12-04T18:01:04Z",
+            "2026-12-04T18:01:04.1Z",
+            "2026-12-04T18:01:04.120Z",
+            "2026-12-04T18:01:04.000001Z",
+            "2026-12-04T18:01:04.123456789Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999Z",
+            "2016-12-31T23:59:60.5Z",
+        ];
+        let parsed_times = texts.iter().map(|text| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .expect("time")
+                .to_utc()
+        });
+        let extremes = [i64::MIN / 4, -1, 0, 253_402_300_800_000, i64::MAX / 4]
+            .into_iter()
+            .filter_map(chrono::DateTime::from_timestamp_millis);
+        for time in parsed_times.chain(extremes) {
+            let mut written = String::new();
+            push_time(&mut written, time);
+            assert_eq!(
+                format!("\"{written}\""),
+                serde_json::to_string(&time).unwrap(),
+                "{time:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn joined_strings_are_one_string() {
+        assert_eq!(
+            JsonText::joined_string(&["a/", "b", "/c"]).as_str(),
+            "\"a/b/c\""
+        );
+        assert_eq!(
+            parsed(&JsonText::joined_string(&["a\"", "\n"])),
+            json!("a\"\n")
+        );
+        assert_eq!(JsonText::joined_string(&[]).as_str(), "\"\"");
     }
 
     #[test]
