@@ -42,9 +42,20 @@ pub fn supported_api_version<'s>(
     query: Option<&str>,
     supported: &[&'s str],
 ) -> Result<&'s str, ApiError> {
-    let asked = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(name, _)| name == "api-version")
-        .map(|(_, value)| value);
+    let query = query.unwrap_or_default();
+    let asked = if query.contains(['%', '+']) {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "api-version")
+            .map(|(_, value)| value)
+    } else {
+        // Nothing to decode (the usual query): the pairs as they are,
+        // split as `form_urlencoded` splits them.
+        query
+            .split('&')
+            .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+            .find(|(name, _)| *name == "api-version")
+            .map(|(_, value)| std::borrow::Cow::Borrowed(value))
+    };
     match asked {
         None => Err(unspecified()),
         Some(version) if version.is_empty() => Err(unspecified()),
@@ -104,6 +115,42 @@ mod tests {
         assert!(
             check_api_version(Some("a=b&api-version=2021-03-07"), IDENTITY_API_VERSIONS).is_ok()
         );
+    }
+
+    #[test]
+    fn queries_read_without_decoding_as_when_decoded() {
+        let queries = [
+            "api-version=2023-10-01",
+            "a=b&api-version=2021-03-07",
+            "api-version",
+            "api-version=",
+            "&&api-version=2023-10-01&",
+            "api-version=2023-10-01=x",
+            "api-version=2020-01-01&api-version=2023-10-01",
+            "api-versions=2023-10-01",
+            "api-version=2023%2D10-01",
+            "api%2Dversion=2023-10-01",
+            "api-version=2023-10-01+",
+            "",
+        ];
+        let decoded = |query: &str| {
+            let asked = form_urlencoded::parse(query.as_bytes())
+                .find(|(name, _)| name == "api-version")
+                .map(|(_, value)| value.into_owned());
+            match asked.as_deref() {
+                None | Some("") => Err("ApiVersionUnspecified".to_owned()),
+                Some(version) => IDENTITY_API_VERSIONS
+                    .iter()
+                    .find(|known| **known == version)
+                    .copied()
+                    .ok_or_else(|| "UnsupportedApiVersion".to_owned()),
+            }
+        };
+        for query in queries {
+            let read =
+                supported_api_version(Some(query), IDENTITY_API_VERSIONS).map_err(|e| e.code);
+            assert_eq!(read, decoded(query), "{query}");
+        }
     }
 
     #[test]

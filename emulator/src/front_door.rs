@@ -20,7 +20,7 @@ use futures::FutureExt as _;
 use tower::{Service, ServiceExt as _};
 
 use crate::error::ApiError;
-use crate::headers::{add_common_headers, CommonHeaders, CLIENT_REQUEST_ID};
+use crate::headers::{add_common_headers, CommonHeaders, CLIENT_REQUEST_ID_HEADER};
 use crate::request_body::{read_body_first, BodyLimits};
 use crate::request_log::RequestLog;
 
@@ -71,7 +71,7 @@ impl App {
     /// and adds the common headers to the answer, errors included.
     pub async fn handle(&self, req: Request) -> Response {
         let log = RequestLog::start(&req);
-        let client_request_id = req.headers().get(CLIENT_REQUEST_ID).cloned();
+        let client_request_id = req.headers().get(&CLIENT_REQUEST_ID_HEADER).cloned();
         let mut response = match read_body_first(req, self.door.body_limits).await {
             Ok(req) => {
                 // A panic is an emulator bug: it answers 500 rather than

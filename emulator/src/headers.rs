@@ -23,6 +23,11 @@ pub const MS_CV: &str = "ms-cv";
 /// The client request id header.
 pub const CLIENT_REQUEST_ID: &str = "x-ms-client-request-id";
 
+// As `HeaderName`s: looking a header up by a `&str` parses the name first.
+pub(crate) const MS_CV_HEADER: HeaderName = HeaderName::from_static(MS_CV);
+pub(crate) const CLIENT_REQUEST_ID_HEADER: HeaderName = HeaderName::from_static(CLIENT_REQUEST_ID);
+const API_SUPPORTED_VERSIONS_HEADER: HeaderName = HeaderName::from_static(API_SUPPORTED_VERSIONS);
+
 /// Settings of [`add_common_headers`].
 #[derive(Debug, Clone)]
 pub struct CommonHeaders {
@@ -51,21 +56,19 @@ pub fn add_common_headers(
 ) {
     let headers = response.headers_mut();
 
-    if !headers.contains_key(MS_CV) {
+    if !headers.contains_key(&MS_CV_HEADER) {
         if let Some(value) = new_correlation_vector() {
-            headers.insert(HeaderName::from_static(MS_CV), value);
+            headers.insert(MS_CV_HEADER, value);
         }
     }
-    if !headers.contains_key(API_SUPPORTED_VERSIONS) {
+    if !headers.contains_key(&API_SUPPORTED_VERSIONS_HEADER) {
         headers.insert(
-            HeaderName::from_static(API_SUPPORTED_VERSIONS),
+            API_SUPPORTED_VERSIONS_HEADER,
             settings.default_supported_versions.clone(),
         );
     }
     if let Some(id) = client_request_id {
-        headers
-            .entry(HeaderName::from_static(CLIENT_REQUEST_ID))
-            .or_insert(id);
+        headers.entry(CLIENT_REQUEST_ID_HEADER).or_insert(id);
     }
     let bare_json = headers
         .get(header::CONTENT_TYPE)

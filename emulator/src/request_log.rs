@@ -10,7 +10,7 @@ use axum::extract::Request;
 use axum::http::Method;
 use axum::response::Response;
 
-use crate::headers::{CLIENT_REQUEST_ID, MS_CV};
+use crate::headers::{CLIENT_REQUEST_ID_HEADER, MS_CV_HEADER};
 
 /// The `tracing` target of the request log.
 pub const TARGET: &str = "acs_chat_emulator::requests";
@@ -40,7 +40,7 @@ impl RequestLog {
             path: req.uri().path().to_owned(),
             client_request_id: req
                 .headers()
-                .get(CLIENT_REQUEST_ID)
+                .get(&CLIENT_REQUEST_ID_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
         }))
@@ -51,7 +51,10 @@ impl RequestLog {
         let Some(started) = self.0 else {
             return;
         };
-        let ms_cv = response.headers().get(MS_CV).and_then(|v| v.to_str().ok());
+        let ms_cv = response
+            .headers()
+            .get(&MS_CV_HEADER)
+            .and_then(|v| v.to_str().ok());
         tracing::info!(
             target: TARGET,
             method = %started.method,

@@ -36,7 +36,7 @@ pub(crate) fn check_thread_id(id: &str) -> Result<(), ApiError> {
         || id == "."
         || id == ".."
         || id.len() > MAX_PATH_ID_LEN
-        || id.chars().any(char::is_control)
+        || has_control_character(id)
     {
         return Err(bad_request(
             "chatThreadId",
@@ -44,6 +44,16 @@ pub(crate) fn check_thread_id(id: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// Whether `text` holds a control character (`char::is_control`: C0, DEL
+/// and C1), by bytes when it is ASCII, as ids nearly always are.
+fn has_control_character(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| b < 0x20 || b == 0x7f)
+    } else {
+        text.chars().any(char::is_control)
+    }
 }
 
 /// Whether `id` has the shape of the service's thread ids:
@@ -143,6 +153,32 @@ mod tests {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')));
         assert_ne!(id, new_thread_id());
         assert!(check_thread_id(&id).is_ok());
+    }
+
+    #[test]
+    fn control_characters_are_found_by_bytes_as_by_chars() {
+        let samples = [
+            "19:abc@thread.v2",
+            "tab\t",
+            "del\u{7f}",
+            "c1 \u{85} next line",
+            "c1 \u{9f}",
+            "é ✓ \u{a0} no control",
+            "\u{2028} is not Cc",
+            "",
+        ];
+        for text in samples {
+            assert_eq!(
+                has_control_character(text),
+                text.chars().any(char::is_control),
+                "{text:?}"
+            );
+        }
+        let every_char = (0u32..0x3000).filter_map(char::from_u32);
+        for c in every_char {
+            let text = format!("a{c}b");
+            assert_eq!(has_control_character(&text), c.is_control(), "{c:?}");
+        }
     }
 
     #[test]
