@@ -15,9 +15,13 @@
 //!
 //! To look at one side alone with `perf stat`, `perf record` or `strace -c`
 //! (what instruction counts cannot show: system calls, lock waits, cache
-//! misses), start a server with `BENCH_ROLE=fixed-server` (it prints its
-//! READY line) and run `BENCH_ROLE=soak-client BENCH_TARGET="<READY line>"
-//! BENCH_SIDE=raw|facade BENCH_OP=send|get|list-50` under the tool.
+//! misses), build with `cargo bench --bench client_overhead --no-run` and
+//! use the binary it names (`target/release/deps/client_overhead-*`), not
+//! cargo. Start a server with `sleep infinity | BENCH_ROLE=fixed-server
+//! <binary> &` (it serves until its standard input closes, and prints its
+//! READY line), then run `BENCH_ROLE=soak-client BENCH_TARGET="<READY
+//! line>" BENCH_SIDE=raw|facade BENCH_OP=send|get|list-50 <binary>` under
+//! the tool.
 //!
 //! For send-message, get-message and a list page of 50, at 1 and 16
 //! concurrent tasks, raw reqwest and the facade run in alternating windows
@@ -69,11 +73,14 @@ impl Op {
         }
     }
 
+    /// An operation by its name; an unknown name stops the bench rather
+    /// than measure something else.
     fn parse(name: &str) -> Op {
         match name {
             "send" => Op::Send,
             "get" => Op::Get,
-            _ => Op::List50,
+            "list-50" => Op::List50,
+            other => panic!("BENCH_OP must be send, get or list-50, not {other:?}"),
         }
     }
 }
@@ -510,16 +517,23 @@ async fn compare(name: &str, target: &Target, ops: &[Op]) {
 
 // ---------------------------------------------------------------- callgrind
 
+/// What a one-side client role measures: `BENCH_TARGET` (a server's READY
+/// line), `BENCH_OP` and `BENCH_SIDE` (`raw` or `facade`).
+fn client_args() -> (Target, Op, Side) {
+    let target = Target::from_line(&std::env::var("BENCH_TARGET").expect("BENCH_TARGET"));
+    let op = Op::parse(&std::env::var("BENCH_OP").unwrap_or_default());
+    let side = match std::env::var("BENCH_SIDE").as_deref() {
+        Ok("raw") => Side::Raw,
+        Ok("facade") => Side::Facade,
+        other => panic!("BENCH_SIDE must be raw or facade, not {other:?}"),
+    };
+    (target, op, side)
+}
+
 /// Under valgrind: `BENCH_N` requests of `BENCH_OP` by `BENCH_SIDE`, one at
 /// a time, after one warm-up request.
 fn callgrind_client() {
-    let target = Target::from_line(&std::env::var("BENCH_TARGET").expect("BENCH_TARGET"));
-    let op = Op::parse(&std::env::var("BENCH_OP").unwrap_or_default());
-    let side = if std::env::var("BENCH_SIDE").as_deref() == Ok("facade") {
-        Side::Facade
-    } else {
-        Side::Raw
-    };
+    let (target, op, side) = client_args();
     let n = env_u64("BENCH_N", 100);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -539,13 +553,7 @@ fn callgrind_client() {
 /// `BENCH_SIDE` for `BENCH_WINDOW_MS` against `BENCH_TARGET`, on the same
 /// multi-threaded runtime as the interleaved windows.
 fn soak_client() {
-    let target = Target::from_line(&std::env::var("BENCH_TARGET").expect("BENCH_TARGET"));
-    let op = Op::parse(&std::env::var("BENCH_OP").unwrap_or_default());
-    let side = if std::env::var("BENCH_SIDE").as_deref() == Ok("facade") {
-        Side::Facade
-    } else {
-        Side::Raw
-    };
+    let (target, op, side) = client_args();
     let tasks = env_u64("BENCH_TASKS", 16) as usize;
     let length = Duration::from_millis(env_u64("BENCH_WINDOW_MS", 5000));
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -351,9 +351,14 @@ pub fn decode_response<T: serde::de::DeserializeOwned, E>(
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     async move {
-        let body = read_body(&mut response)
-            .await
-            .map_err(Error::ResponseBodyError)?;
+        let body = match read_body(&mut response).await {
+            Ok(body) => body,
+            // With the URL, as `reqwest::Response::bytes` gives it.
+            Err(error) => {
+                let url = response.url().clone();
+                return Err(Error::ResponseBodyError(error.with_url(url)));
+            }
+        };
         let inner =
             serde_json::from_slice(&body).map_err(|e| Error::InvalidResponsePayload(body, e))?;
         Ok(ResponseValue::new(inner, status, headers))
@@ -507,7 +512,8 @@ fn stamp(
     let headers = request.headers_mut();
     // Room at once for what follows and for what hyper adds when it sends
     // (`host`, and `content-length` with a body), so the map is not grown
-    // and rehashed twice more per request. (`reserve` rounds `len +
+    // and rehashed twice more per request. (The generated operations come
+    // here with `accept`, and `content-type` with a body.) (`reserve` rounds `len +
     // additional` up to a power of two of which only three quarters are
     // usable: 7 more with a body gives room for 12.)
     headers.reserve(if has_body { 7 } else { 4 });

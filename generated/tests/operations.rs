@@ -1741,9 +1741,29 @@ async fn a_body_cut_off_is_a_body_error_not_a_decoding_error() {
     let base = serve_once(response[..response.len() / 2].to_vec()).await;
     let client = Client::new(&base, ClientState::with_token(TOKEN));
     match client.get_chat_message(THREAD, MESSAGE).await {
-        Err(Error::ResponseBodyError(_)) => {}
+        Err(Error::ResponseBodyError(error)) => {
+            assert_eq!(
+                error.url().map(|url| url.path()),
+                Some(MESSAGE_PATH),
+                "the error names the URL"
+            );
+        }
         other => panic!(
             "expected ResponseBodyError, got {:?}",
+            other.map(|r| r.status())
+        ),
+    }
+}
+
+#[tokio::test]
+async fn an_empty_body_is_a_decoding_error_with_the_empty_body() {
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+    let base = serve_once(head.as_bytes().to_vec()).await;
+    let client = Client::new(&base, ClientState::with_token(TOKEN));
+    match client.get_chat_message(THREAD, MESSAGE).await {
+        Err(Error::InvalidResponsePayload(body, _)) => assert!(body.is_empty()),
+        other => panic!(
+            "expected InvalidResponsePayload, got {:?}",
             other.map(|r| r.status())
         ),
     }

@@ -104,6 +104,21 @@ async fn empty_or_whitespace_message_content_is_refused_before_any_request() {
 }
 
 #[tokio::test]
+async fn an_empty_exactly_once_id_is_refused_before_any_request() {
+    let (_server, client, requests) = catch_all().await;
+    let thread = client.get_chat_thread_client(THREAD);
+    expect_invalid(
+        &requests,
+        "an empty client message id",
+        thread
+            .send_message("hello")
+            .exactly_once_with_id("")
+            .into_future(),
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn message_content_over_28_kb_is_refused_before_any_request() {
     let (_server, client, requests) = catch_all().await;
     let thread = client.get_chat_thread_client(THREAD);

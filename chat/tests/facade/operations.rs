@@ -489,6 +489,37 @@ async fn send_message_sends_html_with_display_name_and_metadata_and_returns_the_
 }
 
 #[tokio::test]
+async fn an_exactly_once_id_wins_over_one_copied_into_the_metadata() {
+    let server = MockServer::start_async().await;
+    let recorder = Recorder::new();
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(thread_path("/messages"))
+                .is_true(recorder.hook());
+            then.status(201).json_body(json!({"id": "1"}));
+        })
+        .await;
+    let (client, _) = client(&server);
+
+    client
+        .get_chat_thread_client(THREAD)
+        .send_message("answer")
+        .metadata(metadata(&[
+            (acs_chat::CLIENT_MESSAGE_ID_KEY, "copied-from-the-question"),
+            ("tag", "kept"),
+        ]))
+        .exactly_once_with_id("outbox-7")
+        .await
+        .unwrap();
+
+    assert_eq!(
+        recorder.only().json()["metadata"],
+        json!({ acs_chat::CLIENT_MESSAGE_ID_KEY: "outbox-7", "tag": "kept" })
+    );
+}
+
+#[tokio::test]
 async fn send_message_defaults_to_a_text_message() {
     let server = MockServer::start_async().await;
     let recorder = Recorder::new();

@@ -49,9 +49,12 @@ impl FromRequestParts<AppState> for ChatCall {
         if let Some((operation, thread)) = limited {
             // `19:…` and `19%3A…` name the same thread: one budget. (Most
             // clients send `:` as it is: nothing to decode.)
-            let thread = thread.map(|t| match t.contains('%') {
-                true => percent_encoding::percent_decode_str(t).decode_utf8_lossy(),
-                false => std::borrow::Cow::Borrowed(t),
+            let thread = thread.map(|t| {
+                if t.contains('%') {
+                    percent_encoding::percent_decode_str(t).decode_utf8_lossy()
+                } else {
+                    std::borrow::Cow::Borrowed(t)
+                }
             });
             rate_limits
                 .check(operation, &user.user_id, thread.as_deref())

@@ -1,6 +1,8 @@
-//! JSON text made once by serde_json and written into event envelopes as it
-//! is: an event's subject, data and topic are escaped once, when the event
-//! is made, not again for every delivery attempt or subscription.
+//! JSON text made once and written into event envelopes as it is: an
+//! event's subject, data and topic are escaped once, when the event is made,
+//! not again for every delivery attempt or subscription. serde_json writes
+//! most of it; [`JsonObject`] writes the data of the events sent most
+//! (messages') by hand, and strings and times are quoted here.
 
 use std::sync::Arc;
 
@@ -8,8 +10,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 /// A piece of JSON text, always valid JSON: serde_json makes it, or this
-/// module quotes a string that needs no escaping, or joins two such pieces
-/// into an object. Cloning it is a reference-count increment. (An
+/// module writes it (a quoted string or time, a [`JsonObject`], or members
+/// put in front of an object's). Cloning it is a reference-count increment. (An
 /// `Arc<String>` rather than an `Arc<str>`: made from a `String`, the
 /// `Arc<str>` would copy it.)
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,9 +39,7 @@ impl JsonText {
     /// `time` as a JSON string, as chrono's `Serialize` writes it.
     pub(crate) fn time(time: DateTime<Utc>) -> Self {
         let mut quoted = String::with_capacity(32);
-        quoted.push('"');
-        push_time(&mut quoted, time);
-        quoted.push('"');
+        push_quoted_time(&mut quoted, time);
         Self(Arc::new(quoted))
     }
 
@@ -109,17 +109,43 @@ fn needs_escape(text: &str) -> bool {
     })
 }
 
+/// `text` quoted and escaped by serde_json if it needs escaping; `None`
+/// if quoting it as it is will do.
+fn escaped(text: &str) -> Option<String> {
+    // Serializing a `str` cannot fail: it has no map keys to reject and
+    // writes to memory. An empty string literal would still be valid.
+    needs_escape(text).then(|| serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\"")))
+}
+
 /// Appends `text` to `out` as a JSON string, quoted and escaped.
 fn push_string(out: &mut String, text: &str) {
-    if needs_escape(text) {
-        // Serializing a `str` cannot fail: it has no map keys to reject and
-        // writes to memory. An empty string literal would still be valid.
-        out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\"")));
-    } else {
-        out.push('"');
-        out.push_str(text);
-        out.push('"');
+    match escaped(text) {
+        Some(quoted) => out.push_str(&quoted),
+        None => {
+            out.push('"');
+            out.push_str(text);
+            out.push('"');
+        }
     }
+}
+
+/// Appends `text` to `out` as a JSON string, quoted and escaped.
+pub(crate) fn write_string(out: &mut Vec<u8>, text: &str) {
+    match escaped(text) {
+        Some(quoted) => out.extend_from_slice(quoted.as_bytes()),
+        None => {
+            out.push(b'"');
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'"');
+        }
+    }
+}
+
+/// Appends `time` to `out` as a JSON string (see [`push_time`]).
+fn push_quoted_time(out: &mut String, time: DateTime<Utc>) {
+    out.push('"');
+    push_time(out, time);
+    out.push('"');
 }
 
 /// Appends `time` as chrono's `Serialize` writes it (RFC 3339 with `Z` and
@@ -184,30 +210,34 @@ fn push_digits(out: &mut String, value: u32, width: usize) {
 /// every id byte by byte, which was most of the cost of an event. Keys are
 /// the caller's constants (plain property names, nothing to escape);
 /// string values are escaped only when they need it.
-pub(crate) struct JsonObject(String);
+pub(crate) struct JsonObject {
+    text: String,
+    /// Objects opened by [`open`](Self::open) and not closed yet.
+    open: usize,
+}
 
 impl JsonObject {
     /// An empty object with room for `capacity` bytes of text.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         let mut text = String::with_capacity(capacity);
         text.push('{');
-        Self(text)
+        Self { text, open: 0 }
     }
 
     fn key(&mut self, key: &'static str) {
         debug_assert!(key.chars().all(|c| c.is_ascii_alphanumeric()));
-        if !self.0.ends_with('{') {
-            self.0.push(',');
+        if !self.text.ends_with('{') {
+            self.text.push(',');
         }
-        self.0.push('"');
-        self.0.push_str(key);
-        self.0.push_str("\":");
+        self.text.push('"');
+        self.text.push_str(key);
+        self.text.push_str("\":");
     }
 
     /// A string member.
     pub(crate) fn string(&mut self, key: &'static str, value: &str) -> &mut Self {
         self.key(key);
-        push_string(&mut self.0, value);
+        push_string(&mut self.text, value);
         self
     }
 
@@ -215,13 +245,16 @@ impl JsonObject {
     /// are its own until [`close`](Self::close).
     pub(crate) fn open(&mut self, key: &'static str) -> &mut Self {
         self.key(key);
-        self.0.push('{');
+        self.text.push('{');
+        self.open += 1;
         self
     }
 
     /// Closes the object [`open`](Self::open) opened.
     pub(crate) fn close(&mut self) -> &mut Self {
-        self.0.push('}');
+        debug_assert!(self.open > 0, "close without open");
+        self.open = self.open.saturating_sub(1);
+        self.text.push('}');
         self
     }
 
@@ -230,7 +263,7 @@ impl JsonObject {
         use std::fmt::Write as _;
         self.key(key);
         // Writing into a `String` cannot fail.
-        let _ = write!(self.0, "{value}");
+        let _ = write!(self.text, "{value}");
         self
     }
 
@@ -238,60 +271,49 @@ impl JsonObject {
     pub(crate) fn integer_string(&mut self, key: &'static str, value: u64) -> &mut Self {
         use std::fmt::Write as _;
         self.key(key);
-        self.0.push('"');
+        self.text.push('"');
         // Writing into a `String` cannot fail.
-        let _ = write!(self.0, "{value}");
-        self.0.push('"');
+        let _ = write!(self.text, "{value}");
+        self.text.push('"');
         self
     }
 
     /// A time member, written as chrono's `Serialize` writes it.
     pub(crate) fn time(&mut self, key: &'static str, value: DateTime<Utc>) -> &mut Self {
         self.key(key);
-        self.0.push('"');
-        push_time(&mut self.0, value);
-        self.0.push('"');
+        push_quoted_time(&mut self.text, value);
         self
     }
 
     /// A member whose value is a map of strings, as an object.
-    pub(crate) fn strings(
+    pub(crate) fn string_map(
         &mut self,
         key: &'static str,
         map: &std::collections::HashMap<String, String>,
     ) -> &mut Self {
         self.key(key);
-        self.0.push('{');
+        self.text.push('{');
         for (i, (name, value)) in map.iter().enumerate() {
             if i > 0 {
-                self.0.push(',');
+                self.text.push(',');
             }
-            push_string(&mut self.0, name);
-            self.0.push(':');
-            push_string(&mut self.0, value);
+            push_string(&mut self.text, name);
+            self.text.push(':');
+            push_string(&mut self.text, value);
         }
-        self.0.push('}');
+        self.text.push('}');
         self
     }
 
     /// The object, closed.
-    pub(crate) fn finish(&mut self) -> JsonText {
-        let mut text = std::mem::take(&mut self.0);
-        text.push('}');
+    pub(crate) fn finish(self) -> JsonText {
+        debug_assert_eq!(self.open, 0, "objects left open");
+        let mut text = self.text;
+        // Closes what was left open too, so the text is always valid.
+        for _ in 0..=self.open {
+            text.push('}');
+        }
         JsonText(Arc::new(text))
-    }
-}
-
-/// Appends `text` to `out` as a JSON string, quoted and escaped.
-pub(crate) fn write_string(out: &mut Vec<u8>, text: &str) {
-    if needs_escape(text) {
-        // Serializing a `str` into memory cannot fail: no map keys to
-        // reject, no I/O.
-        let _ = serde_json::to_writer(out, text);
-    } else {
-        out.push(b'"');
-        out.extend_from_slice(text.as_bytes());
-        out.push(b'"');
     }
 }
 
@@ -342,8 +364,8 @@ mod tests {
             .integer_string("id", u64::MAX)
             .time("t", time)
             .time("w", whole_second)
-            .strings("m", &map)
-            .strings("empty", &Default::default())
+            .string_map("m", &map)
+            .string_map("empty", &Default::default())
             .open("o")
             .string("in", "x")
             .open("deeper")
@@ -384,9 +406,18 @@ mod tests {
                 .expect("time")
                 .to_utc()
         });
-        let extremes = [i64::MIN / 4, -1, 0, 253_402_300_800_000, i64::MAX / 4]
+        let year_minus_one = chrono::NaiveDate::from_ymd_opt(-1, 6, 1)
+            .and_then(|date| date.and_hms_milli_opt(1, 2, 3, 4))
+            .expect("a date")
+            .and_utc();
+        let extremes = [-1, 0, 253_402_300_800_000]
+            .map(|millis| chrono::DateTime::from_timestamp_millis(millis).expect("in range"))
             .into_iter()
-            .filter_map(chrono::DateTime::from_timestamp_millis);
+            .chain([
+                DateTime::<Utc>::MIN_UTC,
+                DateTime::<Utc>::MAX_UTC,
+                year_minus_one,
+            ]);
         for time in parsed_times.chain(extremes) {
             let mut written = String::new();
             push_time(&mut written, time);
