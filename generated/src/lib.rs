@@ -335,7 +335,7 @@ impl fmt::Debug for StandardPolicy {
 ///
 /// Not an `async fn`: that would copy the response into its state a second
 /// time, and `reqwest::Response::bytes` keeps a collector of several hundred
-/// bytes; this future is a third of their size, and every operation's
+/// bytes; this future is 392 bytes where theirs was 944, and every operation's
 /// future holds it.
 ///
 /// ```no_run
