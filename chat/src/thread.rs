@@ -734,9 +734,8 @@ impl CheckedSend {
             } = &self;
             let thread_id = thread.thread_id.as_str();
             let core = &thread.core;
-            // `move`: the attempts' future then holds the references
-            // themselves rather than borrowing the closure, which need not
-            // be kept while it runs.
+            // `move`: the attempts' future holds the references themselves,
+            // not a borrow of the closure.
             let send_once = move || async move {
                 let result = core
                     .call(routes::SEND_CHAT_MESSAGE, Some(thread_id), |raw, _| {
