@@ -450,8 +450,9 @@ async fn update_properties_sends_topic_metadata_and_retention_as_a_merge_patch()
     );
 }
 
-#[tokio::test]
-async fn send_message_sends_html_with_display_name_and_metadata_and_returns_the_id() {
+/// A server answering every send-message with `id`, recording the
+/// requests, and a client of it (with its token).
+async fn send_message_server(id: &str) -> (MockServer, Recorder, acs_chat::ChatClient, String) {
     let server = MockServer::start_async().await;
     let recorder = Recorder::new();
     server
@@ -459,10 +460,16 @@ async fn send_message_sends_html_with_display_name_and_metadata_and_returns_the_
             when.method(POST)
                 .path(thread_path("/messages"))
                 .is_true(recorder.hook());
-            then.status(201).json_body(json!({"id": "1700000000001"}));
+            then.status(201).json_body(json!({ "id": id }));
         })
         .await;
     let (client, token) = client(&server);
+    (server, recorder, client, token)
+}
+
+#[tokio::test]
+async fn send_message_sends_html_with_display_name_and_metadata_and_returns_the_id() {
+    let (_server, recorder, client, token) = send_message_server("1700000000001").await;
 
     let sent = client
         .get_chat_thread_client(THREAD)
@@ -490,17 +497,7 @@ async fn send_message_sends_html_with_display_name_and_metadata_and_returns_the_
 
 #[tokio::test]
 async fn an_exactly_once_id_wins_over_one_copied_into_the_metadata() {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::new();
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(thread_path("/messages"))
-                .is_true(recorder.hook());
-            then.status(201).json_body(json!({"id": "1"}));
-        })
-        .await;
-    let (client, _) = client(&server);
+    let (_server, recorder, client, _) = send_message_server("1").await;
 
     client
         .get_chat_thread_client(THREAD)
@@ -521,17 +518,7 @@ async fn an_exactly_once_id_wins_over_one_copied_into_the_metadata() {
 
 #[tokio::test]
 async fn send_message_defaults_to_a_text_message() {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::new();
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(thread_path("/messages"))
-                .is_true(recorder.hook());
-            then.status(201).json_body(json!({"id": "1"}));
-        })
-        .await;
-    let (client, _) = client(&server);
+    let (_server, recorder, client, _) = send_message_server("1").await;
 
     client
         .get_chat_thread_client(THREAD)

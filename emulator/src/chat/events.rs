@@ -33,7 +33,7 @@ use acs_chat_rest::types::{
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 
-use crate::events::{event_time, EventHub, JsonObject, JsonText, PendingEvent};
+use crate::events::{EventHub, JsonObject, JsonText, PendingEvent};
 
 use super::identifiers::user_model;
 use super::thread_state::{MessageBody, MessageRecord, ParticipantRecord, ThreadState};
@@ -250,7 +250,7 @@ impl Events {
         Self {
             topic: hub.topic_json(),
             transaction_id: random_uuid().simple().to_string(),
-            now: event_time(Utc::now()),
+            now: JsonText::time(Utc::now()),
             out: Vec::new(),
         }
     }

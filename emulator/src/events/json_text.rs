@@ -152,7 +152,7 @@ fn push_quoted_time(out: &mut String, time: DateTime<Utc>) {
 /// as many fractional digits as the time needs, in groups of three), with
 /// no formatting machinery for the usual four-digit year; other times are
 /// left to chrono.
-pub(crate) fn push_time(out: &mut String, time: DateTime<Utc>) {
+fn push_time(out: &mut String, time: DateTime<Utc>) {
     use chrono::{Datelike as _, Timelike as _};
     // The accessors of a `DateTime` convert to local time at each call;
     // the naive time's read the fields.

@@ -48,7 +48,7 @@ use tokio::sync::mpsc;
 
 pub(crate) use admin::router;
 pub use delivery::{EventDeliveryOptions, RETRY_SCHEDULE_SECONDS};
-pub(crate) use envelope::{event_time, PendingEvent};
+pub(crate) use envelope::PendingEvent;
 pub(crate) use json_text::{JsonObject, JsonText};
 pub use records::{
     DeadLetter, DeadLetters, DeliveryAttempt, DeliveryReport, MAX_DEAD_LETTERS, MAX_LOGGED_ATTEMPTS,
