@@ -11,6 +11,8 @@
 //! BENCH_CALLGRIND=1 cargo bench --bench client_overhead   # also instruction counts
 //! BENCH_PART=callgrind cargo bench --bench client_overhead  # only them
 //! BENCH_PART=paging-rss cargo bench --bench client_overhead # RSS while paging 100,000 messages
+//! BENCH_SERVERS=fixed BENCH_OPS=send,get BENCH_TASKS=16 cargo bench --bench client_overhead
+//!                                                          # a part of the comparison only
 //! ```
 //!
 //! To look at one side alone with `perf stat`, `perf record` or `strace -c`
@@ -471,8 +473,11 @@ async fn compare(name: &str, target: &Target, ops: &[Op]) {
         "facade µs",
         "CPU/req ratio min/med/max"
     );
-    for &op in ops {
+    for &op in ops.iter().filter(|op| chosen("BENCH_OPS", op.name())) {
         for tasks in [1usize, 16] {
+            if !chosen("BENCH_TASKS", &tasks.to_string()) {
+                continue;
+            }
             // Warm both sides (connections, lazy state) before measuring.
             window(&clients, Side::Raw, op, tasks, length / 4).await;
             window(&clients, Side::Facade, op, tasks, length / 4).await;
@@ -513,6 +518,14 @@ async fn compare(name: &str, target: &Target, ops: &[Op]) {
             );
         }
     }
+}
+
+/// Whether `value` is in the comma-separated list in the environment
+/// variable `name` (everything is, when it is unset).
+fn chosen(name: &str, value: &str) -> bool {
+    std::env::var(name).map_or(true, |list| {
+        list.split(',').any(|item| item.trim() == value)
+    })
 }
 
 // ---------------------------------------------------------------- callgrind
@@ -690,8 +703,12 @@ fn orchestrate() {
         let (mut emulator_child, emulator) = spawn_server("emulator", &[]);
         runtime.block_on(async {
             let ops = [Op::Send, Op::Get, Op::List50];
-            compare("fixed-response server (child process)", &fixed, &ops).await;
-            compare("emulator (child process)", &emulator, &ops).await;
+            if chosen("BENCH_SERVERS", "fixed") {
+                compare("fixed-response server (child process)", &fixed, &ops).await;
+            }
+            if chosen("BENCH_SERVERS", "emulator") {
+                compare("emulator (child process)", &emulator, &ops).await;
+            }
         });
         let _ = emulator_child.kill();
     }

@@ -43,6 +43,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -55,6 +56,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
+use crate::header_copies;
 use crate::sync::lock;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -326,12 +328,18 @@ struct State {
     /// `Bearer <token>` of a token handed out before: checked against
     /// `token` on every read, so a replaced token is never sent by mistake.
     bearer: Option<HeaderValue>,
+    /// The [`header_copies`] key of `bearer`.
+    bearer_key: u64,
     flight: Option<Flight>,
     next_flight_id: u64,
 }
 
 struct Inner {
     state: Mutex<State>,
+    /// `state.bearer_key` while that bearer is the current token's, else 0:
+    /// read without the lock, so that a request on a thread holding a copy
+    /// of the bearer neither locks nor shares a reference count.
+    bearer_key: AtomicU64,
     refresher: Option<Refresher>,
     refresh_proactively: bool,
     clock: Clock,
@@ -346,13 +354,22 @@ struct Inner {
 impl Inner {
     /// The kept `Bearer` value, if it is the current token's and that token
     /// has more than `window` of lifetime left.
-    fn cached_bearer(&self, window: TimeDelta) -> Option<HeaderValue> {
-        let now = self.clock.now();
-        let state = lock(&self.state);
-        let token = state.token.as_ref()?;
-        let header = state.bearer.as_ref()?;
-        let current = header.as_bytes().strip_prefix(b"Bearer ") == Some(token.token().as_bytes());
-        (current && now < minus(token.expires_on, window)).then(|| header.clone())
+    ///
+    /// This thread's copy of it, made now if the thread has none.
+    fn cached_bearer(&self, now: DateTime<Utc>, window: TimeDelta) -> Option<HeaderValue> {
+        let (key, header, until) = {
+            let state = lock(&self.state);
+            let token = state.token.as_ref()?;
+            let header = state.bearer.as_ref()?;
+            let current =
+                header.as_bytes().strip_prefix(b"Bearer ") == Some(token.token().as_bytes());
+            let until = minus(token.expires_on, window);
+            if !(current && now < until) {
+                return None;
+            }
+            (state.bearer_key, header.clone(), until)
+        };
+        Some(header_copies::get_or_copy(key, &header, Some(until)))
     }
 
     /// Returns a token with more than `window` of lifetime left, refreshing
@@ -454,6 +471,9 @@ impl Inner {
         state.flight = None;
         if let Ok(token) = outcome {
             state.token = Some(token.clone());
+            // The next request makes the new token's bearer, under a new key.
+            state.bearer = None;
+            self.bearer_key.store(0, Ordering::Release);
             drop(state);
             self.token_changed.send_replace(());
         }
@@ -724,9 +744,11 @@ impl CommunicationTokenCredential {
         let (token_changed, _) = watch::channel(());
         Self {
             inner: Arc::new(Inner {
+                bearer_key: AtomicU64::new(0),
                 state: Mutex::new(State {
                     token,
                     bearer: None,
+                    bearer_key: 0,
                     flight: None,
                     next_flight_id: 0,
                 }),
@@ -781,7 +803,12 @@ impl CommunicationTokenCredential {
     /// reference count instead of a copy and a format.
     pub(crate) async fn bearer_header(&self) -> Result<HeaderValue> {
         self.inner.ensure_proactive_task();
-        if let Some(header) = self.inner.cached_bearer(ON_DEMAND_REFRESH_WINDOW) {
+        let now = self.inner.clock.now();
+        let key = self.inner.bearer_key.load(Ordering::Acquire);
+        if let Some(header) = header_copies::get(key, now).filter(|_| key != 0) {
+            return Ok(header);
+        }
+        if let Some(header) = self.inner.cached_bearer(now, ON_DEMAND_REFRESH_WINDOW) {
             return Ok(header);
         }
         // Boxed: the refresh path is rare, and its future would otherwise
@@ -797,7 +824,10 @@ impl CommunicationTokenCredential {
         header.set_sensitive(true);
         let mut state = lock(&self.inner.state);
         if state.token.as_ref() == Some(&token) {
+            let key = header_copies::new_key();
             state.bearer = Some(header.clone());
+            state.bearer_key = key;
+            self.inner.bearer_key.store(key, Ordering::Release);
         }
         Ok(header)
     }
@@ -1229,6 +1259,76 @@ mod tests {
 
         // The new token is cached.
         assert_eq!(credential.get_token().await.unwrap(), refreshed);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_bearer_header_follows_a_refresh_on_a_thread_holding_a_copy() {
+        let clock = test_clock();
+        let initial = jwt(clock.now() + TimeDelta::minutes(3));
+        let (calls, refresher) = counting_refresher(clock, TimeDelta::hours(1));
+        let credential = CommunicationTokenCredential::with_refresher(refresher)
+            .initial_token(initial.clone())
+            .clock(clock)
+            .build()
+            .unwrap();
+        let bearer = |token: &str| format!("Bearer {token}");
+
+        // Made, then this thread's copy handed out.
+        for _ in 0..3 {
+            let header = credential.bearer_header().await.unwrap();
+            assert_eq!(header.to_str().unwrap(), bearer(&initial));
+            assert!(header.is_sensitive());
+        }
+        // Not past the copy's deadline (two minutes before expiry).
+        advance(Duration::from_secs(59)).await;
+        let header = credential.bearer_header().await.unwrap();
+        assert_eq!(header.to_str().unwrap(), bearer(&initial));
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+
+        // Past it: the copy is not used, and the token is refreshed.
+        advance(Duration::from_secs(2)).await;
+        let header = credential.bearer_header().await.unwrap();
+        let refreshed = credential.get_token().await.unwrap();
+        assert_ne!(refreshed.token(), initial);
+        assert_eq!(header.to_str().unwrap(), bearer(refreshed.token()));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        for _ in 0..3 {
+            let header = credential.bearer_header().await.unwrap();
+            assert_eq!(header.to_str().unwrap(), bearer(refreshed.token()));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_proactive_refresh_replaces_a_copy_still_within_its_deadline() {
+        // The background refresh replaces the token ten minutes before its
+        // expiry, while this thread's copy of the old bearer is still usable
+        // for eight more: the next header must carry the new token.
+        let clock = test_clock();
+        let initial = jwt(clock.now() + TimeDelta::hours(1));
+        let (calls, refresher) = counting_refresher(clock, TimeDelta::hours(1));
+        let credential = CommunicationTokenCredential::with_refresher(refresher)
+            .initial_token(initial.clone())
+            .refresh_proactively(true)
+            .clock(clock)
+            .build()
+            .unwrap();
+        settle().await;
+        let header = credential.bearer_header().await.unwrap();
+        assert_eq!(header.to_str().unwrap(), format!("Bearer {initial}"));
+
+        advance(minutes(50) + Duration::from_secs(1)).await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let fresh = credential.get_token().await.unwrap();
+        assert_ne!(fresh.token(), initial);
+        for _ in 0..2 {
+            let header = credential.bearer_header().await.unwrap();
+            assert_eq!(
+                header.to_str().unwrap(),
+                format!("Bearer {}", fresh.token())
+            );
+        }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 

@@ -42,6 +42,7 @@ mod exactly_once;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
+mod header_copies;
 pub mod identifier;
 pub mod identity;
 mod models;

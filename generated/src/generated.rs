@@ -2007,7 +2007,7 @@ Arguments:
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!("{}/chat/threads?api-version=2025-03-15", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2055,7 +2055,7 @@ Arguments:
         Error<types::CommunicationErrorResponse>,
     > {
         let url = format!("{}/chat/threads?api-version=2025-03-15", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         if let Some(value) = repeatability_request_id {
             header_map.append("repeatability-request-id", value.to_string().try_into()?);
         }
@@ -2106,7 +2106,7 @@ Arguments:
             "{}/chat/threads/{}?api-version=2025-03-15", self.baseurl, crate
             ::encode_path_segment(chat_thread_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2150,7 +2150,7 @@ Arguments:
             "{}/chat/threads/{}?api-version=2025-03-15", self.baseurl, crate
             ::encode_path_segment(chat_thread_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2196,7 +2196,7 @@ Arguments:
             "{}/chat/threads/{}?api-version=2025-03-15", self.baseurl, crate
             ::encode_path_segment(chat_thread_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2248,7 +2248,7 @@ Arguments:
             "{}/chat/threads/{}/messages?api-version=2025-03-15", self.baseurl, crate
             ::encode_path_segment(chat_thread_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2299,7 +2299,7 @@ Arguments:
             "{}/chat/threads/{}/messages?api-version=2025-03-15", self.baseurl, crate
             ::encode_path_segment(chat_thread_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2350,7 +2350,7 @@ Arguments:
             ::encode_path_segment(chat_thread_id), crate
             ::encode_path_segment(chat_message_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2397,7 +2397,7 @@ Arguments:
             ::encode_path_segment(chat_thread_id), crate
             ::encode_path_segment(chat_message_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2446,7 +2446,7 @@ Arguments:
             ::encode_path_segment(chat_thread_id), crate
             ::encode_path_segment(chat_message_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2498,7 +2498,7 @@ Arguments:
             "{}/chat/threads/{}/participants?api-version=2025-03-15", self.baseurl, crate
             ::encode_path_segment(chat_thread_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2549,7 +2549,7 @@ Arguments:
             "{}/chat/threads/{}/participants/:add?api-version=2025-03-15", self.baseurl,
             crate ::encode_path_segment(chat_thread_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2596,7 +2596,7 @@ Arguments:
             "{}/chat/threads/{}/participants/:remove?api-version=2025-03-15", self
             .baseurl, crate ::encode_path_segment(chat_thread_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2648,7 +2648,7 @@ Arguments:
             "{}/chat/threads/{}/readReceipts?api-version=2025-03-15", self.baseurl, crate
             ::encode_path_segment(chat_thread_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2696,7 +2696,7 @@ Arguments:
             "{}/chat/threads/{}/readReceipts?api-version=2025-03-15", self.baseurl, crate
             ::encode_path_segment(chat_thread_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2743,7 +2743,7 @@ Arguments:
             "{}/chat/threads/{}/typing?api-version=2025-03-15", self.baseurl, crate
             ::encode_path_segment(chat_thread_id),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client

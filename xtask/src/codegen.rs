@@ -394,20 +394,59 @@ fn decode_without_header_copies(file: &mut syn::File) {
 
 /// Removes the `api-version` header progenitor puts on every request: ACS
 /// reads only the query parameter (which the request hook sets), so the
-/// header would cost an insert and a removal per request for nothing.
+/// header would cost an insert and a removal per request for nothing. The
+/// header map it went into is sized for what is left, so that an operation
+/// with no header parameter allocates none.
 fn drop_api_version_header(file: &mut syn::File) {
     use syn::visit_mut::VisitMut;
     struct Drop;
     impl VisitMut for Drop {
         fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            let before = block.stmts.len();
             block.stmts.retain(|stmt| {
                 let text = quote!(#stmt).to_string();
                 !(text.starts_with("header_map . append") && text.contains("\"api-version\""))
             });
+            let removed = before - block.stmts.len();
+            if removed > 0 {
+                block
+                    .stmts
+                    .iter_mut()
+                    .for_each(|stmt| shrink_header_map(stmt, removed));
+            }
             syn::visit_mut::visit_block_mut(self, block);
         }
     }
     Drop.visit_file_mut(file);
+}
+
+/// In `let mut header_map = HeaderMap::with_capacity(N)`, takes `removed`
+/// off `N`.
+fn shrink_header_map(stmt: &mut syn::Stmt, removed: usize) {
+    let syn::Stmt::Local(local) = stmt else {
+        return;
+    };
+    let is_map = matches!(&local.pat, syn::Pat::Ident(ident) if ident.ident == "header_map");
+    let Some(init) = local.init.as_mut().filter(|_| is_map) else {
+        return;
+    };
+    let syn::Expr::Call(call) = init.expr.as_mut() else {
+        return;
+    };
+    let is_with_capacity = matches!(call.func.as_ref(), syn::Expr::Path(path)
+        if path.path.segments.last().is_some_and(|last| last.ident == "with_capacity"));
+    if let (true, Some(syn::Expr::Lit(lit))) = (is_with_capacity, call.args.first_mut()) {
+        if let syn::Lit::Int(int) = &lit.lit {
+            let left = int
+                .base10_parse::<usize>()
+                .unwrap_or(removed)
+                .saturating_sub(removed);
+            lit.lit = syn::Lit::Int(syn::LitInt::new(
+                &format!("{left}usize"),
+                proc_macro2::Span::call_site(),
+            ));
+        }
+    }
 }
 
 /// The method name progenitor gives an operation (`CreateChatThread` →
@@ -555,6 +594,36 @@ fn gate_schemars_derives(file: &mut syn::File) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_api_version_header_goes_and_its_map_shrinks_to_what_is_left() {
+        let mut file: syn::File = syn::parse_quote! {
+            fn one() {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append("api-version", HeaderValue::from_static("2025-03-15"));
+            }
+            fn two() {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                header_map.append("api-version", HeaderValue::from_static("2025-03-15"));
+                if let Some(value) = id {
+                    header_map.append("repeatability-request-id", value);
+                }
+            }
+            fn untouched() {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append("x-other", value);
+            }
+        };
+        drop_api_version_header(&mut file);
+        let text = quote!(#file).to_string();
+        assert!(!text.contains("api-version"), "{text}");
+        let capacities: Vec<&str> = text
+            .match_indices("with_capacity (")
+            .map(|(at, _)| &text[at + 15..at + 15 + text[at + 15..].find(')').unwrap()])
+            .collect();
+        assert_eq!(capacities, ["0usize", "1usize", "1usize"], "{text}");
+        assert!(text.contains("repeatability-request-id") && text.contains("x-other"));
+    }
 
     #[test]
     fn path_parts_are_the_literals_around_whole_segment_parameters() {

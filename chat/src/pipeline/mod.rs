@@ -70,6 +70,8 @@ pub(crate) struct Pipeline {
     pub(crate) try_timeout: Duration,
     credential: CommunicationTokenCredential,
     user_agent: HeaderValue,
+    /// The [`header_copies`](crate::header_copies) key of `user_agent`.
+    user_agent_key: u64,
 }
 
 impl Pipeline {
@@ -88,6 +90,7 @@ impl Pipeline {
             try_timeout,
             credential,
             user_agent,
+            user_agent_key: crate::header_copies::new_key(),
         }
     }
 
