@@ -473,9 +473,13 @@ async fn compare(name: &str, target: &Target, ops: &[Op]) {
         "facade µs",
         "CPU/req ratio min/med/max"
     );
-    for &op in ops.iter().filter(|op| chosen("BENCH_OPS", op.name())) {
+    let op_names = ["send", "get", "list-50"];
+    for &op in ops
+        .iter()
+        .filter(|op| chosen("BENCH_OPS", op.name(), &op_names))
+    {
         for tasks in [1usize, 16] {
-            if !chosen("BENCH_TASKS", &tasks.to_string()) {
+            if !chosen("BENCH_TASKS", &tasks.to_string(), &["1", "16"]) {
                 continue;
             }
             // Warm both sides (connections, lazy state) before measuring.
@@ -521,11 +525,17 @@ async fn compare(name: &str, target: &Target, ops: &[Op]) {
 }
 
 /// Whether `value` is in the comma-separated list in the environment
-/// variable `name` (everything is, when it is unset).
-fn chosen(name: &str, value: &str) -> bool {
-    std::env::var(name).map_or(true, |list| {
-        list.split(',').any(|item| item.trim() == value)
-    })
+/// variable `name` (everything is, when it is unset). A name not in `known`
+/// stops the bench rather than measure nothing.
+fn chosen(name: &str, value: &str, known: &[&str]) -> bool {
+    let Ok(list) = std::env::var(name) else {
+        return true;
+    };
+    let items: Vec<&str> = list.split(',').map(str::trim).collect();
+    if let Some(unknown) = items.iter().find(|item| !known.contains(item)) {
+        panic!("{name}: {unknown:?} is none of {known:?}");
+    }
+    items.contains(&value)
 }
 
 // ---------------------------------------------------------------- callgrind
@@ -699,18 +709,21 @@ fn orchestrate() {
         return;
     }
     let (mut fixed_child, fixed) = spawn_server("fixed-server", &[]);
+    let servers = ["fixed", "emulator"];
     if part != "callgrind" {
-        let (mut emulator_child, emulator) = spawn_server("emulator", &[]);
-        runtime.block_on(async {
-            let ops = [Op::Send, Op::Get, Op::List50];
-            if chosen("BENCH_SERVERS", "fixed") {
-                compare("fixed-response server (child process)", &fixed, &ops).await;
-            }
-            if chosen("BENCH_SERVERS", "emulator") {
-                compare("emulator (child process)", &emulator, &ops).await;
-            }
-        });
-        let _ = emulator_child.kill();
+        let ops = [Op::Send, Op::Get, Op::List50];
+        if chosen("BENCH_SERVERS", "fixed", &servers) {
+            runtime.block_on(compare(
+                "fixed-response server (child process)",
+                &fixed,
+                &ops,
+            ));
+        }
+        if chosen("BENCH_SERVERS", "emulator", &servers) {
+            let (mut emulator_child, emulator) = spawn_server("emulator", &[]);
+            runtime.block_on(compare("emulator (child process)", &emulator, &ops));
+            let _ = emulator_child.kill();
+        }
     }
     if part == "callgrind" || std::env::var("BENCH_CALLGRIND").is_ok_and(|v| v == "1") {
         callgrind(&fixed);

@@ -43,7 +43,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -326,9 +326,11 @@ struct Flight {
 struct State {
     token: Option<AccessToken>,
     /// `Bearer <token>` of a token handed out before: checked against
-    /// `token` on every read, so a replaced token is never sent by mistake.
+    /// `token` when read under the lock, and dropped (with its key) when a
+    /// refresh replaces the token, so a replaced token is never sent by
+    /// mistake.
     bearer: Option<HeaderValue>,
-    /// The [`header_copies`] key of `bearer`.
+    /// The [`header_copies`] key of `bearer` (0 without one).
     bearer_key: u64,
     flight: Option<Flight>,
     next_flight_id: u64,
@@ -340,6 +342,10 @@ struct Inner {
     /// read without the lock, so that a request on a thread holding a copy
     /// of the bearer neither locks nor shares a reference count.
     bearer_key: AtomicU64,
+    /// Whether the background refresh task is running (it clears this when
+    /// it ends or its runtime drops it), read so that requests do not take
+    /// `proactive_task`'s lock.
+    proactive_running: Arc<AtomicBool>,
     refresher: Option<Refresher>,
     refresh_proactively: bool,
     clock: Clock,
@@ -473,6 +479,7 @@ impl Inner {
             state.token = Some(token.clone());
             // The next request makes the new token's bearer, under a new key.
             state.bearer = None;
+            state.bearer_key = 0;
             self.bearer_key.store(0, Ordering::Release);
             drop(state);
             self.token_changed.send_replace(());
@@ -526,7 +533,7 @@ impl Inner {
     }
 
     fn ensure_proactive_task(self: &Arc<Self>) {
-        if !self.refresh_proactively {
+        if !self.refresh_proactively || self.proactive_running.load(Ordering::Acquire) {
             return;
         }
         let mut task = lock(&self.proactive_task);
@@ -536,12 +543,28 @@ impl Inner {
             return;
         }
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            *task = Some(runtime.spawn(proactive_refresh_loop(
+            self.proactive_running.store(true, Ordering::Release);
+            let running = RunningFlag(Arc::clone(&self.proactive_running));
+            let refresh_loop = proactive_refresh_loop(
                 Arc::downgrade(self),
                 self.token_changed.subscribe(),
                 self.clock,
-            )));
+            );
+            *task = Some(runtime.spawn(async move {
+                let _running = running;
+                refresh_loop.await;
+            }));
         }
+    }
+}
+
+/// Clears the flag it holds when dropped: with the background task's
+/// future, whether the loop ended or its runtime shut down.
+struct RunningFlag(Arc<AtomicBool>);
+
+impl Drop for RunningFlag {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 
@@ -745,6 +768,7 @@ impl CommunicationTokenCredential {
         Self {
             inner: Arc::new(Inner {
                 bearer_key: AtomicU64::new(0),
+                proactive_running: Arc::new(AtomicBool::new(false)),
                 state: Mutex::new(State {
                     token,
                     bearer: None,
@@ -799,14 +823,17 @@ impl CommunicationTokenCredential {
     }
 
     /// `Authorization: Bearer <token>` for a request, marked sensitive. The
-    /// value is kept per token, so while a token is valid a request costs a
-    /// reference count instead of a copy and a format.
+    /// value is made once per token, and a thread sending it often keeps a
+    /// copy of its own (see [`header_copies`]): while the token is valid, a
+    /// request then costs neither a lock nor a shared reference count.
     pub(crate) async fn bearer_header(&self) -> Result<HeaderValue> {
         self.inner.ensure_proactive_task();
         let now = self.inner.clock.now();
         let key = self.inner.bearer_key.load(Ordering::Acquire);
-        if let Some(header) = header_copies::get(key, now).filter(|_| key != 0) {
-            return Ok(header);
+        if key != 0 {
+            if let Some(header) = header_copies::get(key, now) {
+                return Ok(header);
+            }
         }
         if let Some(header) = self.inner.cached_bearer(now, ON_DEMAND_REFRESH_WINDOW) {
             return Ok(header);
@@ -823,7 +850,10 @@ impl CommunicationTokenCredential {
             })?;
         header.set_sensitive(true);
         let mut state = lock(&self.inner.state);
-        if state.token.as_ref() == Some(&token) {
+        // Concurrent first requests all come here: the first to store the
+        // bearer gives it its key, which the others keep.
+        let stored = state.bearer.as_ref() == Some(&header);
+        if state.token.as_ref() == Some(&token) && !stored {
             let key = header_copies::new_key();
             state.bearer = Some(header.clone());
             state.bearer_key = key;
@@ -1315,8 +1345,15 @@ mod tests {
             .build()
             .unwrap();
         settle().await;
-        let header = credential.bearer_header().await.unwrap();
-        assert_eq!(header.to_str().unwrap(), format!("Bearer {initial}"));
+        // Made, then seen twice: this thread now holds a copy.
+        let mut headers = Vec::new();
+        for _ in 0..4 {
+            headers.push(credential.bearer_header().await.unwrap());
+        }
+        assert!(headers.iter().all(|h| *h == format!("Bearer {initial}")));
+        let buffer = |h: &HeaderValue| h.as_bytes().as_ptr();
+        assert_ne!(buffer(&headers[1]), buffer(&headers[2]), "the copy");
+        assert_eq!(buffer(&headers[2]), buffer(&headers[3]), "kept");
 
         advance(minutes(50) + Duration::from_secs(1)).await;
         assert_eq!(calls.load(Ordering::SeqCst), 1);

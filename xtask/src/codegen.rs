@@ -57,7 +57,7 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
         syn::parse2(client_tokens).map_err(|e| format!("progenitor output does not parse: {e}"))?;
     add_to_types_module(&mut client_file, open_enum_items(&normalized.open_enums)?)?;
     client_file.items.extend(route_items(&normalized)?);
-    drop_api_version_header(&mut client_file);
+    drop_api_version_header(&mut client_file)?;
     api_version_in_urls(&mut client_file, &normalized.api_version)?;
     decode_without_header_copies(&mut client_file);
     gate_schemars_derives(&mut client_file);
@@ -397,9 +397,11 @@ fn decode_without_header_copies(file: &mut syn::File) {
 /// header would cost an insert and a removal per request for nothing. The
 /// header map it went into is sized for what is left, so that an operation
 /// with no header parameter allocates none.
-fn drop_api_version_header(file: &mut syn::File) {
+fn drop_api_version_header(file: &mut syn::File) -> Result<(), String> {
     use syn::visit_mut::VisitMut;
-    struct Drop;
+    struct Drop {
+        unsized_blocks: usize,
+    }
     impl VisitMut for Drop {
         fn visit_block_mut(&mut self, block: &mut syn::Block) {
             let before = block.stmts.len();
@@ -409,29 +411,42 @@ fn drop_api_version_header(file: &mut syn::File) {
             });
             let removed = before - block.stmts.len();
             if removed > 0 {
-                block
+                let shrunk = block
                     .stmts
                     .iter_mut()
-                    .for_each(|stmt| shrink_header_map(stmt, removed));
+                    .filter_map(|stmt| shrink_header_map(stmt, removed).then_some(()))
+                    .count();
+                if shrunk != 1 {
+                    self.unsized_blocks += 1;
+                }
             }
             syn::visit_mut::visit_block_mut(self, block);
         }
     }
-    Drop.visit_file_mut(file);
+    let mut drop = Drop { unsized_blocks: 0 };
+    drop.visit_file_mut(file);
+    match drop.unsized_blocks {
+        0 => Ok(()),
+        n => Err(format!(
+            "{n} operations lost their api-version header but no \
+             `let mut header_map = HeaderMap::with_capacity(..)` beside it to shrink: \
+             progenitor's output changed shape"
+        )),
+    }
 }
 
 /// In `let mut header_map = HeaderMap::with_capacity(N)`, takes `removed`
-/// off `N`.
-fn shrink_header_map(stmt: &mut syn::Stmt, removed: usize) {
+/// off `N`; whether `stmt` was that.
+fn shrink_header_map(stmt: &mut syn::Stmt, removed: usize) -> bool {
     let syn::Stmt::Local(local) = stmt else {
-        return;
+        return false;
     };
     let is_map = matches!(&local.pat, syn::Pat::Ident(ident) if ident.ident == "header_map");
     let Some(init) = local.init.as_mut().filter(|_| is_map) else {
-        return;
+        return false;
     };
     let syn::Expr::Call(call) = init.expr.as_mut() else {
-        return;
+        return false;
     };
     let is_with_capacity = matches!(call.func.as_ref(), syn::Expr::Path(path)
         if path.path.segments.last().is_some_and(|last| last.ident == "with_capacity"));
@@ -445,8 +460,10 @@ fn shrink_header_map(stmt: &mut syn::Stmt, removed: usize) {
                 &format!("{left}usize"),
                 proc_macro2::Span::call_site(),
             ));
+            return true;
         }
     }
+    false
 }
 
 /// The method name progenitor gives an operation (`CreateChatThread` →
@@ -614,7 +631,7 @@ mod tests {
                 header_map.append("x-other", value);
             }
         };
-        drop_api_version_header(&mut file);
+        drop_api_version_header(&mut file).unwrap();
         let text = quote!(#file).to_string();
         assert!(!text.contains("api-version"), "{text}");
         let capacities: Vec<&str> = text
@@ -623,6 +640,18 @@ mod tests {
             .collect();
         assert_eq!(capacities, ["0usize", "1usize", "1usize"], "{text}");
         assert!(text.contains("repeatability-request-id") && text.contains("x-other"));
+    }
+
+    #[test]
+    fn an_api_version_header_without_its_map_beside_it_is_an_error() {
+        let mut file: syn::File = syn::parse_quote! {
+            fn renamed() {
+                let mut headers = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append("api-version", HeaderValue::from_static("2025-03-15"));
+            }
+        };
+        let error = drop_api_version_header(&mut file).unwrap_err();
+        assert!(error.contains("1 operations"), "{error}");
     }
 
     #[test]

@@ -89,8 +89,8 @@ impl Pipeline {
             retry,
             try_timeout,
             credential,
+            user_agent_key: crate::header_copies::key_of_text(&user_agent),
             user_agent,
-            user_agent_key: crate::header_copies::new_key(),
         }
     }
 
