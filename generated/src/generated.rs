@@ -2006,7 +2006,11 @@ Arguments:
         ResponseValue<types::ChatThreadsItemCollection>,
         Error<types::CommunicationErrorResponse>,
     > {
-        let url = format!("{}/chat/threads?api-version=2025-03-15", self.baseurl,);
+        let url = crate::operation_url(
+            self,
+            format_args!("/chat/threads"),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2054,7 +2058,11 @@ Arguments:
         ResponseValue<types::CreateChatThreadResult>,
         Error<types::CommunicationErrorResponse>,
     > {
-        let url = format!("{}/chat/threads?api-version=2025-03-15", self.baseurl,);
+        let url = crate::operation_url(
+            self,
+            format_args!("/chat/threads"),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         if let Some(value) = repeatability_request_id {
             header_map.append("repeatability-request-id", value.to_string().try_into()?);
@@ -2102,10 +2110,13 @@ Arguments:
         ResponseValue<types::ChatThreadProperties>,
         Error<types::CommunicationErrorResponse>,
     > {
-        let url = format!(
-            "{}/chat/threads/{}?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}", crate ::encode_path_segment(chat_thread_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2146,10 +2157,13 @@ Arguments:
         &'a self,
         chat_thread_id: &'a str,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = format!(
-            "{}/chat/threads/{}?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}", crate ::encode_path_segment(chat_thread_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2192,10 +2206,13 @@ Arguments:
         chat_thread_id: &'a str,
         body: &'a types::UpdateChatThreadRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = format!(
-            "{}/chat/threads/{}?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}", crate ::encode_path_segment(chat_thread_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2244,10 +2261,13 @@ Arguments:
         ResponseValue<types::ChatMessagesCollection>,
         Error<types::CommunicationErrorResponse>,
     > {
-        let url = format!(
-            "{}/chat/threads/{}/messages?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}/messages", crate ::encode_path_segment(chat_thread_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2295,10 +2315,13 @@ Arguments:
         ResponseValue<types::SendChatMessageResult>,
         Error<types::CommunicationErrorResponse>,
     > {
-        let url = format!(
-            "{}/chat/threads/{}/messages?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}/messages", crate ::encode_path_segment(chat_thread_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2345,11 +2368,15 @@ Arguments:
         ResponseValue<types::ChatMessage>,
         Error<types::CommunicationErrorResponse>,
     > {
-        let url = format!(
-            "{}/chat/threads/{}/messages/{}?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id), crate
-            ::encode_path_segment(chat_message_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}/messages/{}", crate
+                ::encode_path_segment(chat_thread_id), crate
+                ::encode_path_segment(chat_message_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2392,11 +2419,15 @@ Arguments:
         chat_thread_id: &'a str,
         chat_message_id: &'a str,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = format!(
-            "{}/chat/threads/{}/messages/{}?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id), crate
-            ::encode_path_segment(chat_message_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}/messages/{}", crate
+                ::encode_path_segment(chat_thread_id), crate
+                ::encode_path_segment(chat_message_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2441,11 +2472,15 @@ Arguments:
         chat_message_id: &'a str,
         body: &'a types::UpdateChatMessageRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = format!(
-            "{}/chat/threads/{}/messages/{}?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id), crate
-            ::encode_path_segment(chat_message_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}/messages/{}", crate
+                ::encode_path_segment(chat_thread_id), crate
+                ::encode_path_segment(chat_message_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2494,10 +2529,14 @@ Arguments:
         ResponseValue<types::ChatParticipantsCollection>,
         Error<types::CommunicationErrorResponse>,
     > {
-        let url = format!(
-            "{}/chat/threads/{}/participants?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}/participants", crate
+                ::encode_path_segment(chat_thread_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2545,10 +2584,14 @@ Arguments:
         ResponseValue<types::AddChatParticipantsResult>,
         Error<types::CommunicationErrorResponse>,
     > {
-        let url = format!(
-            "{}/chat/threads/{}/participants/:add?api-version=2025-03-15", self.baseurl,
-            crate ::encode_path_segment(chat_thread_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}/participants/:add", crate
+                ::encode_path_segment(chat_thread_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2592,10 +2635,14 @@ Arguments:
         chat_thread_id: &'a str,
         body: &'a types::CommunicationIdentifierModel,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = format!(
-            "{}/chat/threads/{}/participants/:remove?api-version=2025-03-15", self
-            .baseurl, crate ::encode_path_segment(chat_thread_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}/participants/:remove", crate
+                ::encode_path_segment(chat_thread_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2644,10 +2691,14 @@ Arguments:
         ResponseValue<types::ChatMessageReadReceiptsCollection>,
         Error<types::CommunicationErrorResponse>,
     > {
-        let url = format!(
-            "{}/chat/threads/{}/readReceipts?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}/readReceipts", crate
+                ::encode_path_segment(chat_thread_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2692,10 +2743,14 @@ Arguments:
         chat_thread_id: &'a str,
         body: &'a types::SendReadReceiptRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = format!(
-            "{}/chat/threads/{}/readReceipts?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}/readReceipts", crate
+                ::encode_path_segment(chat_thread_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -2739,10 +2794,13 @@ Arguments:
         chat_thread_id: &'a str,
         body: &'a types::SendTypingNotificationRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = format!(
-            "{}/chat/threads/{}/typing?api-version=2025-03-15", self.baseurl, crate
-            ::encode_path_segment(chat_thread_id),
-        );
+        let url = crate::operation_url(
+            self,
+            format_args!(
+                "/chat/threads/{}/typing", crate ::encode_path_segment(chat_thread_id)
+            ),
+            "api-version=2025-03-15",
+        )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self

@@ -1953,3 +1953,57 @@ async fn an_endpoint_with_a_trailing_slash_reaches_the_operation_path() {
     paths.dedup();
     assert_eq!(paths, [THREAD_PATH], "the path the server received");
 }
+
+/// An endpoint behind a path (a reverse proxy's `/acs/`): every operation's
+/// path goes under it, built from the base URL parsed once.
+#[tokio::test]
+async fn an_endpoint_with_a_path_puts_every_operation_under_it() {
+    let server = MockServer::start_async().await;
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let record = seen.clone();
+    let catch_all = server.mock(move |when, then| {
+        when.is_true(move |req| {
+            let uri = req.uri();
+            record
+                .lock()
+                .unwrap()
+                .push(format!("{}?{}", uri.path(), uri.query().unwrap_or("")));
+            true
+        });
+        then.status(204);
+    });
+    for endpoint in [
+        format!("{}/acs", server.base_url()),
+        format!("{}/acs/", server.base_url()),
+    ] {
+        let client = Client::new(&endpoint, ClientState::with_token(TOKEN));
+        let result = client.delete_chat_thread(THREAD).await;
+        assert!(
+            result.is_ok(),
+            "{endpoint}: {:?}",
+            result.map(|r| r.status())
+        );
+    }
+    assert_eq!(catch_all.calls_async().await, 2);
+    let expected = format!(
+        "/acs{THREAD_PATH}?api-version={}",
+        acs_chat_rest::API_VERSION
+    );
+    assert_eq!(*seen.lock().unwrap(), [expected.clone(), expected]);
+}
+
+/// A base URL that is not a URL is an error naming it, from every operation,
+/// before anything is sent.
+#[tokio::test]
+async fn a_base_url_that_is_not_a_url_is_an_invalid_request() {
+    let client = Client::new("not a url", ClientState::with_token(TOKEN));
+    match client.delete_chat_thread(THREAD).await {
+        Err(Error::InvalidRequest(message)) => {
+            assert!(message.contains("\"not a url\" is not a URL"), "{message}")
+        }
+        other => panic!(
+            "expected an invalid request, got {:?}",
+            other.map(|r| r.status())
+        ),
+    }
+}

@@ -58,7 +58,7 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
     add_to_types_module(&mut client_file, open_enum_items(&normalized.open_enums)?)?;
     client_file.items.extend(route_items(&normalized)?);
     drop_api_version_header(&mut client_file)?;
-    api_version_in_urls(&mut client_file, &normalized.api_version)?;
+    operation_urls(&mut client_file, &normalized.api_version)?;
     decode_without_header_copies(&mut client_file);
     gate_schemars_derives(&mut client_file);
     let mut mock_file: syn::File =
@@ -318,40 +318,68 @@ fn path_parts(template: &str) -> Result<Vec<String>, String> {
     Ok(parts)
 }
 
-/// Writes `?api-version=<version>` into every operation's URL template
-/// (`format!("{}/chat/threads/{}", ..)`), so that the request hook finds the
-/// query it needs already parsed with the URL instead of appending to it, and
-/// encodes path parameters (all strings here) with the hook file's
+/// Builds every operation's URL with the hook file's `operation_url` instead
+/// of formatting the whole URL (`format!("{}/chat/threads/{}", self.baseurl,
+/// ..)`) for reqwest to parse again: only the path and the query are parsed,
+/// against the base URL parsed once per client. The query is
+/// `api-version=<version>`, so the request hook finds the version already
+/// there. Path parameters (all strings here) are encoded with the hook file's
 /// `encode_path_segment`, which copies an id only when it needs escaping.
-fn api_version_in_urls(file: &mut syn::File, api_version: &str) -> Result<(), String> {
+fn operation_urls(file: &mut syn::File, api_version: &str) -> Result<(), String> {
     use syn::visit_mut::VisitMut;
     struct Urls {
         query: String,
         changed: usize,
         error: Option<String>,
     }
+    impl Urls {
+        fn rewrite(&self, mac: &syn::Macro) -> Result<syn::Expr, String> {
+            let text = mac
+                .tokens
+                .to_string()
+                .replace(". to_string ()", "")
+                .replace("encode_path (&", "crate :: encode_path_segment (");
+            let tokens: proc_macro2::TokenStream =
+                text.parse().map_err(|e| format!("{e}: {text}"))?;
+            let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+            let args =
+                syn::parse::Parser::parse2(parser, tokens).map_err(|e| format!("{e}: {text}"))?;
+            let mut args = args.into_iter();
+            let template = match args.next() {
+                Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(lit),
+                    ..
+                })) => lit.value(),
+                _ => return Err(format!("a URL template that is not a string first: {text}")),
+            };
+            let Some(path) = template.strip_prefix("{}") else {
+                return Err(format!(
+                    "a URL template not starting with the base URL: {text}"
+                ));
+            };
+            let base = args.next();
+            if quote!(#base).to_string() != "self . baseurl" {
+                return Err(format!("a URL not built on self.baseurl: {text}"));
+            }
+            let rest: Vec<syn::Expr> = args.collect();
+            let query = &self.query;
+            Ok(syn::parse_quote! {
+                crate::operation_url(self, format_args!(#path #(, #rest)*), #query)?
+            })
+        }
+    }
     impl VisitMut for Urls {
         fn visit_local_mut(&mut self, local: &mut syn::Local) {
             let is_url = matches!(&local.pat, syn::Pat::Ident(ident) if ident.ident == "url");
             if let (true, Some(init)) = (is_url, &mut local.init) {
-                if let syn::Expr::Macro(expr) = init.expr.as_mut() {
+                if let syn::Expr::Macro(expr) = init.expr.as_ref() {
                     if expr.mac.path.is_ident("format") {
-                        let text = expr.mac.tokens.to_string();
-                        // The template literal comes first: insert before its closing quote.
-                        let end = text.strip_prefix('"').and_then(|rest| rest.find('"'));
-                        let Some(end) = end.map(|end| end + 1) else {
-                            self.error = Some(format!("an unexpected URL template: {text}"));
-                            return;
-                        };
-                        let rewritten = format!("{}{}{}", &text[..end], self.query, &text[end..])
-                            .replace(". to_string ()", "")
-                            .replace("encode_path (&", "crate :: encode_path_segment (");
-                        match rewritten.parse() {
-                            Ok(tokens) => {
-                                expr.mac.tokens = tokens;
+                        match self.rewrite(&expr.mac) {
+                            Ok(rewritten) => {
+                                *init.expr = rewritten;
                                 self.changed += 1;
                             }
-                            Err(e) => self.error = Some(format!("{e}: {rewritten}")),
+                            Err(error) => self.error = Some(error),
                         }
                     }
                 }
@@ -360,7 +388,7 @@ fn api_version_in_urls(file: &mut syn::File, api_version: &str) -> Result<(), St
         }
     }
     let mut urls = Urls {
-        query: format!("?api-version={api_version}"),
+        query: format!("api-version={api_version}"),
         changed: 0,
         error: None,
     };
@@ -652,6 +680,53 @@ mod tests {
         };
         let error = drop_api_version_header(&mut file).unwrap_err();
         assert!(error.contains("1 operations"), "{error}");
+    }
+
+    #[test]
+    fn operation_urls_are_built_on_the_parsed_base_url() {
+        let mut file: syn::File = syn::parse_quote! {
+            fn get() {
+                let url = format!(
+                    "{}/chat/threads/{}/messages/{}",
+                    self.baseurl,
+                    encode_path(&chat_thread_id.to_string()),
+                    encode_path(&chat_message_id.to_string()),
+                );
+            }
+            fn list() {
+                let url = format!("{}/chat/threads", self.baseurl,);
+            }
+        };
+        operation_urls(&mut file, "2025-03-15").unwrap();
+        let text = quote!(#file).to_string().replace(' ', "");
+        assert!(
+            text.contains(
+                "leturl=crate::operation_url(self,format_args!(\"/chat/threads/{}/messages/{}\",\
+                 crate::encode_path_segment(chat_thread_id),\
+                 crate::encode_path_segment(chat_message_id)),\"api-version=2025-03-15\")?;"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "leturl=crate::operation_url(self,format_args!(\"/chat/threads\"),\"api-version=2025-03-15\")?;"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("format!("), "{text}");
+    }
+
+    #[test]
+    fn a_url_not_built_on_the_base_url_is_an_error() {
+        for mut file in [
+            syn::parse_quote! { fn f() { let url = format!("https://elsewhere/{}", id); } },
+            syn::parse_quote! { fn f() { let url = format!("{}/chat", other.baseurl); } },
+        ] {
+            let file: &mut syn::File = &mut file;
+            assert!(operation_urls(file, "v").is_err());
+        }
+        let mut none: syn::File = syn::parse_quote! { fn f() {} };
+        assert!(operation_urls(&mut none, "v").is_err());
     }
 
     #[test]
