@@ -715,7 +715,10 @@ struct SharedState {
 }
 
 /// A client's base URL, parsed.
+#[derive(Clone)]
 struct Base {
+    /// The text it was parsed from.
+    source: String,
     /// `None` when the base URL is not a URL.
     url: Option<reqwest::Url>,
     /// Its path without a trailing `/` (empty for the root).
@@ -729,7 +732,11 @@ impl Base {
             .as_ref()
             .map(|url| url.path().trim_end_matches('/').to_string())
             .unwrap_or_default();
-        Self { url, path }
+        Self {
+            source: base_url.to_owned(),
+            url,
+            path,
+        }
     }
 }
 
@@ -763,8 +770,16 @@ impl ClientState {
         &self.shared.policy
     }
 
-    fn base(&self, base_url: &str) -> &Base {
-        self.shared.base.get_or_init(|| Base::parse(base_url))
+    /// `base_url` parsed: the one kept, unless this state is shared by
+    /// clients of different base URLs (a cloned state given to
+    /// `Client::new_with_client`) and the kept one is another's.
+    fn base(&self, base_url: &str) -> std::borrow::Cow<'_, Base> {
+        let kept = self.shared.base.get_or_init(|| Base::parse(base_url));
+        if kept.source == base_url {
+            std::borrow::Cow::Borrowed(kept)
+        } else {
+            std::borrow::Cow::Owned(Base::parse(base_url))
+        }
     }
 }
 

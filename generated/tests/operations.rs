@@ -2007,3 +2007,30 @@ async fn a_base_url_that_is_not_a_url_is_an_invalid_request() {
         ),
     }
 }
+
+/// A `ClientState` cloned into clients of two endpoints: each client's
+/// requests go to its own endpoint, whichever sent first.
+#[tokio::test]
+async fn clients_sharing_a_state_each_reach_their_own_endpoint() {
+    let (one, two) = (
+        MockServer::start_async().await,
+        MockServer::start_async().await,
+    );
+    let state = ClientState::with_token(TOKEN);
+    let first = Client::new_with_client(&one.base_url(), reqwest::Client::new(), state.clone());
+    let second = Client::new_with_client(&two.base_url(), reqwest::Client::new(), state);
+    let on_one = one.mock(|when, then| {
+        when.method(Method::DELETE).path(THREAD_PATH);
+        then.status(204);
+    });
+    let on_two = two.mock(|when, then| {
+        when.method(Method::DELETE).path(THREAD_PATH);
+        then.status(204);
+    });
+    for _ in 0..2 {
+        first.delete_chat_thread(THREAD).await.unwrap();
+        second.delete_chat_thread(THREAD).await.unwrap();
+    }
+    assert_eq!(on_one.calls_async().await, 2);
+    assert_eq!(on_two.calls_async().await, 2);
+}
