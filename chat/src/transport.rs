@@ -43,7 +43,7 @@ pub(crate) fn user_agent(application_id: Option<&str>) -> String {
 }
 
 /// An endpoint credentials may be sent to: https, or plain http to a
-/// loopback host only, with a host.
+/// loopback host only, with a host, and neither a query nor a fragment.
 pub(crate) fn checked_endpoint(endpoint: &str) -> Result<reqwest::Url> {
     let url = reqwest::Url::parse(endpoint.trim())
         .map_err(|e| Error::invalid_argument(format!("the endpoint is not a valid URL: {e}")))?;
@@ -55,6 +55,13 @@ pub(crate) fn checked_endpoint(endpoint: &str) -> Result<reqwest::Url> {
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::invalid_argument("the endpoint has no host"));
+    }
+    // Operations' paths and queries go after the endpoint's: a query or a
+    // fragment there could not stay in front of them.
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid_argument(
+            "the endpoint must not have a query or a fragment",
+        ));
     }
     Ok(url)
 }

@@ -422,12 +422,14 @@ pub fn encode_path_segment(segment: &str) -> std::borrow::Cow<'_, str> {
     percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT_ESCAPED).into()
 }
 
-/// The URL of an operation: the client's base URL (parsed once per client)
-/// with `path` (its segments already escaped) under the base URL's own path,
-/// and `query`.
+/// The URL of an operation: the client's base URL (parsed once per client
+/// state) with `path` (its segments already escaped) under the base URL's
+/// own path, and `query`.
 ///
 /// Cheaper than formatting the whole URL and having reqwest parse it: the
 /// scheme and the host (for a domain, an IDNA pass) are not parsed again.
+/// A base URL with a query or a fragment is refused: neither could be kept
+/// in front of the operation's path.
 #[allow(
     clippy::result_large_err,
     reason = "the error of every generated operation, which returns this one with `?`"
@@ -438,17 +440,31 @@ pub(crate) fn operation_url<E>(
     query: &str,
 ) -> Result<reqwest::Url, progenitor_client::Error<E>> {
     use progenitor_client::ClientInfo as _;
+    let invalid = |why: &str| {
+        progenitor_client::Error::InvalidRequest(format!(
+            "the base URL {:?} {why}",
+            client.baseurl()
+        ))
+    };
     let base = client.inner().base(client.baseurl());
     let Some(url) = &base.url else {
-        return Err(progenitor_client::Error::InvalidRequest(format!(
-            "the base URL {:?} is not a URL",
-            client.baseurl()
-        )));
+        return Err(invalid("is not a URL"));
     };
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("has a query or a fragment"));
+    }
     let mut reference = String::with_capacity(base.path.len() + 128);
     reference.push_str(&base.path);
     // Writing into a `String` cannot fail.
     let _ = fmt::Write::write_fmt(&mut reference, path);
+    if reference.starts_with("//") || !reference.starts_with('/') {
+        // Joined, `//x/...` would name the host `x`: set the path instead,
+        // which keeps the host whatever the path holds.
+        let mut url = url.clone();
+        url.set_path(&reference);
+        url.set_query(Some(query));
+        return Ok(url);
+    }
     reference.push('?');
     reference.push_str(query);
     url.join(&reference)

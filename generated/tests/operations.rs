@@ -2034,3 +2034,51 @@ async fn clients_sharing_a_state_each_reach_their_own_endpoint() {
     assert_eq!(on_one.calls_async().await, 2);
     assert_eq!(on_two.calls_async().await, 2);
 }
+
+/// A base path starting with `//` stays a path on the endpoint's host (a
+/// reference starting with `//` would otherwise name a host of its own).
+#[tokio::test]
+async fn a_base_path_starting_with_two_slashes_keeps_the_host() {
+    let server = MockServer::start_async().await;
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let record = seen.clone();
+    let catch_all = server.mock(move |when, then| {
+        when.is_true(move |req| {
+            record.lock().unwrap().push(req.uri().path().to_string());
+            true
+        });
+        then.status(204);
+    });
+    let client = Client::new(
+        &format!("{}//elsewhere", server.base_url()),
+        ClientState::with_token(TOKEN),
+    );
+    let result = client.delete_chat_thread(THREAD).await;
+    assert!(result.is_ok(), "{:?}", result.map(|r| r.status()));
+    assert_eq!(catch_all.calls_async().await, 1);
+    assert_eq!(*seen.lock().unwrap(), [format!("//elsewhere{THREAD_PATH}")]);
+}
+
+/// A base URL with a query or a fragment is refused before anything is
+/// sent: neither could be kept in front of an operation's path.
+#[tokio::test]
+async fn a_base_url_with_a_query_or_a_fragment_is_an_invalid_request() {
+    let server = MockServer::start_async().await;
+    let catch_all = server.mock(|_, then| {
+        then.status(204);
+    });
+    for suffix in ["/?x=1", "/acs#part"] {
+        let base = format!("{}{suffix}", server.base_url());
+        let client = Client::new(&base, ClientState::with_token(TOKEN));
+        match client.delete_chat_thread(THREAD).await {
+            Err(Error::InvalidRequest(message)) => {
+                assert!(message.contains("has a query or a fragment"), "{message}")
+            }
+            other => panic!(
+                "{base}: expected an invalid request, got {:?}",
+                other.map(|r| r.status())
+            ),
+        }
+    }
+    assert_eq!(catch_all.calls_async().await, 0);
+}

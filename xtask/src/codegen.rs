@@ -321,7 +321,7 @@ fn path_parts(template: &str) -> Result<Vec<String>, String> {
 /// Builds every operation's URL with the hook file's `operation_url` instead
 /// of formatting the whole URL (`format!("{}/chat/threads/{}", self.baseurl,
 /// ..)`) for reqwest to parse again: only the path and the query are parsed,
-/// against the base URL parsed once per client. The query is
+/// against the base URL parsed once per client state. The query is
 /// `api-version=<version>`, so the request hook finds the version already
 /// there. Path parameters (all strings here) are encoded with the hook file's
 /// `encode_path_segment`, which copies an id only when it needs escaping.
@@ -357,6 +357,18 @@ fn operation_urls(file: &mut syn::File, api_version: &str) -> Result<(), String>
                     "a URL template not starting with the base URL: {text}"
                 ));
             };
+            // `operation_url` appends the query, and puts the path under the
+            // base URL's: a literal first segment keeps `//` from the front.
+            let literal_first = path
+                .strip_prefix('/')
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(|c| c != '/' && c != '{');
+            if !literal_first || path.contains('?') {
+                return Err(format!(
+                    "a URL template whose path does not start with a literal segment, \
+                     or holds a query: {text}"
+                ));
+            }
             let base = args.next();
             if quote!(#base).to_string() != "self . baseurl" {
                 return Err(format!("a URL not built on self.baseurl: {text}"));
@@ -718,15 +730,33 @@ mod tests {
 
     #[test]
     fn a_url_not_built_on_the_base_url_is_an_error() {
-        for mut file in [
-            syn::parse_quote! { fn f() { let url = format!("https://elsewhere/{}", id); } },
-            syn::parse_quote! { fn f() { let url = format!("{}/chat", other.baseurl); } },
-        ] {
-            let file: &mut syn::File = &mut file;
-            assert!(operation_urls(file, "v").is_err());
+        let cases: [(syn::File, &str); 6] = [
+            (
+                syn::parse_quote! { fn f() { let url = format!("https://elsewhere/{}", id); } },
+                "not starting with the base URL",
+            ),
+            (
+                syn::parse_quote! { fn f() { let url = format!("{}/chat", other.baseurl); } },
+                "not built on self.baseurl",
+            ),
+            (
+                syn::parse_quote! { fn f() { let url = format!("{}/{}/x", self.baseurl, id); } },
+                "does not start with a literal segment",
+            ),
+            (
+                syn::parse_quote! { fn f() { let url = format!("{}//x", self.baseurl); } },
+                "does not start with a literal segment",
+            ),
+            (
+                syn::parse_quote! { fn f() { let url = format!("{}/x?a=b", self.baseurl); } },
+                "or holds a query",
+            ),
+            (syn::parse_quote! { fn f() {} }, "no operation URL template"),
+        ];
+        for (mut file, expected) in cases {
+            let error = operation_urls(&mut file, "v").unwrap_err();
+            assert!(error.contains(expected), "{error}");
         }
-        let mut none: syn::File = syn::parse_quote! { fn f() {} };
-        assert!(operation_urls(&mut none, "v").is_err());
     }
 
     #[test]

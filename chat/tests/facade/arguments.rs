@@ -378,6 +378,22 @@ fn a_plain_http_endpoint_that_is_not_loopback_is_refused() {
 }
 
 #[test]
+fn an_endpoint_with_a_query_or_a_fragment_is_refused() {
+    for endpoint in [
+        "https://contoso.communication.azure.com/?x=1",
+        "https://contoso.communication.azure.com/#part",
+        "https://contoso.communication.azure.com/acs?",
+    ] {
+        let error = ChatClient::new(endpoint, credential()).expect_err(endpoint);
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{endpoint}");
+        assert!(
+            error.to_string().contains("a query or a fragment"),
+            "{endpoint}: {error}"
+        );
+    }
+}
+
+#[test]
 fn https_endpoints_are_accepted() {
     for endpoint in [
         "https://contoso.communication.azure.com",
