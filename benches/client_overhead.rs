@@ -473,7 +473,7 @@ async fn compare(name: &str, target: &Target, ops: &[Op]) {
         "facade µs",
         "CPU/req ratio min/med/max"
     );
-    let op_names = ["send", "get", "list-50"];
+    let op_names: Vec<&str> = ops.iter().map(|op| op.name()).collect();
     for &op in ops
         .iter()
         .filter(|op| chosen("BENCH_OPS", op.name(), &op_names))

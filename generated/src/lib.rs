@@ -567,10 +567,10 @@ fn stamp(
     let headers = request.headers_mut();
     // Room at once for what follows and for what hyper adds when it sends
     // (`host`, and `content-length` with a body), so the map is not grown
-    // and rehashed twice more per request. (The generated operations come
-    // here with `accept`, and `content-type` with a body.) (`reserve` rounds `len +
-    // additional` up to a power of two of which only three quarters are
-    // usable: 7 more with a body gives room for 12.)
+    // and rehashed twice more per request. The generated operations come
+    // here with `accept`, and `content-type` with a body; `reserve` rounds
+    // `len + additional` up to a power of two of which three quarters are
+    // usable, so 7 more with a body gives room for 12.
     headers.reserve(if has_body { 7 } else { 4 });
     if route.merge_patch {
         headers.insert(

@@ -1925,21 +1925,38 @@ mod typed_mock_helpers {
     }
 }
 
+/// A catch-all answering 204, and the path and query of every request it
+/// saw, in order.
+fn record_every_request(server: &MockServer) -> (httpmock::Mock<'_>, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let record = seen.clone();
+    let catch_all = server.mock(move |when, then| {
+        when.is_true(move |req| {
+            let uri = req.uri();
+            let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+            record
+                .lock()
+                .unwrap()
+                .push(format!("{}{query}", uri.path()));
+            true
+        });
+        then.status(204);
+    });
+    (catch_all, seen)
+}
+
+/// `path` with the query every generated operation sends.
+fn with_api_version(path: &str) -> String {
+    format!("{path}?api-version={}", acs_chat_rest::API_VERSION)
+}
+
 /// Endpoints are often copied with a trailing slash (an ACS connection
 /// string's `endpoint=https://<resource>.communication.azure.com/`): the
 /// request path must still be the operation's, not `//chat/threads/...`.
 #[tokio::test]
 async fn an_endpoint_with_a_trailing_slash_reaches_the_operation_path() {
     let server = MockServer::start_async().await;
-    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
-    let record = seen.clone();
-    let catch_all = server.mock(move |when, then| {
-        when.is_true(move |req| {
-            record.lock().unwrap().push(req.uri().path().to_string());
-            true
-        });
-        then.status(204);
-    });
+    let (catch_all, seen) = record_every_request(&server);
     let endpoint = format!("{}/", server.base_url());
     let client = Client::new(&endpoint, ClientState::with_token(TOKEN));
     let result = client.delete_chat_thread(THREAD).await;
@@ -1951,27 +1968,19 @@ async fn an_endpoint_with_a_trailing_slash_reaches_the_operation_path() {
     );
     let mut paths = seen.lock().unwrap().clone();
     paths.dedup();
-    assert_eq!(paths, [THREAD_PATH], "the path the server received");
+    assert_eq!(
+        paths,
+        [with_api_version(THREAD_PATH)],
+        "the path the server received"
+    );
 }
 
-/// An endpoint behind a path (a reverse proxy's `/acs/`): every operation's
+/// An endpoint behind a path (a reverse proxy's `/acs/`): an operation's
 /// path goes under it, built from the base URL parsed once.
 #[tokio::test]
-async fn an_endpoint_with_a_path_puts_every_operation_under_it() {
+async fn an_endpoint_with_a_path_puts_the_operation_under_it() {
     let server = MockServer::start_async().await;
-    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
-    let record = seen.clone();
-    let catch_all = server.mock(move |when, then| {
-        when.is_true(move |req| {
-            let uri = req.uri();
-            record
-                .lock()
-                .unwrap()
-                .push(format!("{}?{}", uri.path(), uri.query().unwrap_or("")));
-            true
-        });
-        then.status(204);
-    });
+    let (catch_all, seen) = record_every_request(&server);
     for endpoint in [
         format!("{}/acs", server.base_url()),
         format!("{}/acs/", server.base_url()),
@@ -1985,10 +1994,7 @@ async fn an_endpoint_with_a_path_puts_every_operation_under_it() {
         );
     }
     assert_eq!(catch_all.calls_async().await, 2);
-    let expected = format!(
-        "/acs{THREAD_PATH}?api-version={}",
-        acs_chat_rest::API_VERSION
-    );
+    let expected = with_api_version(&format!("/acs{THREAD_PATH}"));
     assert_eq!(*seen.lock().unwrap(), [expected.clone(), expected]);
 }
 
@@ -2040,15 +2046,7 @@ async fn clients_sharing_a_state_each_reach_their_own_endpoint() {
 #[tokio::test]
 async fn a_base_path_starting_with_two_slashes_keeps_the_host() {
     let server = MockServer::start_async().await;
-    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
-    let record = seen.clone();
-    let catch_all = server.mock(move |when, then| {
-        when.is_true(move |req| {
-            record.lock().unwrap().push(req.uri().path().to_string());
-            true
-        });
-        then.status(204);
-    });
+    let (catch_all, seen) = record_every_request(&server);
     let client = Client::new(
         &format!("{}//elsewhere", server.base_url()),
         ClientState::with_token(TOKEN),
@@ -2056,7 +2054,10 @@ async fn a_base_path_starting_with_two_slashes_keeps_the_host() {
     let result = client.delete_chat_thread(THREAD).await;
     assert!(result.is_ok(), "{:?}", result.map(|r| r.status()));
     assert_eq!(catch_all.calls_async().await, 1);
-    assert_eq!(*seen.lock().unwrap(), [format!("//elsewhere{THREAD_PATH}")]);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [with_api_version(&format!("//elsewhere{THREAD_PATH}"))]
+    );
 }
 
 /// A base URL with a query or a fragment is refused before anything is

@@ -454,7 +454,8 @@ fn drop_api_version_header(file: &mut syn::File) -> Result<(), String> {
                 let shrunk = block
                     .stmts
                     .iter_mut()
-                    .filter_map(|stmt| shrink_header_map(stmt, removed).then_some(()))
+                    .map(|stmt| shrink_header_map(stmt, removed))
+                    .filter(|&shrunk| shrunk)
                     .count();
                 if shrunk != 1 {
                     self.unsized_blocks += 1;

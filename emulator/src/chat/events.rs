@@ -933,10 +933,11 @@ mod tests {
         }
     }
 
-    /// The thread-level data of every message event, as serde_json writes
-    /// the wire models (the text itself: member order and no key twice), made from `message` as the emulator made it with serde
-    /// before the data was written by hand (exhaustive literals: a field
-    /// added to the description breaks this).
+    /// The thread-level data of every message event as serde_json writes
+    /// the wire models (the text itself: member order, no key twice), made
+    /// from `message` as the emulator made it before the data was written by
+    /// hand. Exhaustive literals: a field added to the description breaks
+    /// this.
     fn wire_message_data(
         thread: &ThreadSnapshot,
         message: &MessageSnapshot,
