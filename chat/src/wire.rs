@@ -50,32 +50,32 @@ pub(crate) fn identifier_to_wire(
             });
         }
         CommunicationIdentifier::PhoneNumber(phone) => {
-            model.phone_number = Some(wire::PhoneNumberIdentifierModel {
+            model.phone_number = Some(Box::new(wire::PhoneNumberIdentifierModel {
                 asserted_id: phone.asserted_id.clone(),
                 is_anonymous: phone.is_anonymous.then_some(true),
                 value: phone.phone_number.clone(),
-            });
+            }));
         }
         CommunicationIdentifier::MicrosoftTeamsUser(user) => {
-            model.microsoft_teams_user = Some(wire::MicrosoftTeamsUserIdentifierModel {
+            model.microsoft_teams_user = Some(Box::new(wire::MicrosoftTeamsUserIdentifierModel {
                 cloud: Some(cloud_to_wire(&user.cloud)),
                 is_anonymous: Some(user.is_anonymous),
                 user_id: user.user_id.clone(),
-            });
+            }));
         }
         CommunicationIdentifier::MicrosoftTeamsApp(app) => {
-            model.microsoft_teams_app = Some(wire::MicrosoftTeamsAppIdentifierModel {
+            model.microsoft_teams_app = Some(Box::new(wire::MicrosoftTeamsAppIdentifierModel {
                 app_id: app.app_id.clone(),
                 cloud: Some(cloud_to_wire(&app.cloud)),
-            });
+            }));
         }
         CommunicationIdentifier::TeamsExtensionUser(user) => {
-            model.teams_extension_user = Some(wire::TeamsExtensionUserIdentifierModel {
+            model.teams_extension_user = Some(Box::new(wire::TeamsExtensionUserIdentifierModel {
                 cloud: Some(cloud_to_wire(&user.cloud)),
                 resource_id: user.resource_id.clone(),
                 tenant_id: user.tenant_id.clone(),
                 user_id: user.user_id.clone(),
-            });
+            }));
         }
         _ => {}
     }

@@ -1175,19 +1175,23 @@ pub mod types {
             rename = "microsoftTeamsApp",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub microsoft_teams_app: ::std::option::Option<MicrosoftTeamsAppIdentifierModel>,
+        pub microsoft_teams_app: ::std::option::Option<
+            ::std::boxed::Box<MicrosoftTeamsAppIdentifierModel>,
+        >,
         #[serde(
             rename = "microsoftTeamsUser",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub microsoft_teams_user: ::std::option::Option<
-            MicrosoftTeamsUserIdentifierModel,
+            ::std::boxed::Box<MicrosoftTeamsUserIdentifierModel>,
         >,
         #[serde(
             rename = "phoneNumber",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub phone_number: ::std::option::Option<PhoneNumberIdentifierModel>,
+        pub phone_number: ::std::option::Option<
+            ::std::boxed::Box<PhoneNumberIdentifierModel>,
+        >,
         ///Canonical raw form of the identifier.
         #[serde(
             rename = "rawId",
@@ -1199,7 +1203,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub teams_extension_user: ::std::option::Option<
-            TeamsExtensionUserIdentifierModel,
+            ::std::boxed::Box<TeamsExtensionUserIdentifierModel>,
         >,
     }
     ///A user created in a Communication Services resource.

@@ -60,6 +60,7 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
     drop_api_version_header(&mut client_file)?;
     operation_urls(&mut client_file, &normalized.api_version)?;
     decode_without_header_copies(&mut client_file);
+    box_rare_identifier_parts(&mut client_file)?;
     gate_schemars_derives(&mut client_file);
     let mut mock_file: syn::File =
         syn::parse2(mock_tokens).map_err(|e| format!("httpmock output does not parse: {e}"))?;
@@ -412,6 +413,94 @@ fn operation_urls(file: &mut syn::File, api_version: &str) -> Result<(), String>
     }
 }
 
+/// The identifier kinds that are boxed in the wire identifier model: every
+/// kind-specific part but the common one (`communicationUser`). A message
+/// carries two identifiers (its sender and, in its content, an initiator),
+/// and each held room for all five parts inline: 328 bytes, of which the
+/// four rare parts took 256. Boxed, the rare parts cost a pointer each when
+/// absent (nearly always), which roughly halves a wire message and a
+/// participant, and every move and copy of them on the way to the caller.
+const BOXED_IDENTIFIER_PARTS: &[(&str, &str)] = &[
+    ("CommunicationIdentifierModel", "microsoft_teams_app"),
+    ("CommunicationIdentifierModel", "microsoft_teams_user"),
+    ("CommunicationIdentifierModel", "phone_number"),
+    ("CommunicationIdentifierModel", "teams_extension_user"),
+];
+
+/// Boxes the fields in [`BOXED_IDENTIFIER_PARTS`]: `Option<T>` becomes
+/// `Option<Box<T>>` (serde reads and writes a box as what it holds, so the
+/// JSON is unchanged). A listed field that is missing or not an `Option` is
+/// an error, so that a change of the description cannot silently undo it.
+fn box_rare_identifier_parts(file: &mut syn::File) -> Result<(), String> {
+    use syn::visit_mut::VisitMut;
+    struct Boxer {
+        boxed: Vec<(&'static str, &'static str)>,
+        not_option: Vec<String>,
+    }
+    impl VisitMut for Boxer {
+        fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+            let name = item.ident.to_string();
+            for field in item.fields.iter_mut() {
+                let Some(ident) = &field.ident else { continue };
+                let Some(&(owner, part)) = BOXED_IDENTIFIER_PARTS
+                    .iter()
+                    .find(|(owner, part)| *owner == name && ident == part)
+                else {
+                    continue;
+                };
+                match option_inner(&field.ty) {
+                    Some(inner) => {
+                        field.ty = syn::parse_quote!(
+                            ::std::option::Option<::std::boxed::Box<#inner>>
+                        );
+                        self.boxed.push((owner, part));
+                    }
+                    None => self.not_option.push(format!("{owner}.{part}")),
+                }
+            }
+        }
+    }
+    fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
+        let syn::Type::Path(path) = ty else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        if last.ident != "Option" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        match args.args.first()? {
+            syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner.clone()),
+            _ => None,
+        }
+    }
+    let mut boxer = Boxer {
+        boxed: Vec::new(),
+        not_option: Vec::new(),
+    };
+    boxer.visit_file_mut(file);
+    if !boxer.not_option.is_empty() {
+        return Err(format!(
+            "fields to box are not optional: {}",
+            boxer.not_option.join(", ")
+        ));
+    }
+    let missing: Vec<String> = BOXED_IDENTIFIER_PARTS
+        .iter()
+        .filter(|listed| !boxer.boxed.contains(listed))
+        .map(|(owner, part)| format!("{owner}.{part}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "fields to box were not found: {}",
+            missing.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 /// Decodes every response with the hook file's `decode_response`, which
 /// moves the headers out of the response instead of copying them (progenitor's
 /// `ResponseValue::from_response` clones the whole header map per request).
@@ -652,6 +741,72 @@ fn gate_schemars_derives(file: &mut syn::File) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rare_identifier_parts_are_boxed_and_the_common_one_is_not() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub struct CommunicationIdentifierModel {
+                pub communication_user: ::std::option::Option<CommunicationUserIdentifierModel>,
+                pub microsoft_teams_app: ::std::option::Option<MicrosoftTeamsAppIdentifierModel>,
+                pub microsoft_teams_user: ::std::option::Option<MicrosoftTeamsUserIdentifierModel>,
+                pub phone_number: ::std::option::Option<PhoneNumberIdentifierModel>,
+                pub teams_extension_user: ::std::option::Option<TeamsExtensionUserIdentifierModel>,
+            }
+            pub struct ChatParticipant {
+                pub phone_number: ::std::option::Option<PhoneNumberIdentifierModel>,
+            }
+        };
+        box_rare_identifier_parts(&mut file).expect("boxed");
+        let text = quote!(#file).to_string().replace(' ', "");
+        for part in [
+            "MicrosoftTeamsAppIdentifierModel",
+            "MicrosoftTeamsUserIdentifierModel",
+            "TeamsExtensionUserIdentifierModel",
+        ] {
+            assert!(
+                text.contains(&format!("Option<::std::boxed::Box<{part}>>")),
+                "{part} in {text}"
+            );
+        }
+        assert!(text.contains(
+            "communication_user:::std::option::Option<CommunicationUserIdentifierModel>"
+        ));
+        // Only the identifier model's field: another struct's is left alone.
+        assert_eq!(
+            text.matches("Box<PhoneNumberIdentifierModel>").count(),
+            1,
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_part_to_box_that_is_missing_or_not_optional_is_an_error() {
+        let mut missing: syn::File = syn::parse_quote! {
+            pub struct CommunicationIdentifierModel {
+                pub microsoft_teams_app: ::std::option::Option<MicrosoftTeamsAppIdentifierModel>,
+                pub microsoft_teams_user: ::std::option::Option<MicrosoftTeamsUserIdentifierModel>,
+                pub phone_number: ::std::option::Option<PhoneNumberIdentifierModel>,
+            }
+        };
+        let error = box_rare_identifier_parts(&mut missing).expect_err("missing");
+        assert_eq!(
+            error,
+            "fields to box were not found: CommunicationIdentifierModel.teams_extension_user"
+        );
+        let mut required: syn::File = syn::parse_quote! {
+            pub struct CommunicationIdentifierModel {
+                pub microsoft_teams_app: ::std::option::Option<MicrosoftTeamsAppIdentifierModel>,
+                pub microsoft_teams_user: ::std::option::Option<MicrosoftTeamsUserIdentifierModel>,
+                pub phone_number: PhoneNumberIdentifierModel,
+                pub teams_extension_user: ::std::option::Option<TeamsExtensionUserIdentifierModel>,
+            }
+        };
+        let error = box_rare_identifier_parts(&mut required).expect_err("required");
+        assert_eq!(
+            error,
+            "fields to box are not optional: CommunicationIdentifierModel.phone_number"
+        );
+    }
 
     #[test]
     fn the_api_version_header_goes_and_its_map_shrinks_to_what_is_left() {
