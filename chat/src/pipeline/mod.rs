@@ -177,14 +177,12 @@ where
 {
     // A plain function around one async block (not an `async fn` around
     // another): every level of nesting is a future copied when it starts.
+    // What is not generic (spans, events, the retry verdict) is in plain
+    // functions kept out of line: compiled once rather than into every
+    // operation's future, and off the stack frame that polls it, which
+    // every request passes through.
     let thread_id = thread_id.unwrap_or("");
-    let operation_span = enabled(tracing::info_span!(
-        "acs_chat.operation",
-        operation = route.name,
-        thread_id,
-        attempts = tracing::field::Empty,
-        outcome = tracing::field::Empty,
-    ));
+    let operation_span = operation_span(route, thread_id);
     let traced = !operation_span.is_none();
     let instrument_with = operation_span.clone();
     let attempts = async move {
@@ -192,16 +190,7 @@ where
         let result = 'attempts: loop {
             let request_id = RequestId::new();
             let span = if traced {
-                operation_span.record("attempts", retry + 1);
-                enabled(tracing::info_span!(
-                    parent: &operation_span,
-                    "acs_chat.request",
-                    operation = route.name,
-                    thread_id,
-                    attempt = retry + 1,
-                    status = tracing::field::Empty,
-                    request_id = request_id.as_str(),
-                ))
+                request_span(&operation_span, route, thread_id, retry + 1, &request_id)
             } else {
                 tracing::Span::none()
             };
@@ -213,49 +202,25 @@ where
             } else {
                 attempt(request_id.clone()).await
             };
-            if let (true, Some(status)) = (traced, outcome.status) {
-                span.record("status", status.as_u16());
+            if traced || tracing::level_enabled!(tracing::Level::DEBUG) {
+                attempt_done(&span, outcome.status, started, outcome.result.is_ok());
             }
-            // One event per attempt, so that `RUST_LOG=acs_chat=debug` lists
-            // the requests (the span's fields say which).
-            tracing::debug!(
-                parent: &span,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                ok = outcome.result.is_ok(),
-                "request done"
-            );
             let error = match settle(outcome.result) {
                 Ok(value) => break 'attempts Ok(value),
-                Err(error) => error.with_client_request_id(Some(request_id.as_str().to_owned())),
+                Err(error) => error,
             };
-            let verdict = verdict(&error, route.idempotent);
-            if verdict == Verdict::OutcomeUnknown {
-                tracing::warn!(parent: &span, %error, "not retried: the outcome is unknown");
-                break 'attempts Err(error.into_outcome_unknown(route.name));
+            match after_failure(error, &request_id, route, retry, options, &span) {
+                Next::Stop(error) => break 'attempts Err(error),
+                Next::RetryAfter(wait) => {
+                    retry += 1;
+                    // Boxed: a timer makes every request's future larger,
+                    // and only a retry needs one.
+                    Box::pin(tokio::time::sleep(wait)).await;
+                }
             }
-            if verdict == Verdict::GiveUp || retry >= options.retries() {
-                break 'attempts Err(error);
-            }
-            retry += 1;
-            let wait = error
-                .retry_after()
-                .unwrap_or_else(|| options.backoff(retry));
-            if wait > options.max_delay_limit() {
-                tracing::warn!(parent: &span, ?wait, "the service asked to wait longer than max_delay");
-                break 'attempts Err(error);
-            }
-            tracing::info!(parent: &span, %error, ?wait, "retrying");
-            // Boxed: a timer makes every request's future larger, and only a
-            // retry needs one.
-            Box::pin(tokio::time::sleep(wait)).await;
         };
         if traced {
-            match &result {
-                Ok(_) => operation_span.record("outcome", "ok"),
-                Err(error) => {
-                    operation_span.record("outcome", tracing::field::display(error.kind()))
-                }
-            };
+            operation_done(&operation_span, result.as_ref().err());
         }
         result
     };
@@ -264,6 +229,110 @@ where
     } else {
         Either::Right(attempts)
     }
+}
+
+/// The `acs_chat.operation` span of one operation (none when no subscriber
+/// wants it).
+#[inline(never)]
+fn operation_span(route: &'static OperationRoute, thread_id: &str) -> tracing::Span {
+    enabled(tracing::info_span!(
+        "acs_chat.operation",
+        operation = route.name,
+        thread_id,
+        attempts = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+    ))
+}
+
+/// The `acs_chat.request` span of one attempt, counted on its operation's.
+#[inline(never)]
+fn request_span(
+    operation_span: &tracing::Span,
+    route: &'static OperationRoute,
+    thread_id: &str,
+    attempt: u32,
+    request_id: &RequestId,
+) -> tracing::Span {
+    operation_span.record("attempts", attempt);
+    enabled(tracing::info_span!(
+        parent: operation_span,
+        "acs_chat.request",
+        operation = route.name,
+        thread_id,
+        attempt,
+        status = tracing::field::Empty,
+        request_id = request_id.as_str(),
+    ))
+}
+
+/// Records an attempt's status on its span, and one event per attempt, so
+/// that `RUST_LOG=acs_chat=debug` lists the requests (the span's fields say
+/// which).
+#[inline(never)]
+fn attempt_done(
+    span: &tracing::Span,
+    status: Option<reqwest::StatusCode>,
+    started: std::time::Instant,
+    ok: bool,
+) {
+    if let (false, Some(status)) = (span.is_none(), status) {
+        span.record("status", status.as_u16());
+    }
+    tracing::debug!(
+        parent: span,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        ok,
+        "request done"
+    );
+}
+
+/// What follows a failed attempt.
+enum Next {
+    /// No further attempt: the operation fails with this error.
+    Stop(Error),
+    /// Another attempt after this wait.
+    RetryAfter(Duration),
+}
+
+/// Whether and when a failed attempt (the `retry`-th retry, 0 for the first
+/// attempt) is tried again: the verdict for the route, the retries left,
+/// and the wait the service asked for or the backoff's.
+#[inline(never)]
+fn after_failure(
+    error: Error,
+    request_id: &RequestId,
+    route: &'static OperationRoute,
+    retry: u32,
+    options: &RetryOptions,
+    span: &tracing::Span,
+) -> Next {
+    let error = error.with_client_request_id(Some(request_id.as_str().to_owned()));
+    let verdict = verdict(&error, route.idempotent);
+    if verdict == Verdict::OutcomeUnknown {
+        tracing::warn!(parent: span, %error, "not retried: the outcome is unknown");
+        return Next::Stop(error.into_outcome_unknown(route.name));
+    }
+    if verdict == Verdict::GiveUp || retry >= options.retries() {
+        return Next::Stop(error);
+    }
+    let wait = error
+        .retry_after()
+        .unwrap_or_else(|| options.backoff(retry + 1));
+    if wait > options.max_delay_limit() {
+        tracing::warn!(parent: span, ?wait, "the service asked to wait longer than max_delay");
+        return Next::Stop(error);
+    }
+    tracing::info!(parent: span, %error, ?wait, "retrying");
+    Next::RetryAfter(wait)
+}
+
+/// Records an operation's outcome on its span.
+#[inline(never)]
+fn operation_done(span: &tracing::Span, error: Option<&Error>) {
+    match error {
+        None => span.record("outcome", "ok"),
+        Some(error) => span.record("outcome", tracing::field::display(error.kind())),
+    };
 }
 
 /// `span`, or no span at all when no subscriber wants it: a disabled span
