@@ -2015,7 +2015,6 @@ Arguments:
             format_args!("/chat/threads"),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2026,21 +2025,17 @@ Arguments:
             )
             .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
             .query(&progenitor_client::QueryParam::new("startTime", &start_time))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_chat_threads",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::LIST_CHAT_THREADS).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::LIST_CHAT_THREADS, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => crate::decode_response(response).await,
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2085,16 +2080,13 @@ Arguments:
         let info = OperationInfo {
             operation_id: "create_chat_thread",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::CREATE_CHAT_THREAD).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::CREATE_CHAT_THREAD, &result);
         let response = result?;
         match response.status().as_u16() {
             201u16 => crate::decode_response(response).await,
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2121,7 +2113,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2130,21 +2121,17 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_chat_thread_properties",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::GET_CHAT_THREAD_PROPERTIES).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::GET_CHAT_THREAD_PROPERTIES, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => crate::decode_response(response).await,
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2168,7 +2155,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2177,21 +2163,17 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "delete_chat_thread",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::DELETE_CHAT_THREAD).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::DELETE_CHAT_THREAD, &result);
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2217,7 +2199,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2227,21 +2208,17 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "update_chat_thread_properties",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::UPDATE_CHAT_THREAD_PROPERTIES).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::UPDATE_CHAT_THREAD_PROPERTIES, &result);
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2272,7 +2249,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2283,21 +2259,17 @@ Arguments:
             )
             .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
             .query(&progenitor_client::QueryParam::new("startTime", &start_time))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_chat_messages",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::LIST_CHAT_MESSAGES).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::LIST_CHAT_MESSAGES, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => crate::decode_response(response).await,
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2326,7 +2298,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2336,21 +2307,17 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "send_chat_message",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::SEND_CHAT_MESSAGE).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::SEND_CHAT_MESSAGE, &result);
         let response = result?;
         match response.status().as_u16() {
             201u16 => crate::decode_response(response).await,
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2381,7 +2348,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2390,21 +2356,17 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_chat_message",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::GET_CHAT_MESSAGE).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::GET_CHAT_MESSAGE, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => crate::decode_response(response).await,
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2432,7 +2394,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2441,21 +2402,17 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "delete_chat_message",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::DELETE_CHAT_MESSAGE).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::DELETE_CHAT_MESSAGE, &result);
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2485,7 +2442,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2495,21 +2451,17 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "update_chat_message",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::UPDATE_CHAT_MESSAGE).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::UPDATE_CHAT_MESSAGE, &result);
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2541,7 +2493,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2552,21 +2503,17 @@ Arguments:
             )
             .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
             .query(&progenitor_client::QueryParam::new("skip", &skip))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_chat_participants",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::LIST_CHAT_PARTICIPANTS).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::LIST_CHAT_PARTICIPANTS, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => crate::decode_response(response).await,
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2596,7 +2543,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2606,21 +2552,17 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "add_chat_participants",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::ADD_CHAT_PARTICIPANTS).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::ADD_CHAT_PARTICIPANTS, &result);
         let response = result?;
         match response.status().as_u16() {
             201u16 => crate::decode_response(response).await,
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2647,7 +2589,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2657,21 +2598,17 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "remove_chat_participant",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::REMOVE_CHAT_PARTICIPANT).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::REMOVE_CHAT_PARTICIPANT, &result);
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2703,7 +2640,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2714,21 +2650,17 @@ Arguments:
             )
             .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
             .query(&progenitor_client::QueryParam::new("skip", &skip))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_chat_read_receipts",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::LIST_CHAT_READ_RECEIPTS).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::LIST_CHAT_READ_RECEIPTS, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => crate::decode_response(response).await,
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2755,7 +2687,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2765,21 +2696,17 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "send_chat_read_receipt",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::SEND_CHAT_READ_RECEIPT).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::SEND_CHAT_READ_RECEIPT, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2805,7 +2732,6 @@ Arguments:
             ),
             "api-version=2025-03-15",
         )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2815,21 +2741,17 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "send_typing_notification",
         };
-        self.pre(&mut request, &info).await?;
+        self.prepare(&mut request, crate::routes::SEND_TYPING_NOTIFICATION).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
+        self.observe(crate::routes::SEND_TYPING_NOTIFICATION, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => {
-                Err(Error::ErrorResponse(crate::decode_response(response).await?))
-            }
-            500u16..=599u16 => {
+            400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),

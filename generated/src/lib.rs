@@ -72,7 +72,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::ClientHooks;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 
 /// Any error a policy or token source reports.
@@ -840,6 +840,9 @@ impl Client {
         self.inner().attempt.as_ref()
     }
 
+    /// Checks and signs a request of `route` before it is sent: every
+    /// generated operation calls this with its own route constant (see
+    /// `hooks_by_route` in `cargo xtask codegen`), as the paging fetches do.
     async fn prepare<E>(
         &self,
         request: &mut reqwest::Request,
@@ -871,6 +874,8 @@ impl Client {
         }
     }
 
+    /// Shows the outcome of a request of `route` to the attempt or the
+    /// policy; called by every generated operation and paging fetch.
     fn observe(
         &self,
         route: &'static OperationRoute,
@@ -883,28 +888,11 @@ impl Client {
     }
 }
 
-impl ClientHooks<ClientState> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        let route = OperationRoute::find(info.operation_id)
-            .ok_or_else(|| Error::Custom(format!("unknown operation {}", info.operation_id)))?;
-        self.prepare(request, route).await
-    }
-
-    async fn post<E>(
-        &self,
-        outcome: &reqwest::Result<reqwest::Response>,
-        info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        if let Some(route) = OperationRoute::find(info.operation_id) {
-            self.observe(route, outcome);
-        }
-        Ok(())
-    }
-}
+// Progenitor's own `pre` and `post` hooks see only an operation's name:
+// `cargo xtask codegen` rewrites every operation to call `prepare` and
+// `observe` above with its route constant instead (and fails if one is left),
+// so the defaults, which do nothing, are never reached.
+impl ClientHooks<ClientState> for Client {}
 
 impl Client {
     /// Sends a GET to `url` (a `nextLink` from a page of `operation_id`'s

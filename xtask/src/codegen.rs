@@ -2,7 +2,7 @@
 //! generated sources: `generated.rs` (client + wire types) and `mock.rs`
 //! (typed httpmock helpers).
 
-use crate::normalize::{Normalized, OpenEnum};
+use crate::normalize::{Normalized, OpenEnum, OperationRoute};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use std::path::Path;
@@ -61,6 +61,9 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
     operation_urls(&mut client_file, &normalized.api_version)?;
     decode_without_header_copies(&mut client_file);
     box_rare_identifier_parts(&mut client_file)?;
+    hooks_by_route(&mut client_file, &normalized.routes)?;
+    merge_error_arms(&mut client_file);
+    drop_empty_header_maps(&mut client_file);
     gate_schemars_derives(&mut client_file);
     let mut mock_file: syn::File =
         syn::parse2(mock_tokens).map_err(|e| format!("httpmock output does not parse: {e}"))?;
@@ -501,6 +504,149 @@ fn box_rare_identifier_parts(file: &mut syn::File) -> Result<(), String> {
     Ok(())
 }
 
+/// Sends every operation through the hook file's `prepare` and `observe`
+/// with its route constant, instead of progenitor's `pre` and `post` hooks,
+/// which only see the operation's name and would look its route up by that
+/// string twice per request. A wrong route cannot compile (the constant is
+/// named after the operation, and must exist), and an operation left with a
+/// `pre` or `post` call is an error: those hooks sign nothing any more.
+fn hooks_by_route(file: &mut syn::File, routes: &[OperationRoute]) -> Result<(), String> {
+    use syn::visit_mut::VisitMut;
+    struct Hooks<'r> {
+        routes: &'r [OperationRoute],
+        rewritten: usize,
+        errors: Vec<String>,
+    }
+    impl VisitMut for Hooks<'_> {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            let name = block.stmts.iter().find_map(operation_info_name);
+            if let Some(name) = name {
+                let Some(route) = self
+                    .routes
+                    .iter()
+                    .find(|route| snake_case(&route.operation_id) == name)
+                else {
+                    self.errors
+                        .push(format!("no route for the operation {name}"));
+                    return;
+                };
+                let constant = syn::Ident::new(
+                    &snake_case(&route.operation_id).to_uppercase(),
+                    proc_macro2::Span::call_site(),
+                );
+                let (mut pre, mut post) = (0, 0);
+                for stmt in block.stmts.iter_mut() {
+                    let text = quote!(#stmt).to_string().replace(' ', "");
+                    if text == "self.pre(&mutrequest,&info).await?;" {
+                        *stmt = syn::parse_quote!(
+                            self.prepare(&mut request, crate::routes::#constant).await?;
+                        );
+                        pre += 1;
+                    } else if text == "self.post(&result,&info).await?;" {
+                        *stmt = syn::parse_quote!(
+                            self.observe(crate::routes::#constant, &result);
+                        );
+                        post += 1;
+                    }
+                }
+                if (pre, post) == (1, 1) {
+                    self.rewritten += 1;
+                } else {
+                    self.errors.push(format!(
+                        "{name}: expected one `self.pre(&mut request, &info).await?` and one \
+                         `self.post(&result, &info).await?`, found {pre} and {post}"
+                    ));
+                }
+            }
+            syn::visit_mut::visit_block_mut(self, block);
+        }
+    }
+    /// The name in `let info = OperationInfo { operation_id: "name" };`.
+    fn operation_info_name(stmt: &syn::Stmt) -> Option<String> {
+        let syn::Stmt::Local(local) = stmt else {
+            return None;
+        };
+        let syn::Expr::Struct(info) = local.init.as_ref()?.expr.as_ref() else {
+            return None;
+        };
+        if !info.path.is_ident("OperationInfo") {
+            return None;
+        }
+        info.fields
+            .iter()
+            .find_map(|field| match (&field.member, &field.expr) {
+                (
+                    syn::Member::Named(member),
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(name),
+                        ..
+                    }),
+                ) if member == "operation_id" => Some(name.value()),
+                _ => None,
+            })
+    }
+    let mut hooks = Hooks {
+        routes,
+        rewritten: 0,
+        errors: Vec::new(),
+    };
+    hooks.visit_file_mut(file);
+    let left = quote!(#file)
+        .to_string()
+        .replace(' ', "")
+        .matches("self.pre(")
+        .count();
+    if left > 0 {
+        hooks
+            .errors
+            .push(format!("{left} `self.pre(..)` calls are left unsigned"));
+    }
+    if hooks.rewritten != routes.len() {
+        hooks.errors.push(format!(
+            "{} operations are sent through their route, of {} routes",
+            hooks.rewritten,
+            routes.len()
+        ));
+    }
+    match hooks.errors.is_empty() {
+        true => Ok(()),
+        false => Err(hooks.errors.join("; ")),
+    }
+}
+
+/// Merges the `400..=499` and `500..=599` arms of a response match when they
+/// are the same (they decode the same error type): one decoding future per
+/// operation instead of two, in its state and its code.
+fn merge_error_arms(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+    struct Merge;
+    impl VisitMut for Merge {
+        fn visit_expr_match_mut(&mut self, expr: &mut syn::ExprMatch) {
+            let range = |arm: &syn::Arm| {
+                let pat = &arm.pat;
+                quote!(#pat).to_string().replace(' ', "")
+            };
+            let client = expr
+                .arms
+                .iter()
+                .position(|arm| range(arm) == "400u16..=499u16");
+            let server = expr
+                .arms
+                .iter()
+                .position(|arm| range(arm) == "500u16..=599u16");
+            if let (Some(client), Some(server)) = (client, server) {
+                let (a, b) = (&expr.arms[client].body, &expr.arms[server].body);
+                if quote!(#a).to_string() == quote!(#b).to_string() {
+                    expr.arms[client].pat = syn::parse_quote!(400u16..=599u16);
+                    expr.arms.remove(server);
+                }
+            }
+            syn::visit_mut::visit_expr_match_mut(self, expr);
+        }
+    }
+    Merge.visit_file_mut(file);
+}
+
 /// Decodes every response with the hook file's `decode_response`, which
 /// moves the headers out of the response instead of copying them (progenitor's
 /// `ResponseValue::from_response` clones the whole header map per request).
@@ -563,6 +709,58 @@ fn drop_api_version_header(file: &mut syn::File) -> Result<(), String> {
              progenitor's output changed shape"
         )),
     }
+}
+
+/// Removes the header map of an operation that has no header parameter
+/// (its capacity shrank to 0) and the `.headers(header_map)` call that
+/// merged it, empty, into every request.
+fn drop_empty_header_maps(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+    struct Empty;
+    impl VisitMut for Empty {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            let empty_map = block.stmts.iter().position(|stmt| {
+                quote!(#stmt).to_string().replace(' ', "")
+                    == "letmutheader_map=::reqwest::header::HeaderMap::with_capacity(0usize);"
+            });
+            if let Some(at) = empty_map {
+                let merged = block.stmts.iter_mut().any(|stmt| match stmt {
+                    syn::Stmt::Local(local) => local
+                        .init
+                        .as_mut()
+                        .is_some_and(|init| strip_headers_call(&mut init.expr)),
+                    _ => false,
+                });
+                let used_elsewhere = block.stmts.iter().enumerate().any(|(index, stmt)| {
+                    index != at && quote!(#stmt).to_string().contains("header_map")
+                });
+                if merged && !used_elsewhere {
+                    block.stmts.remove(at);
+                }
+            }
+            syn::visit_mut::visit_block_mut(self, block);
+        }
+    }
+    /// Replaces `receiver.headers(header_map)` in a method chain by
+    /// `receiver`; whether it was there.
+    fn strip_headers_call(expr: &mut syn::Expr) -> bool {
+        match expr {
+            syn::Expr::MethodCall(call) => {
+                let merges_map = call.method == "headers"
+                    && call.args.len() == 1
+                    && quote!(#call.args).to_string().contains("header_map");
+                if merges_map {
+                    *expr = (*call.receiver).clone();
+                    true
+                } else {
+                    strip_headers_call(&mut call.receiver)
+                }
+            }
+            syn::Expr::Try(try_expr) => strip_headers_call(&mut try_expr.expr),
+            _ => false,
+        }
+    }
+    Empty.visit_file_mut(file);
 }
 
 /// In `let mut header_map = HeaderMap::with_capacity(N)`, takes `removed`
@@ -741,6 +939,142 @@ fn gate_schemars_derives(file: &mut syn::File) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn route(operation_id: &str) -> OperationRoute {
+        OperationRoute {
+            operation_id: operation_id.into(),
+            method: "GET".into(),
+            path: "/chat/threads".into(),
+            idempotent: true,
+            repeatability_header: None,
+        }
+    }
+
+    fn operation(name: &str) -> syn::ItemFn {
+        syn::parse_quote! {
+            async fn op(&self) {
+                let info = OperationInfo { operation_id: #name };
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+            }
+        }
+    }
+
+    #[test]
+    fn every_operation_is_prepared_and_observed_with_its_route_constant() {
+        let one = operation("list_chat_threads");
+        let two = operation("get_chat_message");
+        let mut file: syn::File = syn::parse_quote! { #one #two };
+        let routes = [route("ListChatThreads"), route("GetChatMessage")];
+        hooks_by_route(&mut file, &routes).expect("rewritten");
+        let text = quote!(#file).to_string().replace(' ', "");
+        assert!(
+            text.contains("self.prepare(&mutrequest,crate::routes::LIST_CHAT_THREADS).await?;"),
+            "{text}"
+        );
+        assert!(
+            text.contains("self.observe(crate::routes::LIST_CHAT_THREADS,&result);"),
+            "{text}"
+        );
+        assert!(
+            text.contains("self.prepare(&mutrequest,crate::routes::GET_CHAT_MESSAGE).await?;"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("self.pre(") && !text.contains("self.post("),
+            "{text}"
+        );
+        // `exec` still gets the operation's info.
+        assert_eq!(text.matches("self.exec(request,&info)").count(), 2);
+    }
+
+    #[test]
+    fn an_operation_without_a_route_or_its_hooks_is_an_error() {
+        let one = operation("list_chat_threads");
+        let mut unknown: syn::File = syn::parse_quote! { #one };
+        let error = hooks_by_route(&mut unknown, &[route("GetChatMessage")]).expect_err("no route");
+        assert!(
+            error.contains("no route for the operation list_chat_threads"),
+            "{error}"
+        );
+        assert!(
+            error.contains("1 `self.pre(..)` calls are left unsigned"),
+            "{error}"
+        );
+
+        let mut unhooked: syn::File = syn::parse_quote! {
+            async fn op(&self) {
+                let info = OperationInfo { operation_id: "list_chat_threads" };
+                let result = self.exec(request, &info).await;
+            }
+        };
+        let error =
+            hooks_by_route(&mut unhooked, &[route("ListChatThreads")]).expect_err("no hooks");
+        assert!(error.contains("found 0 and 0"), "{error}");
+
+        let one = operation("list_chat_threads");
+        let mut missing: syn::File = syn::parse_quote! { #one };
+        let routes = [route("ListChatThreads"), route("GetChatMessage")];
+        let error =
+            hooks_by_route(&mut missing, &routes).expect_err("a route without an operation");
+        assert_eq!(
+            error,
+            "1 operations are sent through their route, of 2 routes"
+        );
+    }
+
+    #[test]
+    fn equal_error_arms_merge_and_different_ones_stay() {
+        let mut file: syn::File = syn::parse_quote! {
+            fn same() {
+                match status {
+                    200u16 => ok(),
+                    400u16..=499u16 => { Err(Error::ErrorResponse(decode(response).await?)) }
+                    500u16..=599u16 => { Err(Error::ErrorResponse(decode(response).await?)) }
+                    _ => other(),
+                }
+            }
+            fn different() {
+                match status {
+                    400u16..=499u16 => { client_error() }
+                    500u16..=599u16 => { server_error() }
+                    _ => other(),
+                }
+            }
+        };
+        merge_error_arms(&mut file);
+        let text = quote!(#file).to_string().replace(' ', "");
+        assert_eq!(text.matches("400u16..=599u16").count(), 1, "{text}");
+        assert_eq!(text.matches("ErrorResponse").count(), 1, "{text}");
+        assert!(text.contains("400u16..=499u16=>{client_error()}"), "{text}");
+        assert!(text.contains("500u16..=599u16=>{server_error()}"), "{text}");
+    }
+
+    #[test]
+    fn an_empty_header_map_goes_and_a_used_one_stays() {
+        let mut file: syn::File = syn::parse_quote! {
+            fn empty() {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let mut request = self.client.get(url).header(ACCEPT, json).headers(header_map).build()?;
+            }
+            fn used() {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append("repeatability-request-id", value);
+                let mut request = self.client.post(url).headers(header_map).build()?;
+            }
+        };
+        drop_empty_header_maps(&mut file);
+        let text = quote!(#file).to_string().replace(' ', "");
+        assert!(
+            text.contains(
+                "fnempty(){letmutrequest=self.client.get(url).header(ACCEPT,json).build()?;}"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("with_capacity(1usize)"), "{text}");
+        assert!(text.contains(".headers(header_map).build()?"), "{text}");
+    }
 
     #[test]
     fn rare_identifier_parts_are_boxed_and_the_common_one_is_not() {

@@ -219,9 +219,18 @@ fn the_token_never_appears_in_tracing_output() {
     );
     assert!(output.contains("send_chat_message"), "{output}");
     assert!(output.contains("retrying"), "{output}");
-    assert!(output.contains("request done"), "one event per attempt: {output}");
-    assert!(output.contains("status=429"), "the attempt's status: {output}");
-    assert!(output.contains("outcome="), "the operation's outcome: {output}");
+    assert!(
+        output.contains("request done"),
+        "one event per attempt: {output}"
+    );
+    assert!(
+        output.contains("status=429"),
+        "the attempt's status: {output}"
+    );
+    assert!(
+        output.contains("outcome="),
+        "the operation's outcome: {output}"
+    );
     assert!(
         !output.contains(&token),
         "the token leaked into tracing output"
