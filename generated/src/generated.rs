@@ -2114,14 +2114,13 @@ Arguments:
             "api-version=2025-03-15",
         )?;
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
+        let mut request = ::reqwest::Request::new(::reqwest::Method::GET, url);
+        request
+            .headers_mut()
+            .append(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .build()?;
+            );
         let info = OperationInfo {
             operation_id: "get_chat_thread_properties",
         };
@@ -2156,14 +2155,13 @@ Arguments:
             "api-version=2025-03-15",
         )?;
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .header(
+        let mut request = ::reqwest::Request::new(::reqwest::Method::DELETE, url);
+        request
+            .headers_mut()
+            .append(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .build()?;
+            );
         let info = OperationInfo {
             operation_id: "delete_chat_thread",
         };
@@ -2200,15 +2198,14 @@ Arguments:
             "api-version=2025-03-15",
         )?;
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .patch(url)
-            .header(
+        let mut request = ::reqwest::Request::new(::reqwest::Method::PATCH, url);
+        request
+            .headers_mut()
+            .append(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .build()?;
+            );
+        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "update_chat_thread_properties",
         };
@@ -2299,15 +2296,14 @@ Arguments:
             "api-version=2025-03-15",
         )?;
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
+        let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+        request
+            .headers_mut()
+            .append(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .build()?;
+            );
+        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "send_chat_message",
         };
@@ -2349,14 +2345,13 @@ Arguments:
             "api-version=2025-03-15",
         )?;
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
+        let mut request = ::reqwest::Request::new(::reqwest::Method::GET, url);
+        request
+            .headers_mut()
+            .append(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .build()?;
+            );
         let info = OperationInfo {
             operation_id: "get_chat_message",
         };
@@ -2395,14 +2390,13 @@ Arguments:
             "api-version=2025-03-15",
         )?;
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .header(
+        let mut request = ::reqwest::Request::new(::reqwest::Method::DELETE, url);
+        request
+            .headers_mut()
+            .append(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .build()?;
+            );
         let info = OperationInfo {
             operation_id: "delete_chat_message",
         };
@@ -2443,15 +2437,14 @@ Arguments:
             "api-version=2025-03-15",
         )?;
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .patch(url)
-            .header(
+        let mut request = ::reqwest::Request::new(::reqwest::Method::PATCH, url);
+        request
+            .headers_mut()
+            .append(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .build()?;
+            );
+        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "update_chat_message",
         };
@@ -2544,15 +2537,14 @@ Arguments:
             "api-version=2025-03-15",
         )?;
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
+        let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+        request
+            .headers_mut()
+            .append(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .build()?;
+            );
+        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "add_chat_participants",
         };
@@ -2590,15 +2582,14 @@ Arguments:
             "api-version=2025-03-15",
         )?;
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
+        let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+        request
+            .headers_mut()
+            .append(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .build()?;
+            );
+        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "remove_chat_participant",
         };
@@ -2688,15 +2679,14 @@ Arguments:
             "api-version=2025-03-15",
         )?;
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
+        let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+        request
+            .headers_mut()
+            .append(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .build()?;
+            );
+        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "send_chat_read_receipt",
         };
@@ -2733,15 +2723,14 @@ Arguments:
             "api-version=2025-03-15",
         )?;
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
+        let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+        request
+            .headers_mut()
+            .append(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .build()?;
+            );
+        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "send_typing_notification",
         };

@@ -471,6 +471,28 @@ pub(crate) fn operation_url<E>(
         .map_err(|e| progenitor_client::Error::InvalidRequest(format!("{reference}: {e}")))
 }
 
+/// Puts `body` into `request` as JSON, as reqwest's `RequestBuilder::json`
+/// does (with `content-type: application/json` unless one is set): the
+/// generated operations that take no query or header parameters build their
+/// request directly rather than through a `RequestBuilder`, whose every step
+/// moves the whole request and a handle on the HTTP client.
+pub(crate) fn set_json_body<B: serde::Serialize + ?Sized, E>(
+    request: &mut reqwest::Request,
+    body: &B,
+) -> Result<(), progenitor_client::Error<E>> {
+    let bytes = serde_json::to_vec(body).map_err(|e| {
+        progenitor_client::Error::InvalidRequest(format!(
+            "the request body cannot be written as JSON: {e}"
+        ))
+    })?;
+    request
+        .headers_mut()
+        .entry(CONTENT_TYPE)
+        .or_insert(HeaderValue::from_static("application/json"));
+    *request.body_mut() = Some(bytes.into());
+    Ok(())
+}
+
 /// Whether credentials may be sent to `url`: over https, or over plain http
 /// to a loopback host only (a local emulator). The one rule for the raw
 /// client's policy, the facade's endpoint check and the identity client.

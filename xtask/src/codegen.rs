@@ -64,6 +64,7 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
     hooks_by_route(&mut client_file, &normalized.routes)?;
     merge_error_arms(&mut client_file);
     drop_empty_header_maps(&mut client_file);
+    direct_requests(&mut client_file)?;
     gate_schemars_derives(&mut client_file);
     let mut mock_file: syn::File =
         syn::parse2(mock_tokens).map_err(|e| format!("httpmock output does not parse: {e}"))?;
@@ -614,6 +615,109 @@ fn hooks_by_route(file: &mut syn::File, routes: &[OperationRoute]) -> Result<(),
     }
 }
 
+/// Builds the request of every operation whose `RequestBuilder` chain only
+/// sets headers and a JSON body (`self.client.get(url).header(..).json(..)
+/// .build()?`) directly: `reqwest::Request::new`, the same headers appended,
+/// and the hook file's `set_json_body`. Each builder step moves the whole
+/// request and the builder holds a handle on the HTTP client (a reference
+/// count shared by every request); neither is needed to make a request.
+/// Chains with query or header-map steps are left as they are. Returns how
+/// many were rewritten; none is an error (progenitor's output changed shape).
+fn direct_requests(file: &mut syn::File) -> Result<usize, String> {
+    use syn::visit_mut::VisitMut;
+    struct Direct {
+        rewritten: usize,
+    }
+    impl VisitMut for Direct {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            let mut stmts = Vec::with_capacity(block.stmts.len());
+            for stmt in block.stmts.drain(..) {
+                match direct_request(&stmt) {
+                    Some(direct) => {
+                        stmts.extend(direct);
+                        self.rewritten += 1;
+                    }
+                    None => stmts.push(stmt),
+                }
+            }
+            block.stmts = stmts;
+            syn::visit_mut::visit_block_mut(self, block);
+        }
+    }
+    /// The statements that build `let mut request = <chain>.build()?;`
+    /// directly, when the chain allows it.
+    fn direct_request(stmt: &syn::Stmt) -> Option<Vec<syn::Stmt>> {
+        let syn::Stmt::Local(local) = stmt else {
+            return None;
+        };
+        let pat = &local.pat;
+        if quote!(#pat).to_string().replace(' ', "") != "mutrequest" {
+            return None;
+        }
+        let syn::Expr::Try(built) = local.init.as_ref()?.expr.as_ref() else {
+            return None;
+        };
+        let syn::Expr::MethodCall(build) = built.expr.as_ref() else {
+            return None;
+        };
+        if build.method != "build" || !build.args.is_empty() {
+            return None;
+        }
+        let mut steps = Vec::new();
+        let mut expr = build.receiver.as_ref();
+        let (verb, url) = loop {
+            let syn::Expr::MethodCall(call) = expr else {
+                return None;
+            };
+            let receiver = &call.receiver;
+            if quote!(#receiver).to_string().replace(' ', "") == "self.client" {
+                let [url] = call.args.iter().collect::<Vec<_>>()[..] else {
+                    return None;
+                };
+                break (call.method.to_string(), url.clone());
+            }
+            steps.push(call);
+            expr = receiver.as_ref();
+        };
+        let method = match verb.as_str() {
+            "get" => quote!(GET),
+            "post" => quote!(POST),
+            "put" => quote!(PUT),
+            "patch" => quote!(PATCH),
+            "delete" => quote!(DELETE),
+            _ => return None,
+        };
+        let attrs = &local.attrs;
+        let mut direct: Vec<syn::Stmt> = vec![syn::parse_quote!(
+            #(#attrs)*
+            let mut request = ::reqwest::Request::new(::reqwest::Method::#method, #url);
+        )];
+        for step in steps.into_iter().rev() {
+            let args: Vec<&syn::Expr> = step.args.iter().collect();
+            match (step.method.to_string().as_str(), &args[..]) {
+                ("header", [name, value]) => direct.push(syn::parse_quote!(
+                    request.headers_mut().append(#name, #value);
+                )),
+                ("json", [body]) => direct.push(syn::parse_quote!(
+                    crate::set_json_body(&mut request, #body)?;
+                )),
+                _ => return None,
+            }
+        }
+        Some(direct)
+    }
+    let mut direct = Direct { rewritten: 0 };
+    direct.visit_file_mut(file);
+    match direct.rewritten {
+        0 => Err(
+            "no operation builds its request with only headers and a JSON body: \
+                  progenitor's output changed shape"
+                .into(),
+        ),
+        n => Ok(n),
+    }
+}
+
 /// Merges the `400..=499` and `500..=599` arms of a response match when they
 /// are the same (they decode the same error type): one decoding future per
 /// operation instead of two, in its state and its code.
@@ -1074,6 +1178,51 @@ mod tests {
         );
         assert!(text.contains("with_capacity(1usize)"), "{text}");
         assert!(text.contains(".headers(header_map).build()?"), "{text}");
+    }
+
+    #[test]
+    fn a_request_of_headers_and_a_json_body_is_built_directly_and_others_are_kept() {
+        let mut file: syn::File = syn::parse_quote! {
+            async fn send(&self) {
+                #[allow(unused_mut)]
+                let mut request = self
+                    .client
+                    .post(url)
+                    .header(ACCEPT, HeaderValue::from_static("application/json"))
+                    .json(&body)
+                    .build()?;
+            }
+            async fn list(&self) {
+                let mut request = self
+                    .client
+                    .get(url)
+                    .header(ACCEPT, json)
+                    .query(&QueryParam::new("maxPageSize", &max_page_size))
+                    .build()?;
+            }
+        };
+        assert_eq!(direct_requests(&mut file), Ok(1));
+        let text = quote!(#file).to_string().replace(' ', "");
+        assert!(
+            text.contains(
+                "#[allow(unused_mut)]letmutrequest=::reqwest::Request::new(::reqwest::Method::POST,url);\
+                 request.headers_mut().append(ACCEPT,HeaderValue::from_static(\"application/json\"));\
+                 crate::set_json_body(&mutrequest,&body)?;"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(".query(&QueryParam::new(\"maxPageSize\",&max_page_size)).build()?"),
+            "{text}"
+        );
+        assert_eq!(text.matches("Request::new").count(), 1, "{text}");
+
+        let mut unknown: syn::File = syn::parse_quote! {
+            async fn list(&self) {
+                let mut request = self.client.get(url).query(&q).build()?;
+            }
+        };
+        assert!(direct_requests(&mut unknown).is_err());
     }
 
     #[test]
