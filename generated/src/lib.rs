@@ -476,6 +476,10 @@ pub(crate) fn operation_url<E>(
 /// generated operations that take no query or header parameters build their
 /// request directly rather than through a `RequestBuilder`, whose every step
 /// moves the whole request and a handle on the HTTP client.
+#[allow(
+    clippy::result_large_err,
+    reason = "the error of every generated operation, which returns this one with `?`"
+)]
 pub(crate) fn set_json_body<B: serde::Serialize + ?Sized, E>(
     request: &mut reqwest::Request,
     body: &B,
