@@ -63,5 +63,12 @@ pub(crate) fn checked_endpoint(endpoint: &str) -> Result<reqwest::Url> {
             "the endpoint must not have a query or a fragment",
         ));
     }
+    // Requests would carry them in their URL; the error does not repeat
+    // them, as the password is a secret.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid_argument(
+            "the endpoint must not name a user or a password",
+        ));
+    }
     Ok(url)
 }

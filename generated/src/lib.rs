@@ -13,7 +13,7 @@
 //! This file is the hand-written part: every request of the generated client,
 //! whatever the operation, has its path checked against the operation's
 //! [`OperationRoute`] and then passes through one pluggable [`RequestPolicy`]
-//! (progenitor's `pre` hook). The [`StandardPolicy`] sets the bearer token
+//! (each generated operation hands its route to the hook file's `prepare`). The [`StandardPolicy`] sets the bearer token
 //! from a [`TokenSource`] (asked afresh for every request, so tokens can be
 //! refreshed), the `api-version` query parameter, the merge-patch content type,
 //! a `User-Agent` and an `x-ms-client-request-id`. A client made with
@@ -72,7 +72,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use progenitor_client::ClientHooks;
+use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 
 /// Any error a policy or token source reports.
@@ -98,8 +98,8 @@ pub const USER_AGENT_PRODUCT: &str = concat!("acs-chat-rest/", env!("CARGO_PKG_V
 pub struct OperationRoute {
     /// The description's `operationId`, e.g. `CreateChatThread`.
     pub operation_id: &'static str,
-    /// The generated method's name, e.g. `create_chat_thread` (what progenitor's
-    /// hooks see as the operation id).
+    /// The generated method's name, e.g. `create_chat_thread` (the operation
+    /// id progenitor's `OperationInfo` carries).
     pub name: &'static str,
     /// The HTTP method, upper case.
     pub method: &'static str,
@@ -452,6 +452,14 @@ pub(crate) fn operation_url<E>(
     };
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("has a query or a fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // A request built from it would carry them in its URL (and in
+        // errors that name the URL). Not named here either: it holds a
+        // secret.
+        return Err(progenitor_client::Error::InvalidRequest(
+            "the base URL names a user or a password: give the endpoint without them".into(),
+        ));
     }
     let mut reference = String::with_capacity(base.path.len() + 128);
     reference.push_str(&base.path);
@@ -914,11 +922,32 @@ impl Client {
     }
 }
 
-// Progenitor's own `pre` and `post` hooks see only an operation's name:
-// `cargo xtask codegen` rewrites every operation to call `prepare` and
-// `observe` above with its route constant instead (and fails if one is left),
-// so the defaults, which do nothing, are never reached.
-impl ClientHooks<ClientState> for Client {}
+/// Progenitor's hooks, which see only an operation's name. The generated
+/// operations do not call them (`cargo xtask codegen` rewrites each to call
+/// `prepare` and `observe` with its route constant, and fails if one is
+/// left); they stay for code that sends its own requests through them.
+impl ClientHooks<ClientState> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        let route = OperationRoute::find(info.operation_id)
+            .ok_or_else(|| Error::Custom(format!("unknown operation {}", info.operation_id)))?;
+        self.prepare(request, route).await
+    }
+
+    async fn post<E>(
+        &self,
+        outcome: &reqwest::Result<reqwest::Response>,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        if let Some(route) = OperationRoute::find(info.operation_id) {
+            self.observe(route, outcome);
+        }
+        Ok(())
+    }
+}
 
 impl Client {
     /// Sends a GET to `url` (a `nextLink` from a page of `operation_id`'s

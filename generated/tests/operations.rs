@@ -2084,6 +2084,32 @@ async fn a_base_url_with_a_query_or_a_fragment_is_an_invalid_request() {
     assert_eq!(catch_all.calls_async().await, 0);
 }
 
+/// A base URL naming a user or a password is refused before anything is
+/// sent, and the error does not repeat the password.
+#[tokio::test]
+async fn a_base_url_with_a_user_or_a_password_is_an_invalid_request() {
+    let server = MockServer::start_async().await;
+    let catch_all = server.mock(|_, then| {
+        then.status(204);
+    });
+    let base = server
+        .base_url()
+        .replace("http://", "http://user:s3cr3t-pass@");
+    let client = Client::new(&base, ClientState::with_token(TOKEN));
+    match client.delete_chat_thread(THREAD).await {
+        Err(error @ Error::InvalidRequest(_)) => {
+            let text = format!("{error} {error:?}");
+            assert!(text.contains("a user or a password"), "{text}");
+            assert!(!text.contains("s3cr3t-pass"), "the password leaked: {text}");
+        }
+        other => panic!(
+            "expected an invalid request, got {:?}",
+            other.map(|r| r.status())
+        ),
+    }
+    assert_eq!(catch_all.calls_async().await, 0);
+}
+
 /// The rare identifier kinds are boxed (`cargo xtask codegen`), so that a
 /// message, which carries two identifiers, does not hold room for all five
 /// kinds twice over; the JSON is the same either way.
@@ -2108,4 +2134,37 @@ fn rare_identifier_kinds_are_boxed_and_read_as_before() {
         serde_json::to_value(&model).expect("encoded"),
         serde_json::from_str::<serde_json::Value>(json).expect("json")
     );
+}
+
+/// Progenitor's `pre` and `post` hooks, which the generated operations no
+/// longer call, still check and sign a request sent through them by name.
+#[tokio::test]
+async fn progenitor_hooks_still_sign_by_operation_name() {
+    use progenitor_client::{ClientHooks, OperationInfo};
+    let client = Client::new(
+        "https://contoso.communication.azure.com",
+        ClientState::with_token(TOKEN),
+    );
+    let url = format!(
+        "https://contoso.communication.azure.com/chat/threads/{}/messages/1",
+        acs_chat_rest::encode_path_segment(THREAD)
+    );
+    let mut request = reqwest::Request::new(reqwest::Method::GET, url.parse().expect("url"));
+    let info = OperationInfo {
+        operation_id: "get_chat_message",
+    };
+    client.pre::<()>(&mut request, &info).await.expect("signed");
+    assert_eq!(
+        request.headers()[reqwest::header::AUTHORIZATION],
+        format!("Bearer {TOKEN}").as_str()
+    );
+    let unknown = OperationInfo {
+        operation_id: "no_such_operation",
+    };
+    let mut other = reqwest::Request::new(reqwest::Method::GET, url.parse().expect("url"));
+    assert!(client.pre::<()>(&mut other, &unknown).await.is_err());
+    assert!(other
+        .headers()
+        .get(reqwest::header::AUTHORIZATION)
+        .is_none());
 }

@@ -71,7 +71,6 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
     fix_mock_matchers(&mut mock_file);
 
     let client = prettyplease::unparse(&client_file);
-    check_route_names(&client, &normalized)?;
     let header = header(spec_hash);
     Ok(GeneratedSources {
         client: format!("{header}{client}"),
@@ -537,7 +536,7 @@ fn hooks_by_route(file: &mut syn::File, routes: &[OperationRoute]) -> Result<(),
                 );
                 let (mut pre, mut post) = (0, 0);
                 for stmt in block.stmts.iter_mut() {
-                    let text = quote!(#stmt).to_string().replace(' ', "");
+                    let text = flat(&*stmt);
                     if text == "self.pre(&mutrequest,&info).await?;" {
                         *stmt = syn::parse_quote!(
                             self.prepare(&mut request, crate::routes::#constant).await?;
@@ -592,15 +591,13 @@ fn hooks_by_route(file: &mut syn::File, routes: &[OperationRoute]) -> Result<(),
         errors: Vec::new(),
     };
     hooks.visit_file_mut(file);
-    let left = quote!(#file)
-        .to_string()
-        .replace(' ', "")
-        .matches("self.pre(")
-        .count();
+    let text = flat(&*file);
+    let left = text.matches("self.pre(").count() + text.matches("self.post(").count();
     if left > 0 {
-        hooks
-            .errors
-            .push(format!("{left} `self.pre(..)` calls are left unsigned"));
+        hooks.errors.push(format!(
+            "{left} `self.pre(..)`/`self.post(..)` calls are left: their operations would \
+             go unchecked and unsigned"
+        ));
     }
     if hooks.rewritten != routes.len() {
         hooks.errors.push(format!(
@@ -726,21 +723,17 @@ fn merge_error_arms(file: &mut syn::File) {
     struct Merge;
     impl VisitMut for Merge {
         fn visit_expr_match_mut(&mut self, expr: &mut syn::ExprMatch) {
-            let range = |arm: &syn::Arm| {
-                let pat = &arm.pat;
-                quote!(#pat).to_string().replace(' ', "")
-            };
-            let client = expr
-                .arms
-                .iter()
-                .position(|arm| range(arm) == "400u16..=499u16");
-            let server = expr
-                .arms
-                .iter()
-                .position(|arm| range(arm) == "500u16..=599u16");
+            let is = |arm: &syn::Arm, range: &str| arm.guard.is_none() && flat(&arm.pat) == range;
+            let client = expr.arms.iter().position(|arm| is(arm, "400u16..=499u16"));
+            // Only the very next arm: merging over an arm between them would
+            // change which arm a status reaches.
+            let server = client.map(|client| client + 1).filter(|&next| {
+                expr.arms
+                    .get(next)
+                    .is_some_and(|arm| is(arm, "500u16..=599u16"))
+            });
             if let (Some(client), Some(server)) = (client, server) {
-                let (a, b) = (&expr.arms[client].body, &expr.arms[server].body);
-                if quote!(#a).to_string() == quote!(#b).to_string() {
+                if flat(&expr.arms[client].body) == flat(&expr.arms[server].body) {
                     expr.arms[client].pat = syn::parse_quote!(400u16..=599u16);
                     expr.arms.remove(server);
                 }
@@ -824,22 +817,29 @@ fn drop_empty_header_maps(file: &mut syn::File) {
     impl VisitMut for Empty {
         fn visit_block_mut(&mut self, block: &mut syn::Block) {
             let empty_map = block.stmts.iter().position(|stmt| {
-                quote!(#stmt).to_string().replace(' ', "")
+                flat(stmt)
                     == "letmutheader_map=::reqwest::header::HeaderMap::with_capacity(0usize);"
             });
             if let Some(at) = empty_map {
-                let merged = block.stmts.iter_mut().any(|stmt| match stmt {
-                    syn::Stmt::Local(local) => local
-                        .init
-                        .as_mut()
-                        .is_some_and(|init| strip_headers_call(&mut init.expr)),
-                    _ => false,
-                });
-                let used_elsewhere = block.stmts.iter().enumerate().any(|(index, stmt)| {
-                    index != at && quote!(#stmt).to_string().contains("header_map")
-                });
-                if merged && !used_elsewhere {
-                    block.stmts.remove(at);
+                // Only a map that nothing but one statement (the request's
+                // builder chain) uses: a map filled elsewhere stays, with
+                // its headers.
+                let users: Vec<usize> = (0..block.stmts.len())
+                    .filter(|&index| {
+                        index != at && flat(&block.stmts[index]).contains("header_map")
+                    })
+                    .collect();
+                if let [user] = users[..] {
+                    let merged = match &mut block.stmts[user] {
+                        syn::Stmt::Local(local) => local
+                            .init
+                            .as_mut()
+                            .is_some_and(|init| strip_headers_call(&mut init.expr)),
+                        _ => false,
+                    };
+                    if merged {
+                        block.stmts.remove(at);
+                    }
                 }
             }
             syn::visit_mut::visit_block_mut(self, block);
@@ -850,9 +850,7 @@ fn drop_empty_header_maps(file: &mut syn::File) {
     fn strip_headers_call(expr: &mut syn::Expr) -> bool {
         match expr {
             syn::Expr::MethodCall(call) => {
-                let merges_map = call.method == "headers"
-                    && call.args.len() == 1
-                    && quote!(#call.args).to_string().contains("header_map");
+                let merges_map = call.method == "headers" && flat(&call.args) == "header_map";
                 if merges_map {
                     *expr = (*call.receiver).clone();
                     true
@@ -898,8 +896,15 @@ fn shrink_header_map(stmt: &mut syn::Stmt, removed: usize) -> bool {
     false
 }
 
+/// Tokens as text without spaces, for comparing a piece of progenitor's
+/// output with the shape a pass expects.
+fn flat(tokens: impl quote::ToTokens) -> String {
+    tokens.to_token_stream().to_string().replace(' ', "")
+}
+
 /// The method name progenitor gives an operation (`CreateChatThread` →
-/// `create_chat_thread`), which is also the `operation_id` its hooks see.
+/// `create_chat_thread`), which is also the `operation_id` of its
+/// `OperationInfo`, and (upper case) the name of its route constant.
 pub fn snake_case(operation_id: &str) -> String {
     let mut name = String::new();
     let mut previous_lower = false;
@@ -918,25 +923,6 @@ pub fn snake_case(operation_id: &str) -> String {
         name.push(c.to_ascii_lowercase());
     }
     name
-}
-
-/// Every route's method name must be a method of the generated client, or the
-/// request hook could not find the route of an operation at run time.
-fn check_route_names(client_source: &str, normalized: &Normalized) -> Result<(), String> {
-    let missing: Vec<String> = normalized
-        .routes
-        .iter()
-        .map(|route| snake_case(&route.operation_id))
-        .filter(|name| !client_source.contains(&format!("operation_id: \"{name}\"")))
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "progenitor named these operations differently than the route table: {}",
-            missing.join(", ")
-        ))
-    }
 }
 
 /// Makes progenitor's httpmock helpers match what the client really sends:
@@ -1103,7 +1089,7 @@ mod tests {
             "{error}"
         );
         assert!(
-            error.contains("1 `self.pre(..)` calls are left unsigned"),
+            error.contains("2 `self.pre(..)`/`self.post(..)` calls are left"),
             "{error}"
         );
 
@@ -1146,6 +1132,19 @@ mod tests {
                     _ => other(),
                 }
             }
+            fn apart() {
+                match status {
+                    400u16..=499u16 => { same() }
+                    503u16 => { busy() }
+                    500u16..=599u16 => { same() }
+                }
+            }
+            fn guarded() {
+                match status {
+                    400u16..=499u16 if strict => { same() }
+                    500u16..=599u16 => { same() }
+                }
+            }
         };
         merge_error_arms(&mut file);
         let text = quote!(#file).to_string().replace(' ', "");
@@ -1153,6 +1152,15 @@ mod tests {
         assert_eq!(text.matches("ErrorResponse").count(), 1, "{text}");
         assert!(text.contains("400u16..=499u16=>{client_error()}"), "{text}");
         assert!(text.contains("500u16..=599u16=>{server_error()}"), "{text}");
+        // An arm between them, or a guard, keeps them apart.
+        assert!(
+            text.contains("400u16..=499u16=>{same()}503u16=>{busy()}500u16..=599u16=>{same()}"),
+            "{text}"
+        );
+        assert!(
+            text.contains("400u16..=499u16ifstrict=>{same()}500u16..=599u16=>{same()}"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -1161,6 +1169,11 @@ mod tests {
             fn empty() {
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
                 let mut request = self.client.get(url).header(ACCEPT, json).headers(header_map).build()?;
+            }
+            fn filled() {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                header_map.append("x-late", value);
+                let mut request = self.client.get(url).headers(header_map).build()?;
             }
             fn used() {
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -1177,6 +1190,11 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("with_capacity(1usize)"), "{text}");
+        // A map of capacity 0 that is filled anyway keeps its headers.
+        assert!(
+            text.contains("with_capacity(0usize);header_map.append(\"x-late\",value);letmutrequest=self.client.get(url).headers(header_map)"),
+            "{text}"
+        );
         assert!(text.contains(".headers(header_map).build()?"), "{text}");
     }
 

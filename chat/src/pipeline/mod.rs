@@ -202,9 +202,9 @@ where
             } else {
                 attempt(request_id.clone()).await
             };
-            if traced || tracing::level_enabled!(tracing::Level::DEBUG) {
-                attempt_done(&span, outcome.status, started, outcome.result.is_ok());
-            }
+            // Always called: with tracing's `log` feature and no subscriber,
+            // the event still goes to a `log` logger.
+            attempt_done(&span, outcome.status, started, outcome.result.is_ok());
             let error = match settle(outcome.result) {
                 Ok(value) => break 'attempts Ok(value),
                 Err(error) => error,

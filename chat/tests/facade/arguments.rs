@@ -394,6 +394,21 @@ fn an_endpoint_with_a_query_or_a_fragment_is_refused() {
 }
 
 #[test]
+fn an_endpoint_naming_a_user_or_a_password_is_refused_without_repeating_them() {
+    for endpoint in [
+        "https://user:s3cr3t-pass@contoso.communication.azure.com",
+        "https://user@contoso.communication.azure.com",
+        "https://:s3cr3t-pass@contoso.communication.azure.com/",
+    ] {
+        let error = ChatClient::new(endpoint, credential()).expect_err(endpoint);
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{endpoint}");
+        let text = format!("{error} {error:?}");
+        assert!(text.contains("a user or a password"), "{endpoint}: {text}");
+        assert!(!text.contains("s3cr3t-pass"), "the password leaked: {text}");
+    }
+}
+
+#[test]
 fn https_endpoints_are_accepted() {
     for endpoint in [
         "https://contoso.communication.azure.com",
