@@ -13,14 +13,15 @@
 //! This file is the hand-written part: every request of the generated client,
 //! whatever the operation, has its path checked against the operation's
 //! [`OperationRoute`] and then passes through one pluggable [`RequestPolicy`]
-//! (each generated operation hands its route to the hook file's `prepare`). The [`StandardPolicy`] sets the bearer token
-//! from a [`TokenSource`] (asked afresh for every request, so tokens can be
-//! refreshed), the `api-version` query parameter, the merge-patch content type,
-//! a `User-Agent` and an `x-ms-client-request-id`. A client made with
-//! [`Client::for_attempt`] is the exception: it sends its [`Attempt`]'s
-//! bearer header, request id and user agent instead of asking the policy
-//! (whose `prepare` and `observe` it does not call), for callers that sign
-//! and retry themselves, like the `acs-chat` facade.
+//! (each generated operation hands its route to this file's `prepare`). The
+//! [`StandardPolicy`] sets the bearer token from a [`TokenSource`] (asked
+//! afresh for every request, so tokens can be refreshed), the `api-version`
+//! query parameter, the merge-patch content type, a `User-Agent` and an
+//! `x-ms-client-request-id`. A client made with [`Client::for_attempt`] is
+//! the exception: it sends its [`Attempt`]'s bearer header, request id and
+//! user agent instead of asking the policy (whose `prepare` and `observe` it
+//! does not call), for callers that sign and retry themselves, like the
+//! `acs-chat` facade.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
