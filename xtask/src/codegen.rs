@@ -509,7 +509,7 @@ fn box_rare_identifier_parts(file: &mut syn::File) -> Result<(), String> {
 /// which only see the operation's name and would look its route up by that
 /// string twice per request. A wrong route cannot compile (the constant is
 /// named after the operation, and must exist), and an operation left with a
-/// `pre` or `post` call is an error: those hooks sign nothing any more.
+/// `pre` or `post` call is an error, so that none pays for the lookup.
 fn hooks_by_route(file: &mut syn::File, routes: &[OperationRoute]) -> Result<(), String> {
     use syn::visit_mut::VisitMut;
     struct Hooks<'r> {
@@ -595,8 +595,8 @@ fn hooks_by_route(file: &mut syn::File, routes: &[OperationRoute]) -> Result<(),
     let left = text.matches("self.pre(").count() + text.matches("self.post(").count();
     if left > 0 {
         hooks.errors.push(format!(
-            "{left} `self.pre(..)`/`self.post(..)` calls are left: their operations would \
-             go unchecked and unsigned"
+            "{left} `self.pre(..)`/`self.post(..)` calls are left: every operation must \
+             hand its route to `prepare` and `observe`"
         ));
     }
     if hooks.rewritten != routes.len() {
