@@ -43,7 +43,8 @@ pub(crate) fn user_agent(application_id: Option<&str>) -> String {
 }
 
 /// An endpoint credentials may be sent to: https, or plain http to a
-/// loopback host only, with a host, and neither a query nor a fragment.
+/// loopback host only, with a host, and usable as the operations' base
+/// ([`acs_chat_rest::unusable_base_url`]).
 pub(crate) fn checked_endpoint(endpoint: &str) -> Result<reqwest::Url> {
     let url = reqwest::Url::parse(endpoint.trim())
         .map_err(|e| Error::invalid_argument(format!("the endpoint is not a valid URL: {e}")))?;
@@ -56,19 +57,8 @@ pub(crate) fn checked_endpoint(endpoint: &str) -> Result<reqwest::Url> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::invalid_argument("the endpoint has no host"));
     }
-    // Operations' paths and queries go after the endpoint's: a query or a
-    // fragment there could not stay in front of them.
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid_argument(
-            "the endpoint must not have a query or a fragment",
-        ));
-    }
-    // Requests would carry them in their URL; the error does not repeat
-    // them, as the password is a secret.
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid_argument(
-            "the endpoint must not name a user or a password",
-        ));
+    if let Some(why) = acs_chat_rest::unusable_base_url(&url) {
+        return Err(Error::invalid_argument(format!("the endpoint {why}")));
     }
     Ok(url)
 }

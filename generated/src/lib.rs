@@ -441,27 +441,15 @@ pub(crate) fn operation_url<E>(
     query: &str,
 ) -> Result<reqwest::Url, progenitor_client::Error<E>> {
     use progenitor_client::ClientInfo as _;
-    let invalid = |why: &str| {
-        progenitor_client::Error::InvalidRequest(format!(
-            "the base URL {:?} {why}",
-            client.baseurl()
-        ))
-    };
     let base = client.inner().base(client.baseurl());
-    let Some(url) = &base.url else {
-        return Err(invalid("is not a URL"));
-    };
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("has a query or a fragment"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        // A request built from it would carry them in its URL (and in
-        // errors that name the URL). Not named here either: it holds a
-        // secret.
-        return Err(progenitor_client::Error::InvalidRequest(
-            "the base URL names a user or a password: give the endpoint without them".into(),
-        ));
-    }
+    let url = base.url.as_ref().map_err(|why| {
+        let text = match *why {
+            // It holds a secret: not repeated.
+            NAMES_CREDENTIALS => format!("the base URL {why}: give it without them"),
+            _ => format!("the base URL {:?} {why}", client.baseurl()),
+        };
+        progenitor_client::Error::InvalidRequest(text)
+    })?;
     let mut reference = String::with_capacity(base.path.len() + 128);
     reference.push_str(&base.path);
     // Writing into a `String` cannot fail.
@@ -504,6 +492,34 @@ pub(crate) fn set_json_body<B: serde::Serialize + ?Sized, E>(
         .or_insert(HeaderValue::from_static("application/json"));
     *request.body_mut() = Some(bytes.into());
     Ok(())
+}
+
+/// Why [`unusable_base_url`] refuses a URL that names a user or a password.
+const NAMES_CREDENTIALS: &str = "names a user or a password";
+
+/// Why `url` cannot be the base of the operations' URLs, if it cannot: a
+/// query or a fragment could not stay in front of an operation's path, and
+/// a user or a password would travel in every request's URL (and in errors
+/// naming it). The reason never repeats the URL. The one rule for the
+/// generated client's base URL and the facade's endpoint.
+///
+/// ```
+/// use acs_chat_rest::unusable_base_url;
+/// let ok = "https://contoso.communication.azure.com".parse().unwrap();
+/// assert_eq!(unusable_base_url(&ok), None);
+/// let query = "https://contoso.communication.azure.com/?x=1".parse().unwrap();
+/// assert_eq!(unusable_base_url(&query), Some("has a query or a fragment"));
+/// let user = "https://me:secret@contoso.communication.azure.com".parse().unwrap();
+/// assert_eq!(unusable_base_url(&user), Some("names a user or a password"));
+/// ```
+pub fn unusable_base_url(url: &reqwest::Url) -> Option<&'static str> {
+    if url.query().is_some() || url.fragment().is_some() {
+        return Some("has a query or a fragment");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Some(NAMES_CREDENTIALS);
+    }
+    None
 }
 
 /// Whether credentials may be sent to `url`: over https, or over plain http
@@ -770,19 +786,24 @@ struct SharedState {
 struct Base {
     /// The text it was parsed from.
     source: String,
-    /// `None` when the base URL is not a URL.
-    url: Option<reqwest::Url>,
+    /// Why it cannot be used, when it cannot: not a URL, or refused by
+    /// [`unusable_base_url`] (checked once here, not per request).
+    url: Result<reqwest::Url, &'static str>,
     /// Its path without a trailing `/` (empty for the root).
     path: String,
 }
 
 impl Base {
     fn parse(base_url: &str) -> Self {
-        let url = reqwest::Url::parse(base_url).ok();
-        let path = url
+        let parsed = reqwest::Url::parse(base_url).map_err(|_| "is not a URL");
+        let path = parsed
             .as_ref()
             .map(|url| url.path().trim_end_matches('/').to_string())
             .unwrap_or_default();
+        let url = parsed.and_then(|url| match unusable_base_url(&url) {
+            Some(why) => Err(why),
+            None => Ok(url),
+        });
         Self {
             source: base_url.to_owned(),
             url,

@@ -648,7 +648,7 @@ fn direct_requests(file: &mut syn::File) -> Result<usize, String> {
             return None;
         };
         let pat = &local.pat;
-        if quote!(#pat).to_string().replace(' ', "") != "mutrequest" {
+        if flat(pat) != "mutrequest" {
             return None;
         }
         let syn::Expr::Try(built) = local.init.as_ref()?.expr.as_ref() else {
@@ -667,7 +667,7 @@ fn direct_requests(file: &mut syn::File) -> Result<usize, String> {
                 return None;
             };
             let receiver = &call.receiver;
-            if quote!(#receiver).to_string().replace(' ', "") == "self.client" {
+            if flat(receiver) == "self.client" {
                 let [url] = call.args.iter().collect::<Vec<_>>()[..] else {
                     return None;
                 };
@@ -753,7 +753,7 @@ fn decode_without_header_copies(file: &mut syn::File) {
     impl VisitMut for Decode {
         fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
             if let syn::Expr::Path(path) = call.func.as_mut() {
-                let text = quote!(#path).to_string().replace(' ', "");
+                let text = flat(&path);
                 if text == "ResponseValue::from_response" {
                     *path = syn::parse_quote!(crate::decode_response);
                 }
@@ -1000,7 +1000,7 @@ fn gate_schemars_derives(file: &mut syn::File) {
                 let kept: Vec<&syn::Path> = paths
                     .iter()
                     .filter(|p| {
-                        let text = quote!(#p).to_string().replace(' ', "");
+                        let text = flat(p);
                         let is_schemars = text.trim_start_matches("::") == SCHEMARS_DERIVE;
                         gated |= is_schemars;
                         !is_schemars
@@ -1058,7 +1058,7 @@ mod tests {
         let mut file: syn::File = syn::parse_quote! { #one #two };
         let routes = [route("ListChatThreads"), route("GetChatMessage")];
         hooks_by_route(&mut file, &routes).expect("rewritten");
-        let text = quote!(#file).to_string().replace(' ', "");
+        let text = flat(&file);
         assert!(
             text.contains("self.prepare(&mutrequest,crate::routes::LIST_CHAT_THREADS).await?;"),
             "{text}"
@@ -1147,7 +1147,7 @@ mod tests {
             }
         };
         merge_error_arms(&mut file);
-        let text = quote!(#file).to_string().replace(' ', "");
+        let text = flat(&file);
         assert_eq!(text.matches("400u16..=599u16").count(), 1, "{text}");
         assert_eq!(text.matches("ErrorResponse").count(), 1, "{text}");
         assert!(text.contains("400u16..=499u16=>{client_error()}"), "{text}");
@@ -1182,7 +1182,7 @@ mod tests {
             }
         };
         drop_empty_header_maps(&mut file);
-        let text = quote!(#file).to_string().replace(' ', "");
+        let text = flat(&file);
         assert!(
             text.contains(
                 "fnempty(){letmutrequest=self.client.get(url).header(ACCEPT,json).build()?;}"
@@ -1220,7 +1220,7 @@ mod tests {
             }
         };
         assert_eq!(direct_requests(&mut file), Ok(1));
-        let text = quote!(#file).to_string().replace(' ', "");
+        let text = flat(&file);
         assert!(
             text.contains(
                 "#[allow(unused_mut)]letmutrequest=::reqwest::Request::new(::reqwest::Method::POST,url);\
@@ -1258,7 +1258,7 @@ mod tests {
             }
         };
         box_rare_identifier_parts(&mut file).expect("boxed");
-        let text = quote!(#file).to_string().replace(' ', "");
+        let text = flat(&file);
         for part in [
             "MicrosoftTeamsAppIdentifierModel",
             "MicrosoftTeamsUserIdentifierModel",
@@ -1367,7 +1367,7 @@ mod tests {
             }
         };
         operation_urls(&mut file, "2025-03-15").unwrap();
-        let text = quote!(#file).to_string().replace(' ', "");
+        let text = flat(&file);
         assert!(
             text.contains(
                 "leturl=crate::operation_url(self,format_args!(\"/chat/threads/{}/messages/{}\",\
