@@ -318,9 +318,8 @@ impl ChatClient {
             routes::LIST_CHAT_THREADS,
             None,
             Box::new(|raw, _, options| {
-                boxed(raw.list_chat_threads(options.max_page_size, options.start_time.as_ref()))
+                boxed(raw.list_chat_threads_as(options.max_page_size, options.start_time.as_ref()))
             }),
-            convert::thread_item_from_wire,
         )
     }
 

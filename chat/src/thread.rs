@@ -168,10 +168,10 @@ impl ChatThreadClient {
         let message = self
             .core
             .call(routes::GET_CHAT_MESSAGE, Some(thread_id), |raw, _| {
-                boxed(raw.get_chat_message(thread_id, message_id))
+                boxed(raw.get_chat_message_as::<ChatMessage>(thread_id, message_id))
             })
             .await?;
-        Ok(convert::message_from_wire(*message))
+        Ok(*message)
     }
 
     /// The thread's messages, newest first, system messages included.
@@ -192,13 +192,12 @@ impl ChatThreadClient {
             routes::LIST_CHAT_MESSAGES,
             Some(self.thread_id.clone()),
             Box::new(|raw, thread_id, options| {
-                boxed(raw.list_chat_messages(
+                boxed(raw.list_chat_messages_as(
                     thread_id,
                     options.max_page_size,
                     options.start_time.as_ref(),
                 ))
             }),
-            convert::message_from_wire,
         )
     }
 
@@ -260,9 +259,8 @@ impl ChatThreadClient {
             routes::LIST_CHAT_PARTICIPANTS,
             Some(self.thread_id.clone()),
             Box::new(|raw, thread_id, options| {
-                boxed(raw.list_chat_participants(thread_id, options.max_page_size, options.skip))
+                boxed(raw.list_chat_participants_as(thread_id, options.max_page_size, options.skip))
             }),
-            convert::participant_from_wire,
         )
     }
 
@@ -397,9 +395,12 @@ impl ChatThreadClient {
             routes::LIST_CHAT_READ_RECEIPTS,
             Some(self.thread_id.clone()),
             Box::new(|raw, thread_id, options| {
-                boxed(raw.list_chat_read_receipts(thread_id, options.max_page_size, options.skip))
+                boxed(raw.list_chat_read_receipts_as(
+                    thread_id,
+                    options.max_page_size,
+                    options.skip,
+                ))
             }),
-            convert::read_receipt_from_wire,
         )
     }
 }

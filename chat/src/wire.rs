@@ -10,9 +10,7 @@ use crate::identifier::{
     TeamsExtensionUserIdentifier, UnknownIdentifier,
 };
 use crate::models::{
-    ChatAttachment, ChatAttachmentType, ChatMessage, ChatMessageContent, ChatMessageReadReceipt,
-    ChatMessageType, ChatParticipant, ChatRetentionPolicy, ChatThreadItem, ChatThreadProperties,
-    FailedParticipant,
+    ChatMessageType, ChatParticipant, ChatRetentionPolicy, ChatThreadProperties, FailedParticipant,
 };
 
 fn cloud_to_wire(
@@ -82,12 +80,19 @@ pub(crate) fn identifier_to_wire(
     model
 }
 
-/// An identifier from its wire model. The kind-specific part wins when it is
-/// there (with the raw id kept as sent, when it differs from the one computed
-/// from that part); otherwise the raw id is parsed.
+/// An identifier from its wire model (as the service sends it, or as the
+/// `Deserialize` impls read it). The kind-specific part wins when it is there
+/// (with the raw id kept as sent, when it differs from the one computed from
+/// that part). Without one, an object whose `kind` is `unknown` stays
+/// unknown, as the official SDKs read it (and so an [`UnknownIdentifier`]
+/// written and read back is unchanged); otherwise the raw id is parsed.
 pub(crate) fn identifier_from_wire(
     model: wire::CommunicationIdentifierModel,
 ) -> CommunicationIdentifier {
+    let says_unknown = model
+        .kind
+        .as_ref()
+        .is_some_and(|kind| kind.as_str() == "unknown");
     let raw_id = model.raw_id;
     // An explicit raw id equal to the computed one adds nothing, and leaving
     // it out makes a decoded identifier equal to the one built from its parts.
@@ -131,33 +136,11 @@ pub(crate) fn identifier_from_wire(
         return CommunicationIdentifier::TeamsExtensionUser(identifier);
     }
     match raw_id {
-        Some(raw_id) => CommunicationIdentifier::from_raw_id(&raw_id),
-        None => CommunicationIdentifier::Unknown(UnknownIdentifier::new(String::new())),
+        Some(raw_id) if !says_unknown => CommunicationIdentifier::from_raw_id(&raw_id),
+        raw_id => {
+            CommunicationIdentifier::Unknown(UnknownIdentifier::new(raw_id.unwrap_or_default()))
+        }
     }
-}
-
-/// An identifier read back from JSON (the `Deserialize` impls): as
-/// [`identifier_from_wire`], except that an object whose `kind` is
-/// `unknown` and that has no kind-specific part stays unknown, so that
-/// serializing an [`UnknownIdentifier`] and reading it back is lossless.
-pub(crate) fn identifier_from_serialized(
-    model: wire::CommunicationIdentifierModel,
-) -> CommunicationIdentifier {
-    let only_raw_id = model.communication_user.is_none()
-        && model.phone_number.is_none()
-        && model.microsoft_teams_user.is_none()
-        && model.microsoft_teams_app.is_none()
-        && model.teams_extension_user.is_none();
-    let says_unknown = model
-        .kind
-        .as_ref()
-        .is_some_and(|kind| kind.as_str() == "unknown");
-    if only_raw_id && says_unknown {
-        return CommunicationIdentifier::Unknown(UnknownIdentifier::new(
-            model.raw_id.unwrap_or_default(),
-        ));
-    }
-    identifier_from_wire(model)
 }
 
 pub(crate) fn retention_to_wire(policy: &ChatRetentionPolicy) -> wire::ChatRetentionPolicy {
@@ -200,15 +183,6 @@ pub(crate) fn participant_to_wire(participant: &ChatParticipant) -> wire::ChatPa
     }
 }
 
-pub(crate) fn participant_from_wire(participant: wire::ChatParticipant) -> ChatParticipant {
-    ChatParticipant {
-        identifier: identifier_from_wire(participant.communication_identifier),
-        display_name: participant.display_name,
-        share_history_time: participant.share_history_time,
-        metadata: participant.metadata,
-    }
-}
-
 pub(crate) fn thread_from_wire(thread: wire::ChatThreadProperties) -> ChatThreadProperties {
     ChatThreadProperties {
         id: thread.id,
@@ -221,67 +195,8 @@ pub(crate) fn thread_from_wire(thread: wire::ChatThreadProperties) -> ChatThread
     }
 }
 
-pub(crate) fn thread_item_from_wire(item: wire::ChatThreadItem) -> ChatThreadItem {
-    ChatThreadItem {
-        id: item.id,
-        topic: item.topic,
-        deleted_on: item.deleted_on,
-        last_message_received_on: item.last_message_received_on,
-    }
-}
-
 pub(crate) fn message_type_to_wire(message_type: &ChatMessageType) -> wire::ChatMessageType {
     wire::ChatMessageType::from(message_type.as_str())
-}
-
-pub(crate) fn message_from_wire(message: wire::ChatMessage) -> ChatMessage {
-    ChatMessage {
-        id: message.id,
-        message_type: ChatMessageType::from(message.type_.as_str()),
-        sequence_id: message.sequence_id,
-        version: message.version,
-        content: message.content.map(|content| ChatMessageContent {
-            message: content.message,
-            topic: content.topic,
-            participants: content
-                .participants
-                .into_iter()
-                .map(participant_from_wire)
-                .collect(),
-            initiator: content
-                .initiator_communication_identifier
-                .map(identifier_from_wire),
-            attachments: content
-                .attachments
-                .into_iter()
-                .map(|attachment| ChatAttachment {
-                    id: attachment.id,
-                    attachment_type: ChatAttachmentType::from(attachment.attachment_type.as_str()),
-                    name: attachment.name,
-                    url: attachment.url,
-                    preview_url: attachment.preview_url,
-                })
-                .collect(),
-        }),
-        sender_display_name: message.sender_display_name,
-        created_on: message.created_on,
-        sender: message
-            .sender_communication_identifier
-            .map(identifier_from_wire),
-        deleted_on: message.deleted_on,
-        edited_on: message.edited_on,
-        metadata: message.metadata,
-    }
-}
-
-pub(crate) fn read_receipt_from_wire(
-    receipt: wire::ChatMessageReadReceipt,
-) -> ChatMessageReadReceipt {
-    ChatMessageReadReceipt {
-        sender: identifier_from_wire(receipt.sender_communication_identifier),
-        chat_message_id: receipt.chat_message_id,
-        read_on: receipt.read_on,
-    }
 }
 
 /// Pairs each error the service reported with the participant it is about,
@@ -307,4 +222,290 @@ pub(crate) fn pair_participant_errors(
             FailedParticipant::new(participant, error)
         })
         .collect()
+}
+
+/// The conversions of the models the clients read straight from the
+/// service's JSON (messages, participants, thread items, read receipts; see
+/// `pipeline::paging::ServicePage`): kept as the reference that direct
+/// reading is checked against, in the tests and by the `wire_responses`
+/// fuzz target, so that both read every response alike.
+#[cfg(any(test, fuzzing))]
+pub(crate) mod reference {
+    use super::*;
+    use crate::models::{
+        ChatAttachment, ChatAttachmentType, ChatMessage, ChatMessageContent,
+        ChatMessageReadReceipt, ChatParticipant, ChatThreadItem,
+    };
+    use crate::pipeline::paging::ServicePage;
+
+    /// Reads `body` the clients' way (straight into `D`) and the reference
+    /// way (the wire type `W`, converted), and says how they differ, if they
+    /// do: in whether the body is valid, or in what it says. `Ok(true)` when
+    /// both read it.
+    pub(crate) fn read_alike<D, W, V>(
+        body: &[u8],
+        direct: impl FnOnce(D) -> V,
+        reference: impl FnOnce(W) -> V,
+    ) -> Result<bool, String>
+    where
+        D: serde::de::DeserializeOwned,
+        W: serde::de::DeserializeOwned,
+        V: PartialEq + std::fmt::Debug,
+    {
+        let read = serde_json::from_slice::<D>(body).map(direct);
+        let expected = serde_json::from_slice::<W>(body).map(reference);
+        match (read, expected) {
+            (Ok(read), Ok(expected)) if read == expected => Ok(true),
+            (Err(_), Err(_)) => Ok(false),
+            (read, expected) => Err(format!("read {read:?}, reference {expected:?}")),
+        }
+    }
+
+    /// Checks that `body` reads alike both ways as each of the responses
+    /// the clients read straight into the facade's models: a message, and a
+    /// page of messages, participants, thread items or read receipts.
+    /// Returns how many of these read it.
+    pub(crate) fn every_direct_read_alike(body: &[u8]) -> Result<usize, String> {
+        fn page<T>(page: ServicePage<T>) -> (Vec<T>, Option<String>) {
+            (page.value, page.next_link)
+        }
+        fn all<W, T>(items: Vec<W>, convert: fn(W) -> T) -> Vec<T> {
+            items.into_iter().map(convert).collect()
+        }
+        let read = [
+            read_alike(body, |m: ChatMessage| m, message_from_wire)?,
+            read_alike(
+                body,
+                page::<ChatMessage>,
+                |p: wire::ChatMessagesCollection| (all(p.value, message_from_wire), p.next_link),
+            )?,
+            read_alike(
+                body,
+                page::<ChatParticipant>,
+                |p: wire::ChatParticipantsCollection| {
+                    (all(p.value, participant_from_wire), p.next_link)
+                },
+            )?,
+            read_alike(
+                body,
+                page::<ChatThreadItem>,
+                |p: wire::ChatThreadsItemCollection| {
+                    (all(p.value, thread_item_from_wire), p.next_link)
+                },
+            )?,
+            read_alike(
+                body,
+                page::<ChatMessageReadReceipt>,
+                |p: wire::ChatMessageReadReceiptsCollection| {
+                    (all(p.value, read_receipt_from_wire), p.next_link)
+                },
+            )?,
+        ];
+        Ok(read.into_iter().filter(|&both| both).count())
+    }
+
+    pub(crate) fn participant_from_wire(participant: wire::ChatParticipant) -> ChatParticipant {
+        ChatParticipant {
+            identifier: identifier_from_wire(participant.communication_identifier),
+            display_name: participant.display_name,
+            share_history_time: participant.share_history_time,
+            metadata: participant.metadata,
+        }
+    }
+
+    pub(crate) fn thread_item_from_wire(item: wire::ChatThreadItem) -> ChatThreadItem {
+        ChatThreadItem {
+            id: item.id,
+            topic: item.topic,
+            deleted_on: item.deleted_on,
+            last_message_received_on: item.last_message_received_on,
+        }
+    }
+
+    pub(crate) fn message_from_wire(message: wire::ChatMessage) -> ChatMessage {
+        ChatMessage {
+            id: message.id,
+            message_type: ChatMessageType::from(message.type_.as_str()),
+            sequence_id: message.sequence_id,
+            version: message.version,
+            content: message.content.map(|content| ChatMessageContent {
+                message: content.message,
+                topic: content.topic,
+                participants: content
+                    .participants
+                    .into_iter()
+                    .map(participant_from_wire)
+                    .collect(),
+                initiator: content
+                    .initiator_communication_identifier
+                    .map(identifier_from_wire),
+                attachments: content
+                    .attachments
+                    .into_iter()
+                    .map(|attachment| ChatAttachment {
+                        id: attachment.id,
+                        attachment_type: ChatAttachmentType::from(
+                            attachment.attachment_type.as_str(),
+                        ),
+                        name: attachment.name,
+                        url: attachment.url,
+                        preview_url: attachment.preview_url,
+                    })
+                    .collect(),
+            }),
+            sender_display_name: message.sender_display_name,
+            created_on: message.created_on,
+            sender: message
+                .sender_communication_identifier
+                .map(identifier_from_wire),
+            deleted_on: message.deleted_on,
+            edited_on: message.edited_on,
+            metadata: message.metadata,
+        }
+    }
+
+    pub(crate) fn read_receipt_from_wire(
+        receipt: wire::ChatMessageReadReceipt,
+    ) -> ChatMessageReadReceipt {
+        ChatMessageReadReceipt {
+            sender: identifier_from_wire(receipt.sender_communication_identifier),
+            chat_message_id: receipt.chat_message_id,
+            read_on: receipt.read_on,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reference::every_direct_read_alike;
+    use crate::identifier::CommunicationIdentifier;
+    use crate::models::ChatMessage;
+
+    /// Every body in the `wire_responses` fuzz corpus (3,000 inputs found by
+    /// coverage: valid, nearly valid and broken responses) reads alike
+    /// straight into the models and through the wire types.
+    #[test]
+    fn the_models_read_every_corpus_response_as_the_wire_types_do() {
+        let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus/wire_responses");
+        let (mut checked, mut read, mut differences) = (0, 0, Vec::new());
+        for entry in std::fs::read_dir(corpus).unwrap() {
+            let data = std::fs::read(entry.unwrap().path()).unwrap();
+            let Some((_, body)) = data.split_first() else {
+                continue;
+            };
+            checked += 1;
+            match every_direct_read_alike(body) {
+                Ok(readings) => read += readings,
+                Err(difference) => differences.push(difference),
+            }
+        }
+        assert!(checked > 1000, "{checked} inputs");
+        assert!(read > 20, "only {read} readings succeeded");
+        assert!(
+            differences.is_empty(),
+            "{:#?}",
+            &differences[..differences.len().min(5)]
+        );
+    }
+
+    /// Every JSON value in the recorded traffic of the official SDKs and in
+    /// the service's examples (response bodies, also those kept as strings)
+    /// reads alike both ways.
+    #[test]
+    fn the_models_read_recorded_responses_as_the_wire_types_do() {
+        fn each_value(value: &serde_json::Value, visit: &mut dyn FnMut(&serde_json::Value)) {
+            visit(value);
+            match value {
+                serde_json::Value::Array(items) => items.iter().for_each(|v| each_value(v, visit)),
+                serde_json::Value::Object(map) => map.values().for_each(|v| each_value(v, visit)),
+                serde_json::Value::String(text) => {
+                    if let Ok(inner @ serde_json::Value::Object(_)) = serde_json::from_str(text) {
+                        each_value(&inner, visit);
+                    }
+                }
+                _ => {}
+            }
+        }
+        fn json_files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    json_files(&path, found);
+                } else if path.extension().is_some_and(|e| e == "json") {
+                    found.push(path);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for dir in [
+            "tests/data/recordings",
+            "tests/data/examples",
+            "emulator/tests/data/recordings-js",
+        ] {
+            json_files(&root.join(dir), &mut files);
+        }
+        let (mut read, mut differences) = (0, Vec::new());
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            each_value(&value, &mut |value| {
+                let body = serde_json::to_vec(value).unwrap();
+                match every_direct_read_alike(&body) {
+                    Ok(readings) => read += readings,
+                    Err(difference) => {
+                        differences.push(format!("{}: {difference}", file.display()))
+                    }
+                }
+            });
+        }
+        assert!(
+            differences.is_empty(),
+            "{:#?}",
+            &differences[..differences.len().min(5)]
+        );
+        assert!(read > 40, "only {read} readings in {} files", files.len());
+    }
+
+    #[test]
+    fn the_models_read_edge_cases_as_the_wire_types_do() {
+        let sender = |identifier: &str| {
+            format!(
+                r#"{{"id":"1","type":"text","sequenceId":"1","version":"1","createdOn":"2024-01-01T00:00:00Z","senderCommunicationIdentifier":{identifier}}}"#
+            )
+        };
+        // (body, whether it is a valid response of some kind)
+        for (body, valid) in [
+            (sender(r#"{"rawId":"8:acs:r_x","kind":"unknown"}"#), true),
+            (sender(r#"{"rawId":"8:acs:r_x"}"#), true),
+            (sender(r#"{"rawId":"4:+15550100","phoneNumber":{"value":"+15550100"}}"#), true),
+            (sender(r#"{"kind":"communicationUser"}"#), true),
+            (sender("null"), true),
+            (sender(r#"{"rawId":7}"#), false),
+            (r#"{"id":"1","type":"newKind","sequenceId":"1","version":"1","createdOn":"2024-01-01T00:00:00Z","metadata":null}"#.into(), false),
+            (r#"{"id":"1","type":"participantAdded","sequenceId":"1","version":"1","createdOn":"2024-01-01T00:00:00Z","content":{"participants":[{"communicationIdentifier":{"rawId":"8:acs:r_y"},"displayName":null}],"initiatorCommunicationIdentifier":{"rawId":"8:acs:r_z","communicationUser":{"id":"8:acs:r_z"}},"attachments":[{"id":"a","attachmentType":"image","name":"n"}]}}"#.into(), true),
+            (r#"{"value":[{"id":"19:t","topic":"t","lastMessageReceivedOn":"2024-01-01T00:00:00Z"}],"nextLink":null}"#.into(), true),
+            (r#"{"value":[{"senderCommunicationIdentifier":{"rawId":"8:acs:r_y"},"chatMessageId":"1","readOn":"2024-01-01T00:00:00Z"}]}"#.into(), true),
+            (r#"{"value":[]}"#.into(), true),
+            (r#"{"nextLink":"x"}"#.into(), false),
+        ] {
+            let readings = every_direct_read_alike(body.as_bytes());
+            assert_eq!(readings.map(|n| n > 0), Ok(valid), "{body}");
+        }
+    }
+
+    /// The service's `kind: unknown` is kept, as the official SDKs keep it,
+    /// even when the raw id would parse as another kind.
+    #[test]
+    fn an_identifier_the_service_calls_unknown_stays_unknown() {
+        let message: ChatMessage = serde_json::from_str(
+            r#"{"id":"1","type":"text","sequenceId":"1","version":"1","createdOn":"2024-01-01T00:00:00Z","senderCommunicationIdentifier":{"rawId":"8:acs:r_x","kind":"unknown"}}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(&message.sender, Some(CommunicationIdentifier::Unknown(unknown)) if unknown.id == "8:acs:r_x"),
+            "{:?}",
+            message.sender
+        );
+    }
 }

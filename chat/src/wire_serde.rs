@@ -27,7 +27,7 @@ impl<'de> serde::Deserialize<'de> for CommunicationIdentifier {
     /// otherwise the `rawId` is parsed, unless `kind` is `unknown`.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let model = acs_chat_rest::types::CommunicationIdentifierModel::deserialize(deserializer)?;
-        Ok(crate::wire::identifier_from_serialized(model))
+        Ok(crate::wire::identifier_from_wire(model))
     }
 }
 

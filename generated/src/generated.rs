@@ -2002,14 +2002,26 @@ Arguments:
 - `max_page_size`: Upper bound on the number of threads per page.
 - `start_time`: Only threads with activity at or after this instant (RFC 3339) are returned.
 */
-    pub async fn list_chat_threads<'a>(
+    pub fn list_chat_threads<'a>(
         &'a self,
         max_page_size: Option<i32>,
         start_time: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
-    ) -> Result<
-        ResponseValue<types::ChatThreadsItemCollection>,
-        Error<types::CommunicationErrorResponse>,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::ChatThreadsItemCollection>,
+            Error<types::CommunicationErrorResponse>,
+        >,
+    > + 'a {
+        self.list_chat_threads_as::<
+                types::ChatThreadsItemCollection,
+            >(max_page_size, start_time)
+    }
+    /// [`Self::list_chat_threads`], with its success body decoded as `T` instead of [`types::ChatThreadsItemCollection`]: any type that reads the same JSON.
+    pub async fn list_chat_threads_as<'a, T: ::serde::de::DeserializeOwned>(
+        &'a self,
+        max_page_size: Option<i32>,
+        start_time: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
+    ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
         let url = crate::operation_url(
             self,
             format_args!("/chat/threads"),
@@ -2049,14 +2061,26 @@ Arguments:
 - `repeatability_request_id`: Optional client-generated idempotency key (a random UUID is recommended). Retrying with the same value returns the original result instead of creating another thread.
 - `body`: Topic, initial participants, metadata and retention policy of the new thread.
 */
-    pub async fn create_chat_thread<'a>(
+    pub fn create_chat_thread<'a>(
         &'a self,
         repeatability_request_id: Option<&'a str>,
         body: &'a types::CreateChatThreadRequest,
-    ) -> Result<
-        ResponseValue<types::CreateChatThreadResult>,
-        Error<types::CommunicationErrorResponse>,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::CreateChatThreadResult>,
+            Error<types::CommunicationErrorResponse>,
+        >,
+    > + 'a {
+        self.create_chat_thread_as::<
+                types::CreateChatThreadResult,
+            >(repeatability_request_id, body)
+    }
+    /// [`Self::create_chat_thread`], with its success body decoded as `T` instead of [`types::CreateChatThreadResult`]: any type that reads the same JSON.
+    pub async fn create_chat_thread_as<'a, T: ::serde::de::DeserializeOwned>(
+        &'a self,
+        repeatability_request_id: Option<&'a str>,
+        body: &'a types::CreateChatThreadRequest,
+    ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
         let url = crate::operation_url(
             self,
             format_args!("/chat/threads"),
@@ -2099,13 +2123,22 @@ Sends a `GET` request to `/chat/threads/{chatThreadId}`
 Arguments:
 - `chat_thread_id`: Id of the chat thread.
 */
-    pub async fn get_chat_thread_properties<'a>(
+    pub fn get_chat_thread_properties<'a>(
         &'a self,
         chat_thread_id: &'a str,
-    ) -> Result<
-        ResponseValue<types::ChatThreadProperties>,
-        Error<types::CommunicationErrorResponse>,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::ChatThreadProperties>,
+            Error<types::CommunicationErrorResponse>,
+        >,
+    > + 'a {
+        self.get_chat_thread_properties_as::<types::ChatThreadProperties>(chat_thread_id)
+    }
+    /// [`Self::get_chat_thread_properties`], with its success body decoded as `T` instead of [`types::ChatThreadProperties`]: any type that reads the same JSON.
+    pub async fn get_chat_thread_properties_as<'a, T: ::serde::de::DeserializeOwned>(
+        &'a self,
+        chat_thread_id: &'a str,
+    ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
         let url = crate::operation_url(
             self,
             format_args!(
@@ -2230,15 +2263,28 @@ Arguments:
 - `max_page_size`: Upper bound on the number of messages per page.
 - `start_time`: Only messages after this instant (RFC 3339) are returned.
 */
-    pub async fn list_chat_messages<'a>(
+    pub fn list_chat_messages<'a>(
         &'a self,
         chat_thread_id: &'a str,
         max_page_size: Option<i32>,
         start_time: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
-    ) -> Result<
-        ResponseValue<types::ChatMessagesCollection>,
-        Error<types::CommunicationErrorResponse>,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::ChatMessagesCollection>,
+            Error<types::CommunicationErrorResponse>,
+        >,
+    > + 'a {
+        self.list_chat_messages_as::<
+                types::ChatMessagesCollection,
+            >(chat_thread_id, max_page_size, start_time)
+    }
+    /// [`Self::list_chat_messages`], with its success body decoded as `T` instead of [`types::ChatMessagesCollection`]: any type that reads the same JSON.
+    pub async fn list_chat_messages_as<'a, T: ::serde::de::DeserializeOwned>(
+        &'a self,
+        chat_thread_id: &'a str,
+        max_page_size: Option<i32>,
+        start_time: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
+    ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
         let url = crate::operation_url(
             self,
             format_args!(
@@ -2280,14 +2326,24 @@ Arguments:
 - `chat_thread_id`: Id of the chat thread.
 - `body`: The message to send.
 */
-    pub async fn send_chat_message<'a>(
+    pub fn send_chat_message<'a>(
         &'a self,
         chat_thread_id: &'a str,
         body: &'a types::SendChatMessageRequest,
-    ) -> Result<
-        ResponseValue<types::SendChatMessageResult>,
-        Error<types::CommunicationErrorResponse>,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::SendChatMessageResult>,
+            Error<types::CommunicationErrorResponse>,
+        >,
+    > + 'a {
+        self.send_chat_message_as::<types::SendChatMessageResult>(chat_thread_id, body)
+    }
+    /// [`Self::send_chat_message`], with its success body decoded as `T` instead of [`types::SendChatMessageResult`]: any type that reads the same JSON.
+    pub async fn send_chat_message_as<'a, T: ::serde::de::DeserializeOwned>(
+        &'a self,
+        chat_thread_id: &'a str,
+        body: &'a types::SendChatMessageRequest,
+    ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
         let url = crate::operation_url(
             self,
             format_args!(
@@ -2327,14 +2383,24 @@ Arguments:
 - `chat_thread_id`: Id of the chat thread.
 - `chat_message_id`: Id of the chat message.
 */
-    pub async fn get_chat_message<'a>(
+    pub fn get_chat_message<'a>(
         &'a self,
         chat_thread_id: &'a str,
         chat_message_id: &'a str,
-    ) -> Result<
-        ResponseValue<types::ChatMessage>,
-        Error<types::CommunicationErrorResponse>,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::ChatMessage>,
+            Error<types::CommunicationErrorResponse>,
+        >,
+    > + 'a {
+        self.get_chat_message_as::<types::ChatMessage>(chat_thread_id, chat_message_id)
+    }
+    /// [`Self::get_chat_message`], with its success body decoded as `T` instead of [`types::ChatMessage`]: any type that reads the same JSON.
+    pub async fn get_chat_message_as<'a, T: ::serde::de::DeserializeOwned>(
+        &'a self,
+        chat_thread_id: &'a str,
+        chat_message_id: &'a str,
+    ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
         let url = crate::operation_url(
             self,
             format_args!(
@@ -2469,15 +2535,28 @@ Arguments:
 - `max_page_size`: Upper bound on the number of participants per page.
 - `skip`: Number of participants to skip before the page starts.
 */
-    pub async fn list_chat_participants<'a>(
+    pub fn list_chat_participants<'a>(
         &'a self,
         chat_thread_id: &'a str,
         max_page_size: Option<i32>,
         skip: Option<i32>,
-    ) -> Result<
-        ResponseValue<types::ChatParticipantsCollection>,
-        Error<types::CommunicationErrorResponse>,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::ChatParticipantsCollection>,
+            Error<types::CommunicationErrorResponse>,
+        >,
+    > + 'a {
+        self.list_chat_participants_as::<
+                types::ChatParticipantsCollection,
+            >(chat_thread_id, max_page_size, skip)
+    }
+    /// [`Self::list_chat_participants`], with its success body decoded as `T` instead of [`types::ChatParticipantsCollection`]: any type that reads the same JSON.
+    pub async fn list_chat_participants_as<'a, T: ::serde::de::DeserializeOwned>(
+        &'a self,
+        chat_thread_id: &'a str,
+        max_page_size: Option<i32>,
+        skip: Option<i32>,
+    ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
         let url = crate::operation_url(
             self,
             format_args!(
@@ -2520,14 +2599,26 @@ Arguments:
 - `chat_thread_id`: Id of the chat thread.
 - `body`: Participants to add. Existing participants are left unchanged.
 */
-    pub async fn add_chat_participants<'a>(
+    pub fn add_chat_participants<'a>(
         &'a self,
         chat_thread_id: &'a str,
         body: &'a types::AddChatParticipantsRequest,
-    ) -> Result<
-        ResponseValue<types::AddChatParticipantsResult>,
-        Error<types::CommunicationErrorResponse>,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::AddChatParticipantsResult>,
+            Error<types::CommunicationErrorResponse>,
+        >,
+    > + 'a {
+        self.add_chat_participants_as::<
+                types::AddChatParticipantsResult,
+            >(chat_thread_id, body)
+    }
+    /// [`Self::add_chat_participants`], with its success body decoded as `T` instead of [`types::AddChatParticipantsResult`]: any type that reads the same JSON.
+    pub async fn add_chat_participants_as<'a, T: ::serde::de::DeserializeOwned>(
+        &'a self,
+        chat_thread_id: &'a str,
+        body: &'a types::AddChatParticipantsRequest,
+    ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
         let url = crate::operation_url(
             self,
             format_args!(
@@ -2614,15 +2705,28 @@ Arguments:
 - `max_page_size`: Upper bound on the number of read receipts per page.
 - `skip`: Number of read receipts to skip before the page starts.
 */
-    pub async fn list_chat_read_receipts<'a>(
+    pub fn list_chat_read_receipts<'a>(
         &'a self,
         chat_thread_id: &'a str,
         max_page_size: Option<i32>,
         skip: Option<i32>,
-    ) -> Result<
-        ResponseValue<types::ChatMessageReadReceiptsCollection>,
-        Error<types::CommunicationErrorResponse>,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<types::ChatMessageReadReceiptsCollection>,
+            Error<types::CommunicationErrorResponse>,
+        >,
+    > + 'a {
+        self.list_chat_read_receipts_as::<
+                types::ChatMessageReadReceiptsCollection,
+            >(chat_thread_id, max_page_size, skip)
+    }
+    /// [`Self::list_chat_read_receipts`], with its success body decoded as `T` instead of [`types::ChatMessageReadReceiptsCollection`]: any type that reads the same JSON.
+    pub async fn list_chat_read_receipts_as<'a, T: ::serde::de::DeserializeOwned>(
+        &'a self,
+        chat_thread_id: &'a str,
+        max_page_size: Option<i32>,
+        skip: Option<i32>,
+    ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
         let url = crate::operation_url(
             self,
             format_args!(

@@ -65,6 +65,7 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
     merge_error_arms(&mut client_file);
     drop_empty_header_maps(&mut client_file);
     direct_requests(&mut client_file)?;
+    decode_as_twins(&mut client_file)?;
     gate_schemars_derives(&mut client_file);
     let mut mock_file: syn::File =
         syn::parse2(mock_tokens).map_err(|e| format!("httpmock output does not parse: {e}"))?;
@@ -715,6 +716,135 @@ fn direct_requests(file: &mut syn::File) -> Result<usize, String> {
     }
 }
 
+/// Gives every operation that answers with a JSON model a twin, `<name>_as`,
+/// generic over the type its success body is decoded into; the operation
+/// itself becomes a plain function returning its twin's future for its own
+/// model (no extra future level). A caller whose own types read the
+/// service's JSON (the `acs-chat` facade's models) decodes straight into
+/// them, without a wire value to build, box and convert. Returns how many
+/// twins were made; none is an error (progenitor's output changed shape).
+fn decode_as_twins(file: &mut syn::File) -> Result<usize, String> {
+    /// `ResponseValue<types::X>` in `Result<ResponseValue<types::X>, E>`.
+    fn success_model(output: &syn::ReturnType) -> Option<&syn::Type> {
+        let syn::ReturnType::Type(_, result) = output else {
+            return None;
+        };
+        let syn::Type::Path(result) = result.as_ref() else {
+            return None;
+        };
+        let last = result.path.segments.last()?;
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        if last.ident != "Result" {
+            return None;
+        }
+        let Some(syn::GenericArgument::Type(syn::Type::Path(value))) = args.args.first() else {
+            return None;
+        };
+        let value = value.path.segments.last()?;
+        let syn::PathArguments::AngleBracketed(inner) = &value.arguments else {
+            return None;
+        };
+        match (value.ident == "ResponseValue", inner.args.first()) {
+            (true, Some(syn::GenericArgument::Type(model)))
+                if flat(model).starts_with("types::") =>
+            {
+                Some(model)
+            }
+            _ => None,
+        }
+    }
+    /// `output` with its success model replaced by `T`.
+    fn generic_output(output: &syn::ReturnType, model: &syn::Type) -> syn::ReturnType {
+        let text = flat(output);
+        let from = format!("ResponseValue<{}>", flat(model));
+        let replaced = text.replacen(&from, "ResponseValue<T>", 1);
+        syn::parse_str(&replaced).unwrap_or_else(|_| output.clone())
+    }
+    let mut made = 0;
+    let mut errors = Vec::new();
+    for item in &mut file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let mut items = Vec::with_capacity(block.items.len());
+        for member in block.items.drain(..) {
+            let syn::ImplItem::Fn(operation) = &member else {
+                items.push(member);
+                continue;
+            };
+            let sig = &operation.sig;
+            let (model, output) = match (&sig.asyncness, success_model(&sig.output), &sig.output) {
+                (Some(_), Some(model), syn::ReturnType::Type(_, output)) => {
+                    (model.clone(), output.clone())
+                }
+                _ => {
+                    items.push(member);
+                    continue;
+                }
+            };
+            let name = &sig.ident;
+            let twin_name = syn::Ident::new(&format!("{name}_as"), name.span());
+            let mut args = Vec::new();
+            for input in &sig.inputs {
+                match input {
+                    syn::FnArg::Receiver(_) => {}
+                    syn::FnArg::Typed(typed) => match typed.pat.as_ref() {
+                        syn::Pat::Ident(ident) => args.push(ident.ident.clone()),
+                        other => errors.push(format!(
+                            "{name}: the parameter `{}` is not a plain name",
+                            flat(other)
+                        )),
+                    },
+                }
+            }
+            let mut twin = operation.clone();
+            twin.sig.ident = twin_name.clone();
+            twin.sig
+                .generics
+                .params
+                .push(syn::parse_quote!(T: ::serde::de::DeserializeOwned));
+            twin.sig.output = generic_output(&sig.output, &model);
+            if flat(&twin.sig.output) == flat(&sig.output) {
+                errors.push(format!(
+                    "{name}: its success model could not be made generic"
+                ));
+            }
+            let doc = format!(
+                " [`Self::{name}`], with its success body decoded as `T` instead of \
+                 [`{}`]: any type that reads the same JSON.",
+                flat(&model)
+            );
+            twin.attrs.retain(|attr| !attr.path().is_ident("doc"));
+            twin.attrs.insert(0, syn::parse_quote!(#[doc = #doc]));
+            let mut plain = operation.clone();
+            plain.sig.asyncness = None;
+            let lifetimes: Vec<&syn::Lifetime> =
+                sig.generics.lifetimes().map(|l| &l.lifetime).collect();
+            plain.sig.output = syn::parse_quote!(
+                -> impl ::std::future::Future<Output = #output> #(+ #lifetimes)*
+            );
+            plain.block = syn::parse_quote!({
+                self.#twin_name::<#model>(#(#args),*)
+            });
+            items.push(syn::ImplItem::Fn(plain));
+            items.push(syn::ImplItem::Fn(twin));
+            made += 1;
+        }
+        block.items = items;
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("; "));
+    }
+    match made {
+        0 => {
+            Err("no operation answers with a JSON model: progenitor's output changed shape".into())
+        }
+        n => Ok(n),
+    }
+}
+
 /// Merges the `400..=499` and `500..=599` arms of a response match when they
 /// are the same (they decode the same error type): one decoding future per
 /// operation instead of two, in its state and its code.
@@ -1241,6 +1371,54 @@ mod tests {
             }
         };
         assert!(direct_requests(&mut unknown).is_err());
+    }
+
+    #[test]
+    fn an_operation_answering_a_model_gets_a_generic_twin_and_others_are_kept() {
+        let mut file: syn::File = syn::parse_quote! {
+            impl Client {
+                /// Gets a thing.
+                pub async fn get_thing<'a>(
+                    &'a self,
+                    id: &'a str,
+                    size: Option<i32>,
+                ) -> Result<ResponseValue<types::Thing>, Error<types::Problem>> {
+                    let url = make(id, size);
+                    decode(url).await
+                }
+                pub async fn delete_thing<'a>(
+                    &'a self,
+                    id: &'a str,
+                ) -> Result<ResponseValue<()>, Error<types::Problem>> {
+                    gone(id).await
+                }
+            }
+        };
+        assert_eq!(decode_as_twins(&mut file), Ok(1));
+        let text = flat(&file);
+        assert!(
+            text.contains(
+                "pubfnget_thing<'a>(&'aself,id:&'astr,size:Option<i32>,)->impl::std::future::Future<Output=Result<ResponseValue<types::Thing>,Error<types::Problem>>>+'a{self.get_thing_as::<types::Thing>(id,size)}"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "pubasyncfnget_thing_as<'a,T:::serde::de::DeserializeOwned>(&'aself,id:&'astr,size:Option<i32>,)->Result<ResponseValue<T>,Error<types::Problem>>{leturl=make(id,size);decode(url).await}"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("pubasyncfndelete_thing<'a>"), "{text}");
+        assert!(!text.contains("delete_thing_as"), "{text}");
+
+        let mut none: syn::File = syn::parse_quote! {
+            impl Client {
+                pub async fn delete_thing<'a>(&'a self) -> Result<ResponseValue<()>, Error<()>> {
+                    gone().await
+                }
+            }
+        };
+        assert!(decode_as_twins(&mut none).is_err());
     }
 
     #[test]
