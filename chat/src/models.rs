@@ -1,6 +1,11 @@
 //! The facade's models: what users send and get back. They own their types
 //! (times as `chrono`, open enums, [`CommunicationIdentifier`]s); conversions
 //! from and to the raw wire types live in [`crate::wire`].
+//!
+//! Their serde shape is the service's JSON, and it is how the clients read
+//! messages and list pages (straight into these models, with no wire value
+//! between): a rename, alias or default here changes what is read from the
+//! service. The tests in `crate::wire` hold both readings alike.
 
 use std::collections::HashMap;
 use std::fmt;

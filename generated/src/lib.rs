@@ -6,6 +6,12 @@
 //! want the `acs-chat` facade instead; this crate is for endpoints and options
 //! the facade does not cover.
 //!
+//! Every operation that answers with a JSON model has a twin, `<operation>_as`,
+//! that decodes its success body into a type of the caller's choosing (any
+//! type that reads the same JSON): `client.get_chat_message_as::<MyMessage>(..)`.
+//! The `acs-chat` facade reads messages and list pages into its own models
+//! this way, with no wire value between.
+//!
 //! [`types`] also holds the wire models of the chat events ACS publishes through
 //! Azure Event Grid (`types::AcsChat*EventData`, the `data` of one event),
 //! generated from `openapi/events.json`.

@@ -755,12 +755,31 @@ fn decode_as_twins(file: &mut syn::File) -> Result<usize, String> {
             _ => None,
         }
     }
-    /// `output` with its success model replaced by `T`.
-    fn generic_output(output: &syn::ReturnType, model: &syn::Type) -> syn::ReturnType {
-        let text = flat(output);
-        let from = format!("ResponseValue<{}>", flat(model));
-        let replaced = text.replacen(&from, "ResponseValue<T>", 1);
-        syn::parse_str(&replaced).unwrap_or_else(|_| output.clone())
+    /// `output` with its success model replaced by `T`, or `None` when it
+    /// is not `Result<ResponseValue<_>, _>`.
+    fn generic_output(output: &syn::ReturnType) -> Option<syn::ReturnType> {
+        let mut output = output.clone();
+        let syn::ReturnType::Type(_, result) = &mut output else {
+            return None;
+        };
+        let syn::Type::Path(result) = result.as_mut() else {
+            return None;
+        };
+        let syn::PathArguments::AngleBracketed(args) =
+            &mut result.path.segments.last_mut()?.arguments
+        else {
+            return None;
+        };
+        let Some(syn::GenericArgument::Type(syn::Type::Path(value))) = args.args.first_mut() else {
+            return None;
+        };
+        let syn::PathArguments::AngleBracketed(inner) =
+            &mut value.path.segments.last_mut()?.arguments
+        else {
+            return None;
+        };
+        *inner.args.first_mut()? = syn::parse_quote!(T);
+        Some(output)
     }
     let mut made = 0;
     let mut errors = Vec::new();
@@ -805,11 +824,11 @@ fn decode_as_twins(file: &mut syn::File) -> Result<usize, String> {
                 .generics
                 .params
                 .push(syn::parse_quote!(T: ::serde::de::DeserializeOwned));
-            twin.sig.output = generic_output(&sig.output, &model);
-            if flat(&twin.sig.output) == flat(&sig.output) {
-                errors.push(format!(
+            match generic_output(&sig.output) {
+                Some(output) => twin.sig.output = output,
+                None => errors.push(format!(
                     "{name}: its success model could not be made generic"
-                ));
+                )),
             }
             let doc = format!(
                 " [`Self::{name}`], with its success body decoded as `T` instead of \
@@ -820,8 +839,16 @@ fn decode_as_twins(file: &mut syn::File) -> Result<usize, String> {
             twin.attrs.insert(0, syn::parse_quote!(#[doc = #doc]));
             let mut plain = operation.clone();
             plain.sig.asyncness = None;
-            let lifetimes: Vec<&syn::Lifetime> =
-                sig.generics.lifetimes().map(|l| &l.lifetime).collect();
+            let mut lifetimes: Vec<syn::Lifetime> = sig
+                .generics
+                .lifetimes()
+                .map(|l| l.lifetime.clone())
+                .collect();
+            // The future borrows `self`, so it needs a bound even without
+            // named lifetimes.
+            if lifetimes.is_empty() {
+                lifetimes.push(syn::parse_quote!('_));
+            }
             plain.sig.output = syn::parse_quote!(
                 -> impl ::std::future::Future<Output = #output> #(+ #lifetimes)*
             );
@@ -1410,6 +1437,29 @@ mod tests {
         );
         assert!(text.contains("pubasyncfndelete_thing<'a>"), "{text}");
         assert!(!text.contains("delete_thing_as"), "{text}");
+        // The operation keeps its doc; the twin has its own, naming the model.
+        assert!(
+            text.contains("#[doc=r\"Getsathing.\"]pubfnget_thing"),
+            "{text}"
+        );
+        assert!(
+            text.contains("#[doc=\"[`Self::get_thing`],withitssuccessbodydecodedas`T`insteadof[`types::Thing`]:anytypethatreadsthesameJSON.\"]pubasyncfnget_thing_as"),
+            "{text}"
+        );
+
+        let mut unnamed: syn::File = syn::parse_quote! {
+            impl Client {
+                pub async fn get_thing(&self) -> Result<ResponseValue<types::Thing>, Error<()>> {
+                    decode().await
+                }
+            }
+        };
+        assert_eq!(decode_as_twins(&mut unnamed), Ok(1));
+        assert!(
+            flat(&unnamed).contains(">>+'_{self.get_thing_as::<types::Thing>()}"),
+            "{}",
+            flat(&unnamed)
+        );
 
         let mut none: syn::File = syn::parse_quote! {
             impl Client {

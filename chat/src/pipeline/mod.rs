@@ -34,8 +34,8 @@ pub(crate) use convert::RawError;
 pub(crate) type RawResult<T> = std::result::Result<ResponseValue<T>, RawError>;
 
 /// One attempt's raw call, as an operation hands it to the pipeline: boxed
-/// once, its value and its error boxed too. Wire values are up to a
-/// kilobyte (a message is 960 bytes) and a raw error is 200 bytes; boxed
+/// once, its value and its error boxed too. Values are up to half a
+/// kilobyte (a message is 544 bytes) and a raw error is 200 bytes; boxed
 /// where they are made, they are not copied again through every future on
 /// their way up, and no future keeps room for them.
 pub(crate) type RawCall<'c, T> = BoxFuture<'c, std::result::Result<Box<T>, Box<RawError>>>;
