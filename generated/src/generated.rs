@@ -2022,30 +2022,38 @@ Arguments:
         max_page_size: Option<i32>,
         start_time: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
     ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!("/chat/threads"),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
-            .query(&progenitor_client::QueryParam::new("startTime", &start_time))
-            .build()?;
         let info = OperationInfo {
             operation_id: "list_chat_threads",
         };
-        self.prepare(&mut request, crate::routes::LIST_CHAT_THREADS).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::LIST_CHAT_THREADS, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!("/chat/threads"),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = self
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("maxPageSize", &max_page_size),
+                )
+                .query(&progenitor_client::QueryParam::new("startTime", &start_time))
+                .build()?;
+            self.prepare(&mut request, crate::routes::LIST_CHAT_THREADS).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::LIST_CHAT_THREADS, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             200u16 => crate::decode_response(response).await,
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2081,34 +2089,41 @@ Arguments:
         repeatability_request_id: Option<&'a str>,
         body: &'a types::CreateChatThreadRequest,
     ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!("/chat/threads"),
-            "api-version=2025-03-15",
-        )?;
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        if let Some(value) = repeatability_request_id {
-            header_map.append("repeatability-request-id", value.to_string().try_into()?);
-        }
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
         let info = OperationInfo {
             operation_id: "create_chat_thread",
         };
-        self.prepare(&mut request, crate::routes::CREATE_CHAT_THREAD).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::CREATE_CHAT_THREAD, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!("/chat/threads"),
+                "api-version=2025-03-15",
+            )?;
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            if let Some(value) = repeatability_request_id {
+                header_map
+                    .append("repeatability-request-id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = self
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            self.prepare(&mut request, crate::routes::CREATE_CHAT_THREAD).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::CREATE_CHAT_THREAD, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             201u16 => crate::decode_response(response).await,
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2139,29 +2154,35 @@ Arguments:
         &'a self,
         chat_thread_id: &'a str,
     ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}", crate ::encode_path_segment(chat_thread_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = ::reqwest::Request::new(::reqwest::Method::GET, url);
-        request
-            .headers_mut()
-            .append(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            );
         let info = OperationInfo {
             operation_id: "get_chat_thread_properties",
         };
-        self.prepare(&mut request, crate::routes::GET_CHAT_THREAD_PROPERTIES).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::GET_CHAT_THREAD_PROPERTIES, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}", crate ::encode_path_segment(chat_thread_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = ::reqwest::Request::new(::reqwest::Method::GET, url);
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            self.prepare(&mut request, crate::routes::GET_CHAT_THREAD_PROPERTIES).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::GET_CHAT_THREAD_PROPERTIES, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             200u16 => crate::decode_response(response).await,
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2180,29 +2201,35 @@ Arguments:
         &'a self,
         chat_thread_id: &'a str,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}", crate ::encode_path_segment(chat_thread_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = ::reqwest::Request::new(::reqwest::Method::DELETE, url);
-        request
-            .headers_mut()
-            .append(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            );
         let info = OperationInfo {
             operation_id: "delete_chat_thread",
         };
-        self.prepare(&mut request, crate::routes::DELETE_CHAT_THREAD).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::DELETE_CHAT_THREAD, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}", crate ::encode_path_segment(chat_thread_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = ::reqwest::Request::new(::reqwest::Method::DELETE, url);
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            self.prepare(&mut request, crate::routes::DELETE_CHAT_THREAD).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::DELETE_CHAT_THREAD, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             204u16 => Ok(ResponseValue::empty(response)),
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2223,30 +2250,37 @@ Arguments:
         chat_thread_id: &'a str,
         body: &'a types::UpdateChatThreadRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}", crate ::encode_path_segment(chat_thread_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = ::reqwest::Request::new(::reqwest::Method::PATCH, url);
-        request
-            .headers_mut()
-            .append(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            );
-        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "update_chat_thread_properties",
         };
-        self.prepare(&mut request, crate::routes::UPDATE_CHAT_THREAD_PROPERTIES).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::UPDATE_CHAT_THREAD_PROPERTIES, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}", crate ::encode_path_segment(chat_thread_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = ::reqwest::Request::new(::reqwest::Method::PATCH, url);
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            crate::set_json_body(&mut request, &body)?;
+            self.prepare(&mut request, crate::routes::UPDATE_CHAT_THREAD_PROPERTIES)
+                .await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::UPDATE_CHAT_THREAD_PROPERTIES, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             204u16 => Ok(ResponseValue::empty(response)),
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2285,32 +2319,41 @@ Arguments:
         max_page_size: Option<i32>,
         start_time: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
     ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}/messages", crate ::encode_path_segment(chat_thread_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
-            .query(&progenitor_client::QueryParam::new("startTime", &start_time))
-            .build()?;
         let info = OperationInfo {
             operation_id: "list_chat_messages",
         };
-        self.prepare(&mut request, crate::routes::LIST_CHAT_MESSAGES).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::LIST_CHAT_MESSAGES, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}/messages", crate
+                    ::encode_path_segment(chat_thread_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = self
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("maxPageSize", &max_page_size),
+                )
+                .query(&progenitor_client::QueryParam::new("startTime", &start_time))
+                .build()?;
+            self.prepare(&mut request, crate::routes::LIST_CHAT_MESSAGES).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::LIST_CHAT_MESSAGES, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             200u16 => crate::decode_response(response).await,
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2344,30 +2387,37 @@ Arguments:
         chat_thread_id: &'a str,
         body: &'a types::SendChatMessageRequest,
     ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}/messages", crate ::encode_path_segment(chat_thread_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
-        request
-            .headers_mut()
-            .append(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            );
-        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "send_chat_message",
         };
-        self.prepare(&mut request, crate::routes::SEND_CHAT_MESSAGE).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::SEND_CHAT_MESSAGE, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}/messages", crate
+                    ::encode_path_segment(chat_thread_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            crate::set_json_body(&mut request, &body)?;
+            self.prepare(&mut request, crate::routes::SEND_CHAT_MESSAGE).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::SEND_CHAT_MESSAGE, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             201u16 => crate::decode_response(response).await,
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2401,31 +2451,37 @@ Arguments:
         chat_thread_id: &'a str,
         chat_message_id: &'a str,
     ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}/messages/{}", crate
-                ::encode_path_segment(chat_thread_id), crate
-                ::encode_path_segment(chat_message_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = ::reqwest::Request::new(::reqwest::Method::GET, url);
-        request
-            .headers_mut()
-            .append(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            );
         let info = OperationInfo {
             operation_id: "get_chat_message",
         };
-        self.prepare(&mut request, crate::routes::GET_CHAT_MESSAGE).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::GET_CHAT_MESSAGE, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}/messages/{}", crate
+                    ::encode_path_segment(chat_thread_id), crate
+                    ::encode_path_segment(chat_message_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = ::reqwest::Request::new(::reqwest::Method::GET, url);
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            self.prepare(&mut request, crate::routes::GET_CHAT_MESSAGE).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::GET_CHAT_MESSAGE, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             200u16 => crate::decode_response(response).await,
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2446,31 +2502,37 @@ Arguments:
         chat_thread_id: &'a str,
         chat_message_id: &'a str,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}/messages/{}", crate
-                ::encode_path_segment(chat_thread_id), crate
-                ::encode_path_segment(chat_message_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = ::reqwest::Request::new(::reqwest::Method::DELETE, url);
-        request
-            .headers_mut()
-            .append(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            );
         let info = OperationInfo {
             operation_id: "delete_chat_message",
         };
-        self.prepare(&mut request, crate::routes::DELETE_CHAT_MESSAGE).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::DELETE_CHAT_MESSAGE, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}/messages/{}", crate
+                    ::encode_path_segment(chat_thread_id), crate
+                    ::encode_path_segment(chat_message_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = ::reqwest::Request::new(::reqwest::Method::DELETE, url);
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            self.prepare(&mut request, crate::routes::DELETE_CHAT_MESSAGE).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::DELETE_CHAT_MESSAGE, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             204u16 => Ok(ResponseValue::empty(response)),
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2493,32 +2555,38 @@ Arguments:
         chat_message_id: &'a str,
         body: &'a types::UpdateChatMessageRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}/messages/{}", crate
-                ::encode_path_segment(chat_thread_id), crate
-                ::encode_path_segment(chat_message_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = ::reqwest::Request::new(::reqwest::Method::PATCH, url);
-        request
-            .headers_mut()
-            .append(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            );
-        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "update_chat_message",
         };
-        self.prepare(&mut request, crate::routes::UPDATE_CHAT_MESSAGE).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::UPDATE_CHAT_MESSAGE, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}/messages/{}", crate
+                    ::encode_path_segment(chat_thread_id), crate
+                    ::encode_path_segment(chat_message_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = ::reqwest::Request::new(::reqwest::Method::PATCH, url);
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            crate::set_json_body(&mut request, &body)?;
+            self.prepare(&mut request, crate::routes::UPDATE_CHAT_MESSAGE).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::UPDATE_CHAT_MESSAGE, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             204u16 => Ok(ResponseValue::empty(response)),
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2557,33 +2625,41 @@ Arguments:
         max_page_size: Option<i32>,
         skip: Option<i32>,
     ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}/participants", crate
-                ::encode_path_segment(chat_thread_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
-            .query(&progenitor_client::QueryParam::new("skip", &skip))
-            .build()?;
         let info = OperationInfo {
             operation_id: "list_chat_participants",
         };
-        self.prepare(&mut request, crate::routes::LIST_CHAT_PARTICIPANTS).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::LIST_CHAT_PARTICIPANTS, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}/participants", crate
+                    ::encode_path_segment(chat_thread_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = self
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("maxPageSize", &max_page_size),
+                )
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .build()?;
+            self.prepare(&mut request, crate::routes::LIST_CHAT_PARTICIPANTS).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::LIST_CHAT_PARTICIPANTS, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             200u16 => crate::decode_response(response).await,
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2619,31 +2695,37 @@ Arguments:
         chat_thread_id: &'a str,
         body: &'a types::AddChatParticipantsRequest,
     ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}/participants/:add", crate
-                ::encode_path_segment(chat_thread_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
-        request
-            .headers_mut()
-            .append(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            );
-        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "add_chat_participants",
         };
-        self.prepare(&mut request, crate::routes::ADD_CHAT_PARTICIPANTS).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::ADD_CHAT_PARTICIPANTS, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}/participants/:add", crate
+                    ::encode_path_segment(chat_thread_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            crate::set_json_body(&mut request, &body)?;
+            self.prepare(&mut request, crate::routes::ADD_CHAT_PARTICIPANTS).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::ADD_CHAT_PARTICIPANTS, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             201u16 => crate::decode_response(response).await,
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2664,31 +2746,37 @@ Arguments:
         chat_thread_id: &'a str,
         body: &'a types::CommunicationIdentifierModel,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}/participants/:remove", crate
-                ::encode_path_segment(chat_thread_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
-        request
-            .headers_mut()
-            .append(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            );
-        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "remove_chat_participant",
         };
-        self.prepare(&mut request, crate::routes::REMOVE_CHAT_PARTICIPANT).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::REMOVE_CHAT_PARTICIPANT, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}/participants/:remove", crate
+                    ::encode_path_segment(chat_thread_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            crate::set_json_body(&mut request, &body)?;
+            self.prepare(&mut request, crate::routes::REMOVE_CHAT_PARTICIPANT).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::REMOVE_CHAT_PARTICIPANT, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             204u16 => Ok(ResponseValue::empty(response)),
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2727,33 +2815,41 @@ Arguments:
         max_page_size: Option<i32>,
         skip: Option<i32>,
     ) -> Result<ResponseValue<T>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}/readReceipts", crate
-                ::encode_path_segment(chat_thread_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .query(&progenitor_client::QueryParam::new("maxPageSize", &max_page_size))
-            .query(&progenitor_client::QueryParam::new("skip", &skip))
-            .build()?;
         let info = OperationInfo {
             operation_id: "list_chat_read_receipts",
         };
-        self.prepare(&mut request, crate::routes::LIST_CHAT_READ_RECEIPTS).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::LIST_CHAT_READ_RECEIPTS, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}/readReceipts", crate
+                    ::encode_path_segment(chat_thread_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = self
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("maxPageSize", &max_page_size),
+                )
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .build()?;
+            self.prepare(&mut request, crate::routes::LIST_CHAT_READ_RECEIPTS).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::LIST_CHAT_READ_RECEIPTS, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             200u16 => crate::decode_response(response).await,
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2774,31 +2870,37 @@ Arguments:
         chat_thread_id: &'a str,
         body: &'a types::SendReadReceiptRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}/readReceipts", crate
-                ::encode_path_segment(chat_thread_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
-        request
-            .headers_mut()
-            .append(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            );
-        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "send_chat_read_receipt",
         };
-        self.prepare(&mut request, crate::routes::SEND_CHAT_READ_RECEIPT).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::SEND_CHAT_READ_RECEIPT, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}/readReceipts", crate
+                    ::encode_path_segment(chat_thread_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            crate::set_json_body(&mut request, &body)?;
+            self.prepare(&mut request, crate::routes::SEND_CHAT_READ_RECEIPT).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::SEND_CHAT_READ_RECEIPT, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             200u16 => Ok(ResponseValue::empty(response)),
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))
@@ -2819,30 +2921,37 @@ Arguments:
         chat_thread_id: &'a str,
         body: &'a types::SendTypingNotificationRequest,
     ) -> Result<ResponseValue<()>, Error<types::CommunicationErrorResponse>> {
-        let url = crate::operation_url(
-            self,
-            format_args!(
-                "/chat/threads/{}/typing", crate ::encode_path_segment(chat_thread_id)
-            ),
-            "api-version=2025-03-15",
-        )?;
-        #[allow(unused_mut)]
-        let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
-        request
-            .headers_mut()
-            .append(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            );
-        crate::set_json_body(&mut request, &body)?;
         let info = OperationInfo {
             operation_id: "send_typing_notification",
         };
-        self.prepare(&mut request, crate::routes::SEND_TYPING_NOTIFICATION).await?;
-        let result = self.exec(request, &info).await;
-        self.observe(crate::routes::SEND_TYPING_NOTIFICATION, &result);
-        let response = result?;
-        match response.status().as_u16() {
+        let exec = {
+            let url = crate::operation_url(
+                self,
+                format_args!(
+                    "/chat/threads/{}/typing", crate
+                    ::encode_path_segment(chat_thread_id)
+                ),
+                "api-version=2025-03-15",
+            )?;
+            #[allow(unused_mut)]
+            let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            crate::set_json_body(&mut request, &body)?;
+            self.prepare(&mut request, crate::routes::SEND_TYPING_NOTIFICATION).await?;
+            self.exec(request, &info)
+        };
+        let response = {
+            let result = exec.await;
+            self.observe(crate::routes::SEND_TYPING_NOTIFICATION, &result);
+            result?
+        };
+        let (status, response) = crate::status_of(response);
+        match status {
             200u16 => Ok(ResponseValue::empty(response)),
             400u16..=599u16 => {
                 Err(Error::ErrorResponse(crate::decode_response(response).await?))

@@ -474,6 +474,15 @@ pub(crate) fn operation_url<E>(
         .map_err(|e| progenitor_client::Error::InvalidRequest(format!("{reference}: {e}")))
 }
 
+/// The status of `response`, and the response handed back: a generated
+/// operation chooses how to decode by it without borrowing its own
+/// `response` local, which would keep the response's room in the
+/// operation's future through the decoding (see `scoped_operation_locals`
+/// in `cargo xtask codegen`).
+pub(crate) fn status_of(response: reqwest::Response) -> (u16, reqwest::Response) {
+    (response.status().as_u16(), response)
+}
+
 /// Puts `body` into `request` as JSON, as reqwest's `RequestBuilder::json`
 /// does (with `content-type: application/json` unless one is set): the
 /// generated operations that take no query or header parameters build their
