@@ -1016,13 +1016,19 @@ impl Client {
         route: &'static OperationRoute,
         url: reqwest::Url,
     ) -> Result<reqwest::Response, Error<E>> {
-        let mut request = reqwest::Request::new(reqwest::Method::GET, url);
-        request.headers_mut().insert(
-            reqwest::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        );
-        self.prepare(&mut request, route).await?;
-        let outcome = self.client().execute(request).await;
+        // Scoped as the generated operations are (`scoped_operation_locals`
+        // in `cargo xtask codegen`): a borrowed local keeps its room in the
+        // future until its scope ends.
+        let execute = {
+            let mut request = reqwest::Request::new(reqwest::Method::GET, url);
+            request.headers_mut().insert(
+                reqwest::header::ACCEPT,
+                HeaderValue::from_static("application/json"),
+            );
+            self.prepare(&mut request, route).await?;
+            self.client().execute(request)
+        };
+        let outcome = execute.await;
         self.observe(route, &outcome);
         outcome.map_err(Error::CommunicationError)
     }
@@ -1053,7 +1059,8 @@ impl Client {
             )));
         }
         let response = self.send_next_page(route, url).await?;
-        match response.status().as_u16() {
+        let (status, response) = status_of(response);
+        match status {
             200 => decode_response(response).await,
             400..=599 => Err(Error::ErrorResponse(decode_response(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),

@@ -65,7 +65,7 @@ pub fn generate(spec_path: &Path, spec_hash: &str) -> Result<GeneratedSources, S
     merge_error_arms(&mut client_file);
     drop_empty_header_maps(&mut client_file);
     direct_requests(&mut client_file)?;
-    scoped_operation_locals(&mut client_file)?;
+    scoped_operation_locals(&mut client_file, normalized.routes.len())?;
     decode_as_twins(&mut client_file)?;
     gate_schemars_derives(&mut client_file);
     let mut mock_file: syn::File =
@@ -563,30 +563,6 @@ fn hooks_by_route(file: &mut syn::File, routes: &[OperationRoute]) -> Result<(),
             syn::visit_mut::visit_block_mut(self, block);
         }
     }
-    /// The name in `let info = OperationInfo { operation_id: "name" };`.
-    fn operation_info_name(stmt: &syn::Stmt) -> Option<String> {
-        let syn::Stmt::Local(local) = stmt else {
-            return None;
-        };
-        let syn::Expr::Struct(info) = local.init.as_ref()?.expr.as_ref() else {
-            return None;
-        };
-        if !info.path.is_ident("OperationInfo") {
-            return None;
-        }
-        info.fields
-            .iter()
-            .find_map(|field| match (&field.member, &field.expr) {
-                (
-                    syn::Member::Named(member),
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(name),
-                        ..
-                    }),
-                ) if member == "operation_id" => Some(name.value()),
-                _ => None,
-            })
-    }
     let mut hooks = Hooks {
         routes,
         rewritten: 0,
@@ -612,6 +588,31 @@ fn hooks_by_route(file: &mut syn::File, routes: &[OperationRoute]) -> Result<(),
         true => Ok(()),
         false => Err(hooks.errors.join("; ")),
     }
+}
+
+/// The name in `let info = OperationInfo { operation_id: "name" };`.
+fn operation_info_name(stmt: &syn::Stmt) -> Option<String> {
+    let syn::Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let syn::Expr::Struct(info) = local.init.as_ref()?.expr.as_ref() else {
+        return None;
+    };
+    if !info.path.is_ident("OperationInfo") {
+        return None;
+    }
+    info.fields
+        .iter()
+        .find_map(|field| match (&field.member, &field.expr) {
+            (
+                syn::Member::Named(member),
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(name),
+                    ..
+                }),
+            ) if member == "operation_id" => Some(name.value()),
+            _ => None,
+        })
 }
 
 /// Builds the request of every operation whose `RequestBuilder` chain only
@@ -719,16 +720,17 @@ fn direct_requests(file: &mut syn::File) -> Result<usize, String> {
 
 /// Scopes each operation's locals so that none keeps room in its future
 /// after it is used. A local of an `async fn` that was ever borrowed keeps
-/// its place in every later state of the future, even once moved away: as
+/// its place in the future until its scope ends, even once moved away: as
 /// progenitor writes them, the request (borrowed by `prepare`), the result
 /// (borrowed by `observe`) and the response (borrowed for its status) all
 /// sat beside the decoding future, making a get's future 1,000 bytes where
-/// 450 do. The request is built and prepared in a block that ends with the
+/// 464 do (release build). Now `info` comes first (the `exec` future borrows
+/// it), the request is built and prepared in a block that ends with the
 /// unawaited `exec` future, the result lives in a block that ends with the
 /// response, and the status is read by `crate::status_of`, which hands the
-/// response back unborrowed. Every operation must have progenitor's tail;
-/// returns how many were rewritten.
-fn scoped_operation_locals(file: &mut syn::File) -> Result<usize, String> {
+/// response back unborrowed. Every one of the `operations` must have
+/// progenitor's tail, or this is an error.
+fn scoped_operation_locals(file: &mut syn::File, operations: usize) -> Result<usize, String> {
     use syn::visit_mut::VisitMut;
     struct Scoped {
         rewritten: usize,
@@ -739,7 +741,7 @@ fn scoped_operation_locals(file: &mut syn::File) -> Result<usize, String> {
             let Some(at) = block
                 .stmts
                 .iter()
-                .position(|stmt| flat(stmt).starts_with("letinfo=OperationInfo{"))
+                .position(|stmt| operation_info_name(stmt).is_some())
             else {
                 syn::visit_mut::visit_block_mut(self, block);
                 return;
@@ -760,13 +762,19 @@ fn scoped_operation_locals(file: &mut syn::File) -> Result<usize, String> {
                 ));
                 return;
             }
+            let Some(syn::Stmt::Expr(syn::Expr::Match(_), _)) = block.stmts.last() else {
+                self.errors.push(format!(
+                    "an operation does not end with a match: {}",
+                    tail.join(" ")
+                ));
+                return;
+            };
             let mut building: Vec<syn::Stmt> = block.stmts.drain(..).collect();
             let tail = building.split_off(at);
             let Ok([info, prepare, _result, observe, _response, mut matched]) =
                 <[syn::Stmt; 6]>::try_from(tail)
             else {
-                self.errors
-                    .push("an operation's tail is not six statements".into());
+                // `shaped` checked there are six.
                 return;
             };
             if let syn::Stmt::Expr(syn::Expr::Match(by_status), _) = &mut matched {
@@ -803,8 +811,10 @@ fn scoped_operation_locals(file: &mut syn::File) -> Result<usize, String> {
         return Err(scoped.errors.join("; "));
     }
     match scoped.rewritten {
-        0 => Err("no operation has progenitor's shape: its output changed".into()),
-        n => Ok(n),
+        n if n == operations => Ok(n),
+        n => Err(format!(
+            "{n} operations were scoped, of {operations}: progenitor's output changed"
+        )),
     }
 }
 
@@ -1509,7 +1519,8 @@ mod tests {
                 }
             }
         };
-        assert_eq!(scoped_operation_locals(&mut file), Ok(1));
+        let mut twice = file.clone();
+        assert_eq!(scoped_operation_locals(&mut file, 1), Ok(1));
         let text = flat(&file);
         assert!(
             text.contains(
@@ -1533,11 +1544,22 @@ mod tests {
                 }
             }
         };
-        assert!(scoped_operation_locals(&mut unlike).is_err());
-        let mut none: syn::File = syn::parse_quote! {
-            async fn get(&self) {}
+        assert!(scoped_operation_locals(&mut unlike, 1).is_err());
+        // One operation where two are expected: one was skipped.
+        assert!(scoped_operation_locals(&mut twice, 2).is_err());
+        let mut unobserved: syn::File = syn::parse_quote! {
+            async fn get(&self) {
+                let info = OperationInfo { operation_id: "get" };
+                self.prepare(&mut request, crate::routes::GET).await?;
+                let result = self.exec(request, &info).await;
+                log(&result);
+                let response = result?;
+                match response.status().as_u16() {
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
         };
-        assert!(scoped_operation_locals(&mut none).is_err());
+        assert!(scoped_operation_locals(&mut unobserved, 1).is_err());
     }
 
     #[test]
