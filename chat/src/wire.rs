@@ -241,6 +241,7 @@ pub(crate) mod reference {
         ChatAttachment, ChatAttachmentType, ChatMessage, ChatMessageContent,
         ChatMessageReadReceipt, ChatParticipant, ChatThreadItem,
     };
+    use crate::pager::Page;
     use crate::pipeline::paging::ServicePage;
 
     /// Reads `body` the clients' way (straight into `D`) and the reference
@@ -297,40 +298,38 @@ pub(crate) mod reference {
     /// page of messages, participants, thread items or read receipts.
     /// Returns how many of these read it.
     pub(crate) fn every_direct_read_alike(body: &[u8]) -> Result<usize, String> {
-        fn page<T>(page: ServicePage<T>) -> (Vec<T>, Option<String>) {
-            (page.value, page.next_link)
-        }
-        fn all<W, T>(items: Vec<W>, convert: fn(W) -> T) -> Vec<T> {
-            items.into_iter().map(convert).collect()
+        // A page of `$item`s as the clients read it, against the wire
+        // `$collection` with each item converted by `$convert`.
+        macro_rules! page_alike {
+            ($item:ty, $collection:ident, $convert:ident) => {
+                read_alike(
+                    body,
+                    |page: ServicePage<$item>| Page::from(page),
+                    |page: wire::$collection| Page {
+                        items: page.value.into_iter().map($convert).collect(),
+                        continuation_token: page.next_link,
+                    },
+                )?
+            };
         }
         let read = [
             read_alike(body, |m: ChatMessage| m, message_from_wire)?,
-            read_alike(
-                body,
-                page::<ChatMessage>,
-                |p: wire::ChatMessagesCollection| (all(p.value, message_from_wire), p.next_link),
-            )?,
-            read_alike(
-                body,
-                page::<ChatParticipant>,
-                |p: wire::ChatParticipantsCollection| {
-                    (all(p.value, participant_from_wire), p.next_link)
-                },
-            )?,
-            read_alike(
-                body,
-                page::<ChatThreadItem>,
-                |p: wire::ChatThreadsItemCollection| {
-                    (all(p.value, thread_item_from_wire), p.next_link)
-                },
-            )?,
-            read_alike(
-                body,
-                page::<ChatMessageReadReceipt>,
-                |p: wire::ChatMessageReadReceiptsCollection| {
-                    (all(p.value, read_receipt_from_wire), p.next_link)
-                },
-            )?,
+            page_alike!(ChatMessage, ChatMessagesCollection, message_from_wire),
+            page_alike!(
+                ChatParticipant,
+                ChatParticipantsCollection,
+                participant_from_wire
+            ),
+            page_alike!(
+                ChatThreadItem,
+                ChatThreadsItemCollection,
+                thread_item_from_wire
+            ),
+            page_alike!(
+                ChatMessageReadReceipt,
+                ChatMessageReadReceiptsCollection,
+                read_receipt_from_wire
+            ),
         ];
         Ok(read.into_iter().filter(|&both| both).count())
     }

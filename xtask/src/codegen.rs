@@ -762,24 +762,20 @@ fn scoped_operation_locals(file: &mut syn::File, operations: usize) -> Result<us
                 ));
                 return;
             }
-            let Some(syn::Stmt::Expr(syn::Expr::Match(_), _)) = block.stmts.last() else {
+            let mut building = std::mem::take(&mut block.stmts);
+            let Ok(
+                [info, prepare, _result, observe, _response, syn::Stmt::Expr(syn::Expr::Match(mut by_status), semi)],
+            ) = <[syn::Stmt; 6]>::try_from(building.split_off(at))
+            else {
+                // Codegen stops on this error, so the drained block stays so.
                 self.errors.push(format!(
-                    "an operation does not end with a match: {}",
+                    "an operation does not end with its status match: {}",
                     tail.join(" ")
                 ));
                 return;
             };
-            let mut building: Vec<syn::Stmt> = block.stmts.drain(..).collect();
-            let tail = building.split_off(at);
-            let Ok([info, prepare, _result, observe, _response, mut matched]) =
-                <[syn::Stmt; 6]>::try_from(tail)
-            else {
-                // `shaped` checked there are six.
-                return;
-            };
-            if let syn::Stmt::Expr(syn::Expr::Match(by_status), _) = &mut matched {
-                *by_status.expr = syn::parse_quote!(status);
-            }
+            *by_status.expr = syn::parse_quote!(status);
+            let matched = syn::Stmt::Expr(syn::Expr::Match(by_status), semi);
             block.stmts = vec![
                 info,
                 syn::parse_quote!(
@@ -826,62 +822,37 @@ fn scoped_operation_locals(file: &mut syn::File, operations: usize) -> Result<us
 /// them, without a wire value to build, box and convert. Returns how many
 /// twins were made; none is an error (progenitor's output changed shape).
 fn decode_as_twins(file: &mut syn::File) -> Result<usize, String> {
-    /// `ResponseValue<types::X>` in `Result<ResponseValue<types::X>, E>`.
-    fn success_model(output: &syn::ReturnType) -> Option<&syn::Type> {
+    /// The `types::X` of `Result<ResponseValue<types::X>, E>`, in place.
+    fn success_model(output: &mut syn::ReturnType) -> Option<&mut syn::Type> {
         let syn::ReturnType::Type(_, result) = output else {
-            return None;
-        };
-        let syn::Type::Path(result) = result.as_ref() else {
-            return None;
-        };
-        let last = result.path.segments.last()?;
-        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-            return None;
-        };
-        if last.ident != "Result" {
-            return None;
-        }
-        let Some(syn::GenericArgument::Type(syn::Type::Path(value))) = args.args.first() else {
-            return None;
-        };
-        let value = value.path.segments.last()?;
-        let syn::PathArguments::AngleBracketed(inner) = &value.arguments else {
-            return None;
-        };
-        match (value.ident == "ResponseValue", inner.args.first()) {
-            (true, Some(syn::GenericArgument::Type(model)))
-                if flat(model).starts_with("types::") =>
-            {
-                Some(model)
-            }
-            _ => None,
-        }
-    }
-    /// `output` with its success model replaced by `T`, or `None` when it
-    /// is not `Result<ResponseValue<_>, _>`.
-    fn generic_output(output: &syn::ReturnType) -> Option<syn::ReturnType> {
-        let mut output = output.clone();
-        let syn::ReturnType::Type(_, result) = &mut output else {
             return None;
         };
         let syn::Type::Path(result) = result.as_mut() else {
             return None;
         };
-        let syn::PathArguments::AngleBracketed(args) =
-            &mut result.path.segments.last_mut()?.arguments
-        else {
+        let last = result.path.segments.last_mut()?;
+        if last.ident != "Result" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &mut last.arguments else {
             return None;
         };
         let Some(syn::GenericArgument::Type(syn::Type::Path(value))) = args.args.first_mut() else {
             return None;
         };
-        let syn::PathArguments::AngleBracketed(inner) =
-            &mut value.path.segments.last_mut()?.arguments
-        else {
+        let value = value.path.segments.last_mut()?;
+        if value.ident != "ResponseValue" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(inner) = &mut value.arguments else {
             return None;
         };
-        *inner.args.first_mut()? = syn::parse_quote!(T);
-        Some(output)
+        match inner.args.first_mut() {
+            Some(syn::GenericArgument::Type(model)) if flat(&*model).starts_with("types::") => {
+                Some(model)
+            }
+            _ => None,
+        }
     }
     let mut made = 0;
     let mut errors = Vec::new();
@@ -896,15 +867,15 @@ fn decode_as_twins(file: &mut syn::File) -> Result<usize, String> {
                 continue;
             };
             let sig = &operation.sig;
-            let (model, output) = match (&sig.asyncness, success_model(&sig.output), &sig.output) {
-                (Some(_), Some(model), syn::ReturnType::Type(_, output)) => {
-                    (model.clone(), output.clone())
-                }
-                _ => {
-                    items.push(member);
-                    continue;
-                }
+            // The twin's output: the operation's, with `T` for its model.
+            let mut generic = sig.output.clone();
+            let (Some(_), Some(slot), syn::ReturnType::Type(_, output)) =
+                (&sig.asyncness, success_model(&mut generic), &sig.output)
+            else {
+                items.push(member);
+                continue;
             };
+            let model = std::mem::replace(slot, syn::parse_quote!(T));
             let name = &sig.ident;
             let twin_name = syn::Ident::new(&format!("{name}_as"), name.span());
             let mut args = Vec::new();
@@ -926,12 +897,7 @@ fn decode_as_twins(file: &mut syn::File) -> Result<usize, String> {
                 .generics
                 .params
                 .push(syn::parse_quote!(T: ::serde::de::DeserializeOwned));
-            match generic_output(&sig.output) {
-                Some(output) => twin.sig.output = output,
-                None => errors.push(format!(
-                    "{name}: its success model could not be made generic"
-                )),
-            }
+            twin.sig.output = generic;
             let doc = format!(
                 " [`Self::{name}`], with its success body decoded as `T` instead of \
                  [`{}`]: any type that reads the same JSON.",

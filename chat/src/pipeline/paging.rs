@@ -17,9 +17,9 @@ use crate::pager::{trusted_next_link, Page, PageFetcher, PageRequest, Pager, Wir
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ServicePage<T> {
-    pub(crate) value: Vec<T>,
+    value: Vec<T>,
     #[serde(default)]
-    pub(crate) next_link: Option<String>,
+    next_link: Option<String>,
 }
 
 impl<T> From<ServicePage<T>> for Page<T> {
