@@ -553,8 +553,10 @@ fn client_args() -> (Target, Op, Side) {
     (target, op, side)
 }
 
-/// Under valgrind: `BENCH_N` requests of `BENCH_OP` by `BENCH_SIDE`, one at
-/// a time, after one warm-up request.
+/// Under valgrind: `BENCH_N` requests of `BENCH_OP` by `BENCH_SIDE` after
+/// one warm-up request, shared by `BENCH_TASKS` tasks (1 by default: one at
+/// a time). With 16, a cache simulation (`--tool=cachegrind
+/// --cache-sim=yes`) sees the interleaving of the c=16 windows.
 fn callgrind_client() {
     let (target, op, side) = client_args();
     let n = env_u64("BENCH_N", 100);
@@ -562,11 +564,24 @@ fn callgrind_client() {
         .enable_all()
         .build()
         .expect("runtime");
+    let tasks = env_u64("BENCH_TASKS", 1).max(1);
     runtime.block_on(async {
         let clients = Clients::new(&target);
         clients.run(side, op).await;
-        for _ in 0..n {
-            clients.run(side, op).await;
+        let handles: Vec<_> = (0..tasks)
+            .map(|task| {
+                let clients = clients.clone();
+                // `n` in all, shared as evenly as the count allows.
+                let share = n / tasks + u64::from(task < n % tasks);
+                tokio::spawn(async move {
+                    for _ in 0..share {
+                        clients.run(side, op).await;
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.expect("task");
         }
     });
 }

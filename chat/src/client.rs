@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use acs_chat_rest::routes;
 use acs_chat_rest::types as wire;
-use reqwest::header::HeaderValue;
 
 use crate::credential::CommunicationTokenCredential;
 use crate::error::{Error, ErrorKind, Result};
@@ -146,12 +145,7 @@ impl ChatClientBuilder {
             None => crate::transport::default_http_client(&endpoint, self.timeout)?,
         };
         let user_agent = crate::transport::user_agent(self.user_agent.as_deref());
-        // What the raw client's policy sends: ours, then the raw crate's product.
-        let full_user_agent = HeaderValue::try_from(format!(
-            "{user_agent} {}",
-            acs_chat_rest::USER_AGENT_PRODUCT
-        ))
-        .map_err(|_| Error::invalid_argument("the user agent is not a valid header value"))?;
+        let chat_user_agent = crate::transport::ChatUserAgent::new(self.user_agent.as_deref())?;
         let base_url = endpoint.as_str().trim_end_matches('/').to_string();
         let raw = acs_chat_rest::Client::new_with_client(
             &base_url,
@@ -168,7 +162,7 @@ impl ChatClientBuilder {
                 self.retry,
                 self.timeout,
                 self.credential,
-                full_user_agent,
+                chat_user_agent,
             )),
         })
     }

@@ -3,7 +3,11 @@
 //! user gives none (timeouts, no redirects, no proxy for plain-http
 //! loopback endpoints).
 
+use std::sync::LazyLock;
 use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::HeaderValue;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -42,6 +46,39 @@ pub(crate) fn user_agent(application_id: Option<&str>) -> String {
     }
 }
 
+/// The `User-Agent` of the chat client's own requests: [`user_agent`], then
+/// the raw crate's product.
+pub(crate) enum ChatUserAgent {
+    /// Without an application id: the same text for every client, kept for
+    /// the process. The value's bytes are static, so a clone per request is
+    /// a copy that shares no reference count between threads.
+    Static(HeaderValue),
+    /// With an application id: a value of this client's own.
+    Owned(HeaderValue),
+}
+
+impl ChatUserAgent {
+    pub(crate) fn new(application_id: Option<&str>) -> Result<Self> {
+        static DEFAULT: LazyLock<String> =
+            LazyLock::new(|| chat_user_agent_text(&user_agent(None)));
+        let invalid = |_| Error::invalid_argument("the user agent is not a valid header value");
+        Ok(match application_id {
+            None => Self::Static(
+                HeaderValue::from_maybe_shared(Bytes::from_static(DEFAULT.as_bytes()))
+                    .map_err(invalid)?,
+            ),
+            Some(_) => Self::Owned(
+                HeaderValue::try_from(chat_user_agent_text(&user_agent(application_id)))
+                    .map_err(invalid)?,
+            ),
+        })
+    }
+}
+
+fn chat_user_agent_text(user_agent: &str) -> String {
+    format!("{user_agent} {}", acs_chat_rest::USER_AGENT_PRODUCT)
+}
+
 /// An endpoint credentials may be sent to: https, or plain http to a
 /// loopback host only, with a host, and usable as the operations' base
 /// ([`acs_chat_rest::unusable_base_url`]).
@@ -61,4 +98,35 @@ pub(crate) fn checked_endpoint(endpoint: &str) -> Result<reqwest::Url> {
         return Err(Error::invalid_argument(format!("the endpoint {why}")));
     }
     Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(agent: &ChatUserAgent) -> &str {
+        match agent {
+            ChatUserAgent::Static(value) | ChatUserAgent::Owned(value) => {
+                value.to_str().expect("visible ASCII")
+            }
+        }
+    }
+
+    #[test]
+    fn the_chat_user_agent_names_the_application_then_both_crates() {
+        let both = format!("{USER_AGENT} {}", acs_chat_rest::USER_AGENT_PRODUCT);
+
+        let default = ChatUserAgent::new(None).expect("the default");
+        assert!(matches!(default, ChatUserAgent::Static(_)));
+        assert_eq!(text(&default), both);
+        // Made once for the process: a second client gets the same text.
+        assert_eq!(text(&ChatUserAgent::new(None).expect("again")), both);
+
+        let app = ChatUserAgent::new(Some("contoso/2.0")).expect("an application id");
+        assert!(matches!(app, ChatUserAgent::Owned(_)));
+        assert_eq!(text(&app), format!("contoso/2.0 {both}"));
+
+        let error = ChatUserAgent::new(Some("bad\nid")).err().expect("refused");
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+    }
 }

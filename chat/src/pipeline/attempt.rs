@@ -10,7 +10,6 @@ use reqwest::StatusCode;
 
 use super::{convert, Borrows, Pipeline, RawCall};
 use crate::error::Result;
-use crate::header_copies;
 
 /// The `x-ms-client-request-id` of one attempt: a random UUID, kept as the
 /// header value it is sent as (cloning it is a reference count).
@@ -71,7 +70,7 @@ where
         let client = pipeline.raw.for_attempt(Attempt::new(
             authorization,
             request_id.header().clone(),
-            header_copies::get_or_copy(pipeline.user_agent_key, &pipeline.user_agent, None),
+            pipeline.user_agent(),
         ));
         let raw = op(&client, std::marker::PhantomData).await;
         let head = client.attempt().and_then(Attempt::response);

@@ -26,6 +26,7 @@ use tracing::Instrument;
 use crate::credential::CommunicationTokenCredential;
 use crate::error::{Error, Result};
 use crate::retry::{verdict, Removal, RetryOptions, Verdict};
+use crate::transport::ChatUserAgent;
 
 pub(crate) use attempt::RequestId;
 pub(crate) use convert::RawError;
@@ -70,8 +71,9 @@ pub(crate) struct Pipeline {
     pub(crate) try_timeout: Duration,
     credential: CommunicationTokenCredential,
     user_agent: HeaderValue,
-    /// The [`header_copies`](crate::header_copies) key of `user_agent`.
-    user_agent_key: u64,
+    /// The [`header_copies`](crate::header_copies) key of `user_agent`, or
+    /// none for a static value (whose clones share nothing to copy around).
+    user_agent_key: Option<u64>,
 }
 
 impl Pipeline {
@@ -81,16 +83,32 @@ impl Pipeline {
         retry: RetryOptions,
         try_timeout: Duration,
         credential: CommunicationTokenCredential,
-        user_agent: HeaderValue,
+        user_agent: ChatUserAgent,
     ) -> Self {
+        let (user_agent, user_agent_key) = match user_agent {
+            ChatUserAgent::Static(value) => (value, None),
+            ChatUserAgent::Owned(value) => {
+                let key = crate::header_copies::key_of_text(&value);
+                (value, Some(key))
+            }
+        };
         Self {
             raw,
             endpoint,
             retry,
             try_timeout,
             credential,
-            user_agent_key: crate::header_copies::key_of_text(&user_agent),
             user_agent,
+            user_agent_key,
+        }
+    }
+
+    /// The user agent for one attempt, sent from this thread (see
+    /// [`header_copies`](crate::header_copies)).
+    pub(crate) fn user_agent(&self) -> HeaderValue {
+        match self.user_agent_key {
+            None => self.user_agent.clone(),
+            Some(key) => crate::header_copies::get_or_copy(key, &self.user_agent, None),
         }
     }
 
@@ -181,7 +199,13 @@ where
     // functions kept out of line: compiled once rather than into every
     // operation's future (each poll of it was 10 KB of code, now 4 KB).
     let thread_id = thread_id.unwrap_or("");
-    let operation_span = operation_span(route, thread_id);
+    // With no subscriber ever set, no span can be wanted: not even made
+    // (a disabled span would still format its fields for the `log` crate).
+    let operation_span = if tracing::dispatcher::has_been_set() {
+        operation_span(route, thread_id)
+    } else {
+        tracing::Span::none()
+    };
     let traced = !operation_span.is_none();
     let instrument_with = operation_span.clone();
     let attempts = async move {
