@@ -36,6 +36,7 @@
 
 mod client;
 pub mod credential;
+mod date_time;
 mod error;
 pub mod events;
 mod exactly_once;

@@ -236,12 +236,17 @@ pub struct ChatThreadProperties {
     /// The topic.
     pub topic: String,
     /// When it was created.
+    #[serde(deserialize_with = "crate::date_time::required")]
     pub created_on: DateTime<Utc>,
     /// Who created it.
     #[serde(rename = "createdByCommunicationIdentifier")]
     pub created_by: CommunicationIdentifier,
     /// When it was deleted, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::date_time::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deleted_on: Option<DateTime<Utc>>,
     /// The thread's metadata.
     #[serde(default, skip_serializing_if = "HashMap::is_empty")]
@@ -297,10 +302,18 @@ pub struct ChatThreadItem {
     /// The topic.
     pub topic: String,
     /// When it was deleted, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::date_time::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deleted_on: Option<DateTime<Utc>>,
     /// When its newest message arrived.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::date_time::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_message_received_on: Option<DateTime<Utc>>,
 }
 
@@ -362,6 +375,7 @@ pub struct ChatMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_display_name: Option<String>,
     /// When it was sent.
+    #[serde(deserialize_with = "crate::date_time::required")]
     pub created_on: DateTime<Utc>,
     /// Who sent it (absent for system messages).
     #[serde(
@@ -371,10 +385,18 @@ pub struct ChatMessage {
     )]
     pub sender: Option<CommunicationIdentifier>,
     /// When it was deleted, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::date_time::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deleted_on: Option<DateTime<Utc>>,
     /// When it was last edited, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::date_time::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub edited_on: Option<DateTime<Utc>>,
     /// The message's metadata.
     #[serde(default, skip_serializing_if = "HashMap::is_empty")]
@@ -585,7 +607,11 @@ pub struct ChatParticipant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// From when on the participant sees the thread's history.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::date_time::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub share_history_time: Option<DateTime<Utc>>,
     /// The participant's metadata.
     #[serde(default, skip_serializing_if = "HashMap::is_empty")]
@@ -632,6 +658,7 @@ pub struct ChatMessageReadReceipt {
     /// The message read.
     pub chat_message_id: String,
     /// When it was read.
+    #[serde(deserialize_with = "crate::date_time::required")]
     pub read_on: DateTime<Utc>,
 }
 
