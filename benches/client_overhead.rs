@@ -27,8 +27,8 @@
 //!
 //! For send-message, get-message and a list page of 50, at 1 and 16
 //! concurrent tasks, raw reqwest and the facade run in alternating windows
-//! (`BENCH_ROUNDS` rounds of `BENCH_WINDOW_MS` each, order swapped every
-//! round). Printed: each side's median requests per second and client CPU
+//! (`BENCH_ROUNDS` rounds of `BENCH_WINDOW_MS` each, 15 of 800 ms by
+//! default, order swapped every round). Printed: each side's median requests per second and client CPU
 //! time per request, and the facade/raw ratios of both per round (min,
 //! median, max). The raw side does what a careful hand-written client does:
 //! bearer header, a request id, api-version, the JSON body serialized per
@@ -458,8 +458,11 @@ fn stats(mut values: Vec<f64>) -> (f64, f64, f64) {
 }
 
 async fn compare(name: &str, target: &Target, ops: &[Op]) {
-    let rounds = env_u64("BENCH_ROUNDS", 5) as usize;
-    let length = Duration::from_millis(env_u64("BENCH_WINDOW_MS", 700));
+    // Many short pairs: on a shared machine a window now and then runs
+    // slower for both sides alike, and the median of 15 pairs outlasts a
+    // few of them.
+    let rounds = env_u64("BENCH_ROUNDS", 15) as usize;
+    let length = Duration::from_millis(env_u64("BENCH_WINDOW_MS", 800));
     let clients = Clients::new(target);
     println!("\n{name}: {rounds} rounds of {length:?} per side, interleaved");
     println!(
@@ -554,8 +557,9 @@ fn client_args() -> (Target, Op, Side) {
 }
 
 /// Under valgrind: `BENCH_N` requests of `BENCH_OP` by `BENCH_SIDE` after
-/// one warm-up request, shared by `BENCH_TASKS` tasks (1 by default: one at
-/// a time). With 16, a cache simulation (`--tool=cachegrind
+/// one warm-up request, shared by `BENCH_CALLGRIND_TASKS` tasks (1 by
+/// default: one at a time, as the printed instruction counts are). With
+/// 16, a cache simulation run by hand (`valgrind --tool=cachegrind
 /// --cache-sim=yes`) sees the interleaving of the c=16 windows.
 fn callgrind_client() {
     let (target, op, side) = client_args();
@@ -564,7 +568,7 @@ fn callgrind_client() {
         .enable_all()
         .build()
         .expect("runtime");
-    let tasks = env_u64("BENCH_TASKS", 1).max(1);
+    let tasks = env_u64("BENCH_CALLGRIND_TASKS", 1).max(1);
     runtime.block_on(async {
         let clients = Clients::new(&target);
         clients.run(side, op).await;
@@ -627,6 +631,8 @@ fn instructions(target: &Target, side: &str, op: Op, n: u64) -> Option<u64> {
         .env("BENCH_SIDE", side)
         .env("BENCH_OP", op.name())
         .env("BENCH_N", n.to_string())
+        // The printed counts are of one request at a time (c=1).
+        .env("BENCH_CALLGRIND_TASKS", "1")
         .stdout(Stdio::null())
         .output()
         .ok()?;

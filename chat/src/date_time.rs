@@ -37,13 +37,15 @@ fn parse(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
     }
 }
 
+/// Reads a date-time from a JSON string, expecting what chrono's own
+/// visitor expects (so a value of another type fails with its message).
 struct DateTimeText;
 
 impl Visitor<'_> for DateTimeText {
     type Value = DateTime<Utc>;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-        formatter.write_str("an RFC 3339 date and time")
+        formatter.write_str("an RFC 3339 formatted date and time string")
     }
 
     fn visit_str<E: Error>(self, text: &str) -> Result<Self::Value, E> {
@@ -51,13 +53,15 @@ impl Visitor<'_> for DateTimeText {
     }
 }
 
+/// [`DateTimeText`] or `null`, as serde reads an `Option` (a value of
+/// another type fails with [`DateTimeText`]'s message, as with chrono's).
 struct OptionalDateTimeText;
 
 impl<'de> Visitor<'de> for OptionalDateTimeText {
     type Value = Option<DateTime<Utc>>;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-        formatter.write_str("an RFC 3339 date and time, or null")
+        formatter.write_str("an RFC 3339 formatted date and time string, or null")
     }
 
     fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
@@ -170,13 +174,22 @@ mod tests {
             serde_json::json!(17),
             serde_json::json!(null),
             serde_json::json!([]),
+            serde_json::json!({}),
+            serde_json::json!(true),
         ] {
+            assert!(we_read(&other).is_err(), "{other}");
+            assert_eq!(we_read(&other), chrono_reads(&other), "{other}");
+        }
+        // The same for a value of another type in an optional field only.
+        for other in [serde_json::json!(17), serde_json::json!(["x"])] {
+            let json = serde_json::json!({ "at": "2024-01-02T03:04:05Z", "maybe": other });
+            let ours = serde_json::from_value::<Fields>(json.clone()).map(|f| f.maybe);
+            let chrono = serde_json::from_value::<ChronoFields>(json).map(|f| f.maybe);
             assert_eq!(
-                we_read(&other).is_err(),
-                chrono_reads(&other).is_err(),
+                ours.map_err(|e| e.to_string()),
+                chrono.map_err(|e| e.to_string()),
                 "{other}"
             );
-            assert!(we_read(&other).is_err(), "{other}");
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Per-thread copies of the header values every request sends (the bearer
-//! token, the user agent).
+//! token, and a user agent naming an application: the default one is
+//! static, see `transport::ChatUserAgent`, and needs no copy).
 //!
 //! Cloning a `HeaderValue` bumps a reference count kept beside its bytes.
 //! With one value shared by every request, the cores running requests take
@@ -7,8 +8,8 @@
 //! clones its own copy of a value it sends often.
 //!
 //! A value is known by a key never given to another value ([`new_key`], or
-//! [`key_of_text`] for a value that is the same for every client, like the
-//! user agent), so a replaced value (a refreshed token) is never mistaken
+//! [`key_of_text`] for a value that is the same for every client built
+//! alike, like a user agent), so a replaced value (a refreshed token) is never mistaken
 //! for its successor.
 //!
 //! A thread remembers its last [`KEPT`] keys, least recently used first out,

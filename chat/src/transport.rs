@@ -48,33 +48,51 @@ pub(crate) fn user_agent(application_id: Option<&str>) -> String {
 
 /// The `User-Agent` of the chat client's own requests: [`user_agent`], then
 /// the raw crate's product.
-pub(crate) enum ChatUserAgent {
-    /// Without an application id: the same text for every client, kept for
-    /// the process. The value's bytes are static, so a clone per request is
-    /// a copy that shares no reference count between threads.
-    Static(HeaderValue),
-    /// With an application id: a value of this client's own.
-    Owned(HeaderValue),
+pub(crate) struct ChatUserAgent {
+    value: HeaderValue,
+    /// Whether `value`'s bytes are static: made without an application id,
+    /// it is the same text for every client, kept for the process, and a
+    /// clone per request is a copy that shares no reference count between
+    /// threads. A value naming an application is the client's own.
+    is_static: bool,
 }
 
 impl ChatUserAgent {
+    /// The user agent for `application_id` (refused if it cannot be a
+    /// header value).
     pub(crate) fn new(application_id: Option<&str>) -> Result<Self> {
         static DEFAULT: LazyLock<String> =
             LazyLock::new(|| chat_user_agent_text(&user_agent(None)));
         let invalid = |_| Error::invalid_argument("the user agent is not a valid header value");
-        Ok(match application_id {
-            None => Self::Static(
-                HeaderValue::from_maybe_shared(Bytes::from_static(DEFAULT.as_bytes()))
-                    .map_err(invalid)?,
+        let (value, is_static) = match application_id {
+            None => (
+                HeaderValue::from_maybe_shared(Bytes::from_static(DEFAULT.as_bytes())),
+                true,
             ),
-            Some(_) => Self::Owned(
-                HeaderValue::try_from(chat_user_agent_text(&user_agent(application_id)))
-                    .map_err(invalid)?,
+            Some(_) => (
+                HeaderValue::try_from(chat_user_agent_text(&user_agent(application_id))),
+                false,
             ),
+        };
+        Ok(Self {
+            value: value.map_err(invalid)?,
+            is_static,
         })
+    }
+
+    /// The header value.
+    pub(crate) fn value(&self) -> &HeaderValue {
+        &self.value
+    }
+
+    /// Whether the value's bytes are static (see [`ChatUserAgent`]).
+    pub(crate) fn is_static(&self) -> bool {
+        self.is_static
     }
 }
 
+/// `user_agent` followed by the raw crate's product, as the chat client's
+/// requests name themselves.
 fn chat_user_agent_text(user_agent: &str) -> String {
     format!("{user_agent} {}", acs_chat_rest::USER_AGENT_PRODUCT)
 }
@@ -105,11 +123,7 @@ mod tests {
     use super::*;
 
     fn text(agent: &ChatUserAgent) -> &str {
-        match agent {
-            ChatUserAgent::Static(value) | ChatUserAgent::Owned(value) => {
-                value.to_str().expect("visible ASCII")
-            }
-        }
+        agent.value().to_str().expect("visible ASCII")
     }
 
     #[test]
@@ -117,13 +131,13 @@ mod tests {
         let both = format!("{USER_AGENT} {}", acs_chat_rest::USER_AGENT_PRODUCT);
 
         let default = ChatUserAgent::new(None).expect("the default");
-        assert!(matches!(default, ChatUserAgent::Static(_)));
+        assert!(default.is_static());
         assert_eq!(text(&default), both);
         // Made once for the process: a second client gets the same text.
         assert_eq!(text(&ChatUserAgent::new(None).expect("again")), both);
 
         let app = ChatUserAgent::new(Some("contoso/2.0")).expect("an application id");
-        assert!(matches!(app, ChatUserAgent::Owned(_)));
+        assert!(!app.is_static());
         assert_eq!(text(&app), format!("contoso/2.0 {both}"));
 
         let error = ChatUserAgent::new(Some("bad\nid")).err().expect("refused");

@@ -85,20 +85,15 @@ impl Pipeline {
         credential: CommunicationTokenCredential,
         user_agent: ChatUserAgent,
     ) -> Self {
-        let (user_agent, user_agent_key) = match user_agent {
-            ChatUserAgent::Static(value) => (value, None),
-            ChatUserAgent::Owned(value) => {
-                let key = crate::header_copies::key_of_text(&value);
-                (value, Some(key))
-            }
-        };
+        let user_agent_key = (!user_agent.is_static())
+            .then(|| crate::header_copies::key_of_text(user_agent.value()));
         Self {
             raw,
             endpoint,
             retry,
             try_timeout,
             credential,
-            user_agent,
+            user_agent: user_agent.value().clone(),
             user_agent_key,
         }
     }
@@ -199,9 +194,12 @@ where
     // functions kept out of line: compiled once rather than into every
     // operation's future (each poll of it was 10 KB of code, now 4 KB).
     let thread_id = thread_id.unwrap_or("");
-    // With no subscriber ever set, no span can be wanted: not even made
-    // (a disabled span would still format its fields for the `log` crate).
-    let operation_span = if tracing::dispatcher::has_been_set() {
+    // With no subscriber ever set, a span is wanted only by tracing's `log`
+    // fallback, which hands a disabled span's fields to a `log` logger that
+    // takes INFO records. With neither, it is not even made: making it costs
+    // that fallback's checks at every request.
+    let wanted = tracing::dispatcher::has_been_set() || log::max_level() >= log::LevelFilter::Info;
+    let operation_span = if wanted {
         operation_span(route, thread_id)
     } else {
         tracing::Span::none()
