@@ -2166,7 +2166,12 @@ Arguments:
                 "api-version=2025-03-15",
             )?;
             #[allow(unused_mut)]
-            let mut request = ::reqwest::Request::new(::reqwest::Method::GET, url);
+            let mut request = crate::new_request(
+                ::reqwest::Method::GET,
+                url,
+                1usize,
+                false,
+            );
             request
                 .headers_mut()
                 .append(
@@ -2213,7 +2218,12 @@ Arguments:
                 "api-version=2025-03-15",
             )?;
             #[allow(unused_mut)]
-            let mut request = ::reqwest::Request::new(::reqwest::Method::DELETE, url);
+            let mut request = crate::new_request(
+                ::reqwest::Method::DELETE,
+                url,
+                1usize,
+                false,
+            );
             request
                 .headers_mut()
                 .append(
@@ -2262,7 +2272,12 @@ Arguments:
                 "api-version=2025-03-15",
             )?;
             #[allow(unused_mut)]
-            let mut request = ::reqwest::Request::new(::reqwest::Method::PATCH, url);
+            let mut request = crate::new_request(
+                ::reqwest::Method::PATCH,
+                url,
+                2usize,
+                true,
+            );
             request
                 .headers_mut()
                 .append(
@@ -2400,7 +2415,12 @@ Arguments:
                 "api-version=2025-03-15",
             )?;
             #[allow(unused_mut)]
-            let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+            let mut request = crate::new_request(
+                ::reqwest::Method::POST,
+                url,
+                2usize,
+                true,
+            );
             request
                 .headers_mut()
                 .append(
@@ -2465,7 +2485,12 @@ Arguments:
                 "api-version=2025-03-15",
             )?;
             #[allow(unused_mut)]
-            let mut request = ::reqwest::Request::new(::reqwest::Method::GET, url);
+            let mut request = crate::new_request(
+                ::reqwest::Method::GET,
+                url,
+                1usize,
+                false,
+            );
             request
                 .headers_mut()
                 .append(
@@ -2516,7 +2541,12 @@ Arguments:
                 "api-version=2025-03-15",
             )?;
             #[allow(unused_mut)]
-            let mut request = ::reqwest::Request::new(::reqwest::Method::DELETE, url);
+            let mut request = crate::new_request(
+                ::reqwest::Method::DELETE,
+                url,
+                1usize,
+                false,
+            );
             request
                 .headers_mut()
                 .append(
@@ -2569,7 +2599,12 @@ Arguments:
                 "api-version=2025-03-15",
             )?;
             #[allow(unused_mut)]
-            let mut request = ::reqwest::Request::new(::reqwest::Method::PATCH, url);
+            let mut request = crate::new_request(
+                ::reqwest::Method::PATCH,
+                url,
+                2usize,
+                true,
+            );
             request
                 .headers_mut()
                 .append(
@@ -2708,7 +2743,12 @@ Arguments:
                 "api-version=2025-03-15",
             )?;
             #[allow(unused_mut)]
-            let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+            let mut request = crate::new_request(
+                ::reqwest::Method::POST,
+                url,
+                2usize,
+                true,
+            );
             request
                 .headers_mut()
                 .append(
@@ -2759,7 +2799,12 @@ Arguments:
                 "api-version=2025-03-15",
             )?;
             #[allow(unused_mut)]
-            let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+            let mut request = crate::new_request(
+                ::reqwest::Method::POST,
+                url,
+                2usize,
+                true,
+            );
             request
                 .headers_mut()
                 .append(
@@ -2883,7 +2928,12 @@ Arguments:
                 "api-version=2025-03-15",
             )?;
             #[allow(unused_mut)]
-            let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+            let mut request = crate::new_request(
+                ::reqwest::Method::POST,
+                url,
+                2usize,
+                true,
+            );
             request
                 .headers_mut()
                 .append(
@@ -2934,7 +2984,12 @@ Arguments:
                 "api-version=2025-03-15",
             )?;
             #[allow(unused_mut)]
-            let mut request = ::reqwest::Request::new(::reqwest::Method::POST, url);
+            let mut request = crate::new_request(
+                ::reqwest::Method::POST,
+                url,
+                2usize,
+                true,
+            );
             request
                 .headers_mut()
                 .append(

@@ -456,7 +456,7 @@ pub(crate) fn operation_url<E>(
         };
         progenitor_client::Error::InvalidRequest(text)
     })?;
-    let mut reference = String::with_capacity(base.path.len() + 128);
+    let mut reference = String::with_capacity(base.before_path + base.path.len() + 128);
     reference.push_str(&base.path);
     // Writing into a `String` cannot fail.
     let _ = fmt::Write::write_fmt(&mut reference, path);
@@ -470,8 +470,39 @@ pub(crate) fn operation_url<E>(
     }
     reference.push('?');
     reference.push_str(query);
-    url.join(&reference)
-        .map_err(|e| progenitor_client::Error::InvalidRequest(format!("{reference}: {e}")))
+    // The joined URL's text starts as long as the reference, and the base's
+    // scheme and host go in front: it would be grown (a `realloc`, which
+    // takes the allocator's arena lock, contended when requests run on
+    // several threads). Trailing spaces make the room; a URL parser removes
+    // them before it reads (WHATWG URL: leading and trailing C0 controls and
+    // spaces are stripped), and the reference's own text has none (its path
+    // segments and query are escaped).
+    reference.extend(std::iter::repeat_n(' ', base.before_path));
+    url.join(&reference).map_err(|e| {
+        progenitor_client::Error::InvalidRequest(format!("{}: {e}", reference.trim_end()))
+    })
+}
+
+/// Headers every request gets besides its operation's own: `user-agent`,
+/// `x-ms-client-request-id` and `authorization` (from the policy or the
+/// attempt), and `host` (hyper adds it when it sends).
+const ADDED_HEADERS: usize = 4;
+
+/// A request of `method` to `url` whose header map is made once, with room
+/// for every header it will carry: the `headers` its operation sets, the
+/// [`ADDED_HEADERS`], and `content-length` when it `has_body`. Grown later,
+/// the map would be reallocated and rehashed, and a `realloc` takes the
+/// allocator's arena lock, which the runtime's threads contend for.
+pub(crate) fn new_request(
+    method: reqwest::Method,
+    url: reqwest::Url,
+    headers: usize,
+    has_body: bool,
+) -> reqwest::Request {
+    let mut request = reqwest::Request::new(method, url);
+    *request.headers_mut() =
+        reqwest::header::HeaderMap::with_capacity(headers + ADDED_HEADERS + usize::from(has_body));
+    request
 }
 
 /// The status of `response`, and the response handed back: a generated
@@ -631,13 +662,11 @@ fn stamp(
     set_api_version(request.url_mut());
     let has_body = request.body().is_some();
     let headers = request.headers_mut();
-    // Room at once for what follows and for what hyper adds when it sends
-    // (`host`, and `content-length` with a body), so the map is not grown
-    // and rehashed twice more per request. The generated operations come
-    // here with `accept`, and `content-type` with a body; `reserve` rounds
-    // `len + additional` up to a power of two of which three quarters are
-    // usable, so 7 more with a body gives room for 12.
-    headers.reserve(if has_body { 7 } else { 4 });
+    // Room at once for what follows and for what hyper adds when it sends,
+    // so the map is grown at most once here. A request made by
+    // `new_request` has it already (this asks for what it was made with):
+    // nothing is done.
+    headers.reserve(ADDED_HEADERS + usize::from(has_body));
     if route.merge_patch {
         headers.insert(
             CONTENT_TYPE,
@@ -806,6 +835,9 @@ struct Base {
     url: Result<reqwest::Url, &'static str>,
     /// Its path without a trailing `/` (empty for the root).
     path: String,
+    /// How long its text is before the path (`https://host:port`): what an
+    /// operation's URL adds in front of the reference it is joined from.
+    before_path: usize,
 }
 
 impl Base {
@@ -815,6 +847,10 @@ impl Base {
             .as_ref()
             .map(|url| url.path().trim_end_matches('/').to_string())
             .unwrap_or_default();
+        let before_path = parsed
+            .as_ref()
+            .map(|url| url[..url::Position::BeforePath].len())
+            .unwrap_or_default();
         let url = parsed.and_then(|url| match unusable_base_url(&url) {
             Some(why) => Err(why),
             None => Ok(url),
@@ -823,6 +859,7 @@ impl Base {
             source: base_url.to_owned(),
             url,
             path,
+            before_path,
         }
     }
 }
@@ -1020,7 +1057,7 @@ impl Client {
         // in `cargo xtask codegen`): a borrowed local keeps its room in the
         // future until its scope ends.
         let execute = {
-            let mut request = reqwest::Request::new(reqwest::Method::GET, url);
+            let mut request = new_request(reqwest::Method::GET, url, 1, false);
             request.headers_mut().insert(
                 reqwest::header::ACCEPT,
                 HeaderValue::from_static("application/json"),
@@ -1075,6 +1112,54 @@ impl types::AcsChatEventVersion {
         match self {
             Self::Int64(version) => Some(*version),
             Self::String(version) => version.parse().ok(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderName, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, HOST};
+
+    #[test]
+    fn an_operation_url_is_the_base_joined_with_the_reference_and_no_room_left_in_it() {
+        let client = Client::new(
+            "https://contoso.communication.azure.com/acs/",
+            ClientState::with_token("t"),
+        );
+        let url = operation_url::<()>(
+            &client,
+            format_args!(
+                "/chat/threads/{}/messages",
+                encode_path_segment("19:a b@thread.v2")
+            ),
+            "api-version=2025-03-15",
+        )
+        .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://contoso.communication.azure.com/acs/chat/threads/19:a%20b@thread.v2/messages?api-version=2025-03-15"
+        );
+    }
+
+    #[test]
+    fn a_request_is_made_with_room_for_every_header_it_will_carry() {
+        let url: reqwest::Url = "http://127.0.0.1:1/x".parse().unwrap();
+        for (own, has_body) in [(1, false), (2, true), (3, true)] {
+            let mut request = new_request(reqwest::Method::POST, url.clone(), own, has_body);
+            let room = request.headers().capacity();
+            let headers = request.headers_mut();
+            let mut names = vec![ACCEPT, CONTENT_TYPE, HeaderName::from_static("x-own")];
+            names.truncate(own);
+            names.extend([USER_AGENT, CLIENT_REQUEST_ID, AUTHORIZATION, HOST]);
+            if has_body {
+                names.push(CONTENT_LENGTH);
+            }
+            for name in names {
+                headers.insert(name, HeaderValue::from_static("v"));
+            }
+            assert_eq!(headers.len(), own + ADDED_HEADERS + usize::from(has_body));
+            assert_eq!(headers.capacity(), room, "{own} {has_body}: the map grew");
         }
     }
 }

@@ -617,8 +617,10 @@ fn operation_info_name(stmt: &syn::Stmt) -> Option<String> {
 
 /// Builds the request of every operation whose `RequestBuilder` chain only
 /// sets headers and a JSON body (`self.client.get(url).header(..).json(..)
-/// .build()?`) directly: `reqwest::Request::new`, the same headers appended,
-/// and the hook file's `set_json_body`. Each builder step moves the whole
+/// .build()?`) directly: the hook file's `new_request` (told how many
+/// headers the operation sets and whether it has a body, so that the header
+/// map is made once with room for all it will hold), the same headers
+/// appended, and the hook file's `set_json_body`. Each builder step moves the whole
 /// request and the builder holds a handle on the HTTP client (a reference
 /// count shared by every request); neither is needed to make a request.
 /// Chains with query or header-map steps are left as they are. Returns how
@@ -687,23 +689,35 @@ fn direct_requests(file: &mut syn::File) -> Result<usize, String> {
             "delete" => quote!(DELETE),
             _ => return None,
         };
-        let attrs = &local.attrs;
-        let mut direct: Vec<syn::Stmt> = vec![syn::parse_quote!(
-            #(#attrs)*
-            let mut request = ::reqwest::Request::new(::reqwest::Method::#method, #url);
-        )];
+        let mut built: Vec<syn::Stmt> = Vec::with_capacity(steps.len());
+        // The headers the operation sets itself: one per `header` step, and
+        // `content-type` with a JSON body (which also means a body).
+        let (mut headers, mut has_body) = (0usize, false);
         for step in steps.into_iter().rev() {
             let args: Vec<&syn::Expr> = step.args.iter().collect();
             match (step.method.to_string().as_str(), &args[..]) {
-                ("header", [name, value]) => direct.push(syn::parse_quote!(
-                    request.headers_mut().append(#name, #value);
-                )),
-                ("json", [body]) => direct.push(syn::parse_quote!(
-                    crate::set_json_body(&mut request, #body)?;
-                )),
+                ("header", [name, value]) => {
+                    headers += 1;
+                    built.push(syn::parse_quote!(
+                        request.headers_mut().append(#name, #value);
+                    ));
+                }
+                ("json", [body]) => {
+                    headers += 1;
+                    has_body = true;
+                    built.push(syn::parse_quote!(
+                        crate::set_json_body(&mut request, #body)?;
+                    ));
+                }
                 _ => return None,
             }
         }
+        let attrs = &local.attrs;
+        let mut direct: Vec<syn::Stmt> = vec![syn::parse_quote!(
+            #(#attrs)*
+            let mut request = crate::new_request(::reqwest::Method::#method, #url, #headers, #has_body);
+        )];
+        direct.extend(built);
         Some(direct)
     }
     let mut direct = Direct { rewritten: 0 };
@@ -1448,7 +1462,7 @@ mod tests {
         let text = flat(&file);
         assert!(
             text.contains(
-                "#[allow(unused_mut)]letmutrequest=::reqwest::Request::new(::reqwest::Method::POST,url);\
+                "#[allow(unused_mut)]letmutrequest=crate::new_request(::reqwest::Method::POST,url,2usize,true);\
                  request.headers_mut().append(ACCEPT,HeaderValue::from_static(\"application/json\"));\
                  crate::set_json_body(&mutrequest,&body)?;"
             ),
@@ -1458,7 +1472,7 @@ mod tests {
             text.contains(".query(&QueryParam::new(\"maxPageSize\",&max_page_size)).build()?"),
             "{text}"
         );
-        assert_eq!(text.matches("Request::new").count(), 1, "{text}");
+        assert_eq!(text.matches("new_request").count(), 1, "{text}");
 
         let mut unknown: syn::File = syn::parse_quote! {
             async fn list(&self) {
