@@ -490,9 +490,16 @@ const ADDED_HEADERS: usize = 4;
 
 /// A request of `method` to `url` whose header map is made once, with room
 /// for every header it will carry: the `headers` its operation sets, the
-/// [`ADDED_HEADERS`], and `content-length` when it `has_body`. Grown later,
-/// the map would be reallocated and rehashed, and a `realloc` takes the
-/// allocator's arena lock, which the runtime's threads contend for.
+/// [`ADDED_HEADERS`], and `content-length` when it `has_body`.
+///
+/// Grown later, the map would be reallocated and rehashed, and a `realloc`
+/// takes the allocator's arena lock, which the runtime's threads contend
+/// for. reqwest sends a copy of this map, to which hyper adds `host` and
+/// `content-length`: the copy keeps this map's index table, so it is not
+/// rehashed then either (its entries are moved to a larger vector once, in
+/// reqwest's code, whatever room this map has). Measured with callgrind, a
+/// send makes one `realloc` fewer per request this way than with room for
+/// only the headers set before reqwest copies the map.
 pub(crate) fn new_request(
     method: reqwest::Method,
     url: reqwest::Url,
@@ -662,10 +669,10 @@ fn stamp(
     set_api_version(request.url_mut());
     let has_body = request.body().is_some();
     let headers = request.headers_mut();
-    // Room at once for what follows and for what hyper adds when it sends,
-    // so the map is grown at most once here. A request made by
-    // `new_request` has it already (this asks for what it was made with):
-    // nothing is done.
+    // Room at once for what follows and for what hyper adds to the copy
+    // reqwest sends, so the map is grown at most once, here. A request made
+    // by `new_request` has it already (this asks for what it was made
+    // with): nothing is done.
     headers.reserve(ADDED_HEADERS + usize::from(has_body));
     if route.merge_patch {
         headers.insert(

@@ -620,9 +620,10 @@ fn operation_info_name(stmt: &syn::Stmt) -> Option<String> {
 /// .build()?`) directly: the hook file's `new_request` (told how many
 /// headers the operation sets and whether it has a body, so that the header
 /// map is made once with room for all it will hold), the same headers
-/// appended, and the hook file's `set_json_body`. Each builder step moves the whole
-/// request and the builder holds a handle on the HTTP client (a reference
-/// count shared by every request); neither is needed to make a request.
+/// appended, and the hook file's `set_json_body`. Each builder step moves
+/// the whole request and the builder holds a handle on the HTTP client (a
+/// reference count shared by every request); neither is needed to make a
+/// request.
 /// Chains with query or header-map steps are left as they are. Returns how
 /// many were rewritten; none is an error (progenitor's output changed shape).
 fn direct_requests(file: &mut syn::File) -> Result<usize, String> {
