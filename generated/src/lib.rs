@@ -456,7 +456,10 @@ pub(crate) fn operation_url<E>(
         };
         progenitor_client::Error::InvalidRequest(text)
     })?;
-    let mut reference = String::with_capacity(base.before_path + base.path.len() + 128);
+    // Room for the escaped path of the longest ids (a Teams meeting's thread
+    // id is about 70 characters), the query, and the padding below.
+    let mut reference =
+        String::with_capacity(base.before_path + base.path.len() + 1 + query.len() + 160);
     reference.push_str(&base.path);
     // Writing into a `String` cannot fail.
     let _ = fmt::Write::write_fmt(&mut reference, path);
@@ -470,22 +473,36 @@ pub(crate) fn operation_url<E>(
     }
     reference.push('?');
     reference.push_str(query);
-    // The joined URL's text starts as long as the reference, and the base's
-    // scheme and host go in front: it would be grown (a `realloc`, which
-    // takes the allocator's arena lock, contended when requests run on
-    // several threads). Trailing spaces make the room; a URL parser removes
-    // them before it reads (WHATWG URL: leading and trailing C0 controls and
-    // spaces are stripped), and the reference's own text has none (its path
-    // segments and query are escaped).
+    // url's parser sizes the joined URL's text by the length of what it
+    // reads (`String::with_capacity(input.len())` in `ParseOptions::parse`,
+    // url 2.5), and puts the base's scheme and host in front: the text
+    // would be grown, a `realloc`, which takes the allocator's arena lock,
+    // contended when requests run on several threads. Trailing spaces make
+    // the room, and the parser strips them before it reads (WHATWG URL:
+    // leading and trailing C0 controls and spaces are removed). The
+    // reference's own text never ends in one: its path segments are escaped
+    // and the query is the generated operation's literal.
+    let unpadded = reference.len();
     reference.extend(std::iter::repeat_n(' ', base.before_path));
     url.join(&reference).map_err(|e| {
-        progenitor_client::Error::InvalidRequest(format!("{}: {e}", reference.trim_end()))
+        progenitor_client::Error::InvalidRequest(format!("{}: {e}", &reference[..unpadded]))
     })
+}
+
+/// The request of a `nextLink` fetch, before [`Client::prepare`]: a GET
+/// asking for JSON, as the list operations' own requests do.
+fn next_page_request(url: reqwest::Url) -> reqwest::Request {
+    let mut request = new_request(reqwest::Method::GET, url, 1, false);
+    request.headers_mut().insert(
+        reqwest::header::ACCEPT,
+        HeaderValue::from_static("application/json"),
+    );
+    request
 }
 
 /// Headers every request gets besides its operation's own: `user-agent`,
 /// `x-ms-client-request-id` and `authorization` (from the policy or the
-/// attempt), and `host` (hyper adds it when it sends).
+/// attempt), and `host` (hyper-util adds it when it sends over HTTP/1).
 const ADDED_HEADERS: usize = 4;
 
 /// A request of `method` to `url` whose header map is made once, with room
@@ -494,10 +511,11 @@ const ADDED_HEADERS: usize = 4;
 ///
 /// Grown later, the map would be reallocated and rehashed, and a `realloc`
 /// takes the allocator's arena lock, which the runtime's threads contend
-/// for. reqwest sends a copy of this map, to which hyper adds `host` and
+/// for. reqwest sends a copy of this map (`Vec::clone` gives its entries no
+/// spare room), to which hyper-util adds `host` (HTTP/1) and hyper
 /// `content-length`: the copy keeps this map's index table, so it is not
-/// rehashed then either (its entries are moved to a larger vector once, in
-/// reqwest's code, whatever room this map has). Measured with callgrind, a
+/// rehashed then either (its entries move to a larger vector once, at the
+/// first header added to it, whatever room this map has). Measured with callgrind, a
 /// send makes one `realloc` fewer per request this way than with room for
 /// only the headers set before reqwest copies the map.
 pub(crate) fn new_request(
@@ -1064,11 +1082,7 @@ impl Client {
         // in `cargo xtask codegen`): a borrowed local keeps its room in the
         // future until its scope ends.
         let execute = {
-            let mut request = new_request(reqwest::Method::GET, url, 1, false);
-            request.headers_mut().insert(
-                reqwest::header::ACCEPT,
-                HeaderValue::from_static("application/json"),
-            );
+            let mut request = next_page_request(url);
             self.prepare(&mut request, route).await?;
             self.client().execute(request)
         };
@@ -1129,7 +1143,7 @@ mod tests {
     use reqwest::header::{HeaderName, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, HOST};
 
     #[test]
-    fn an_operation_url_is_the_base_joined_with_the_reference_and_no_room_left_in_it() {
+    fn an_operation_url_is_the_base_joined_with_the_reference_and_no_padding_left_in_it() {
         let client = Client::new(
             "https://contoso.communication.azure.com/acs/",
             ClientState::with_token("t"),
@@ -1167,6 +1181,70 @@ mod tests {
             }
             assert_eq!(headers.len(), own + ADDED_HEADERS + usize::from(has_body));
             assert_eq!(headers.capacity(), room, "{own} {has_body}: the map grew");
+        }
+    }
+
+    /// What `prepare` adds (and, with a body, `set_json_body`) fits in the
+    /// room `new_request` made, with `host` and `content-length` still to
+    /// come: the counts codegen passes for a body and for none, and the
+    /// `nextLink` fetch's.
+    #[tokio::test]
+    async fn prepare_adds_its_headers_within_the_room_the_request_was_made_with() {
+        let shared = Client::new(
+            "https://contoso.communication.azure.com",
+            ClientState::with_token("t"),
+        );
+        let client = shared.for_attempt(Attempt::new(
+            HeaderValue::from_static("Bearer t"),
+            new_request_id(),
+            HeaderValue::from_static("a/1"),
+        ));
+        let message_url = || {
+            operation_url::<()>(
+                &client,
+                format_args!("/chat/threads/{}/messages/{}", "19:t@thread.v2", "1"),
+                "api-version=2025-03-15",
+            )
+            .unwrap()
+        };
+        let update = || {
+            let mut request = new_request(reqwest::Method::PATCH, message_url(), 2, true);
+            request
+                .headers_mut()
+                .append(ACCEPT, HeaderValue::from_static("application/json"));
+            set_json_body::<_, ()>(&mut request, &serde_json::json!({"content": "x"})).unwrap();
+            request
+        };
+        let get = || {
+            let mut request = new_request(reqwest::Method::GET, message_url(), 1, false);
+            request
+                .headers_mut()
+                .append(ACCEPT, HeaderValue::from_static("application/json"));
+            request
+        };
+        let next_page = || {
+            next_page_request(
+                "https://contoso.communication.azure.com/chat/threads/19:t@thread.v2/messages?api-version=2025-03-15&syncState=x"
+                    .parse()
+                    .unwrap(),
+            )
+        };
+        let cases: [(&str, reqwest::Request, &'static OperationRoute, usize); 3] = [
+            ("update", update(), routes::UPDATE_CHAT_MESSAGE, 2),
+            ("get", get(), routes::GET_CHAT_MESSAGE, 1),
+            ("next page", next_page(), routes::LIST_CHAT_MESSAGES, 1),
+        ];
+        for (name, mut request, route, still_to_come) in cases {
+            let room = request.headers().capacity();
+            client.prepare::<()>(&mut request, route).await.unwrap();
+            let headers = request.headers();
+            assert!(headers.contains_key(AUTHORIZATION), "{name}");
+            assert_eq!(headers.capacity(), room, "{name}: the map grew");
+            assert!(
+                headers.len() + still_to_come <= room,
+                "{name}: {} headers and {still_to_come} to come in room for {room}",
+                headers.len()
+            );
         }
     }
 }

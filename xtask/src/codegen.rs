@@ -716,7 +716,8 @@ fn direct_requests(file: &mut syn::File) -> Result<usize, String> {
         let attrs = &local.attrs;
         let mut direct: Vec<syn::Stmt> = vec![syn::parse_quote!(
             #(#attrs)*
-            let mut request = crate::new_request(::reqwest::Method::#method, #url, #headers, #has_body);
+            let mut request =
+                crate::new_request(::reqwest::Method::#method, #url, #headers, #has_body);
         )];
         direct.extend(built);
         Some(direct)
@@ -1458,8 +1459,16 @@ mod tests {
                     .query(&QueryParam::new("maxPageSize", &max_page_size))
                     .build()?;
             }
+            async fn get(&self) {
+                let mut request = self
+                    .client
+                    .get(url)
+                    .header(ACCEPT, json)
+                    .header(X_ONE, one)
+                    .build()?;
+            }
         };
-        assert_eq!(direct_requests(&mut file), Ok(1));
+        assert_eq!(direct_requests(&mut file), Ok(2));
         let text = flat(&file);
         assert!(
             text.contains(
@@ -1473,7 +1482,15 @@ mod tests {
             text.contains(".query(&QueryParam::new(\"maxPageSize\",&max_page_size)).build()?"),
             "{text}"
         );
-        assert_eq!(text.matches("new_request").count(), 1, "{text}");
+        assert!(
+            text.contains(
+                "letmutrequest=crate::new_request(::reqwest::Method::GET,url,2usize,false);\
+                 request.headers_mut().append(ACCEPT,json);\
+                 request.headers_mut().append(X_ONE,one);"
+            ),
+            "{text}"
+        );
+        assert_eq!(text.matches("crate::new_request(").count(), 2, "{text}");
 
         let mut unknown: syn::File = syn::parse_quote! {
             async fn list(&self) {
