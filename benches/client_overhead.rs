@@ -28,9 +28,9 @@
 //! For send-message, get-message and a list page of 50, at 1 and 16
 //! concurrent tasks, raw reqwest and the facade run in alternating windows
 //! (`BENCH_ROUNDS` rounds of `BENCH_WINDOW_MS` each, 15 of 800 ms by
-//! default, order swapped every round). Printed: each side's median requests per second and client CPU
-//! time per request, and the facade/raw ratios of both per round (min,
-//! median, max). The raw side does what a careful hand-written client does:
+//! default, order swapped every round). Printed: each side's median
+//! requests per second and client CPU time per request, and the facade/raw
+//! ratios of both per round (min, median, max). The raw side does what a careful hand-written client does:
 //! bearer header, a request id, api-version, the JSON body serialized per
 //! request, decoding into the wire type.
 //!

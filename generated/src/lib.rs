@@ -515,9 +515,9 @@ const ADDED_HEADERS: usize = 4;
 /// spare room), to which hyper-util adds `host` (HTTP/1) and hyper
 /// `content-length`: the copy keeps this map's index table, so it is not
 /// rehashed then either (its entries move to a larger vector once, at the
-/// first header added to it, whatever room this map has). Measured with callgrind, a
-/// send makes one `realloc` fewer per request this way than with room for
-/// only the headers set before reqwest copies the map.
+/// first header added to it, whatever room this map has). Measured with
+/// callgrind, a send makes one `realloc` fewer per request this way than
+/// with room for only the headers set before reqwest copies the map.
 pub(crate) fn new_request(
     method: reqwest::Method,
     url: reqwest::Url,
@@ -868,13 +868,14 @@ struct Base {
 impl Base {
     fn parse(base_url: &str) -> Self {
         let parsed = reqwest::Url::parse(base_url).map_err(|_| "is not a URL");
-        let path = parsed
+        let (path, before_path) = parsed
             .as_ref()
-            .map(|url| url.path().trim_end_matches('/').to_string())
-            .unwrap_or_default();
-        let before_path = parsed
-            .as_ref()
-            .map(|url| url[..url::Position::BeforePath].len())
+            .map(|url| {
+                (
+                    url.path().trim_end_matches('/').to_string(),
+                    url[..url::Position::BeforePath].len(),
+                )
+            })
             .unwrap_or_default();
         let url = parsed.and_then(|url| match unusable_base_url(&url) {
             Some(why) => Err(why),
@@ -1140,7 +1141,7 @@ impl types::AcsChatEventVersion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{HeaderName, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, HOST};
+    use reqwest::header::{ACCEPT, AUTHORIZATION};
 
     #[test]
     fn an_operation_url_is_the_base_joined_with_the_reference_and_no_padding_left_in_it() {
@@ -1161,27 +1162,6 @@ mod tests {
             url.as_str(),
             "https://contoso.communication.azure.com/acs/chat/threads/19:a%20b@thread.v2/messages?api-version=2025-03-15"
         );
-    }
-
-    #[test]
-    fn a_request_is_made_with_room_for_every_header_it_will_carry() {
-        let url: reqwest::Url = "http://127.0.0.1:1/x".parse().unwrap();
-        for (own, has_body) in [(1, false), (2, true), (3, true)] {
-            let mut request = new_request(reqwest::Method::POST, url.clone(), own, has_body);
-            let room = request.headers().capacity();
-            let headers = request.headers_mut();
-            let mut names = vec![ACCEPT, CONTENT_TYPE, HeaderName::from_static("x-own")];
-            names.truncate(own);
-            names.extend([USER_AGENT, CLIENT_REQUEST_ID, AUTHORIZATION, HOST]);
-            if has_body {
-                names.push(CONTENT_LENGTH);
-            }
-            for name in names {
-                headers.insert(name, HeaderValue::from_static("v"));
-            }
-            assert_eq!(headers.len(), own + ADDED_HEADERS + usize::from(has_body));
-            assert_eq!(headers.capacity(), room, "{own} {has_body}: the map grew");
-        }
     }
 
     /// What `prepare` adds (and, with a body, `set_json_body`) fits in the
