@@ -48,7 +48,7 @@
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post};
@@ -59,7 +59,7 @@ use crate::api_version::{check_api_version, with_supported_versions, IDENTITY_AP
 use crate::error::ApiError;
 use crate::hmac_auth::hmac_middleware;
 use crate::identity_store::TEAMS_USER_ID_PREFIX;
-use crate::json::{json_response, parse_json, parse_optional_json, RawBody};
+use crate::json::{json_response, JsonBody};
 use crate::rate_limits::RateLimitedOperation;
 use crate::state::AppState;
 use crate::tokens::{
@@ -169,12 +169,11 @@ fn rate_limit(state: &AppState, operation: RateLimitedOperation) -> Result<(), A
 async fn create_identity(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
     rate_limit(&state, RateLimitedOperation::IssueIdentity)?;
-    let request: CreateIdentityRequest = parse_optional_json(&headers, &body)?.unwrap_or_default();
+    let request: CreateIdentityRequest = body.parse_optional()?.unwrap_or_default();
     let scopes = match request.create_token_with_scopes.as_deref() {
         None | Some([]) => None,
         Some(names) => Some(parse_scopes(names, "createTokenWithScopes")?),
@@ -201,15 +200,14 @@ async fn identity_action(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
     path: Result<Path<(String, String)>, PathRejection>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     let Path((id, action)) = path.map_err(path_error)?;
     match action.as_str() {
         ":issueAccessToken" => {
             check_api_version(uri.query(), IDENTITY_API_VERSIONS)?;
             rate_limit(&state, RateLimitedOperation::IssueIdentity)?;
-            let request: IssueTokenRequest = parse_json(&headers, &body)?;
+            let request: IssueTokenRequest = body.parse()?;
             let scopes = parse_scopes(request.scopes.as_deref().unwrap_or_default(), "scopes")?;
             let lifetime = lifetime(request.expires_in_minutes)?;
             require_user(&state, &id)?;
@@ -252,8 +250,7 @@ async fn teams_user_action(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
     path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     let Path(action) = path.map_err(path_error)?;
     if action != ":exchangeAccessToken" {
@@ -263,7 +260,7 @@ async fn teams_user_action(
         ));
     }
     check_api_version(uri.query(), TEAMS_EXCHANGE_API_VERSIONS)?;
-    let request: TeamsUserExchangeTokenRequest = parse_json(&headers, &body)?;
+    let request: TeamsUserExchangeTokenRequest = body.parse()?;
     let app_id = required(request.app_id.as_deref(), "AppId")?;
     let user_id = required(request.user_id.as_deref(), "UserId")?;
     guid(app_id, "AppId", "appId")?;

@@ -64,6 +64,65 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     }
 }
 
+/// A request body as read, with whether the request's `Content-Type` is
+/// JSON: all that a handler parsing the body itself needs of the headers.
+/// (Taking the whole [`HeaderMap`] as an extractor would copy every header
+/// of every request.) Read failures are answered as [`RawBody`]'s are.
+///
+/// ```
+/// use acs_chat_emulator::json::JsonBody;
+///
+/// let body = JsonBody::new(r#"{"content":"hi"}"#.into(), true);
+/// let value: serde_json::Value = body.parse().unwrap();
+/// assert_eq!(value["content"], "hi");
+/// // A body sent without a JSON `Content-Type` is refused as `ApiJson` refuses it.
+/// assert!(JsonBody::new("{}".into(), false).parse::<serde_json::Value>().is_err());
+/// assert_eq!(JsonBody::new(" ".into(), false).parse_optional::<serde_json::Value>().unwrap(), None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JsonBody {
+    bytes: Bytes,
+    is_json: bool,
+}
+
+impl JsonBody {
+    /// `bytes`, sent with a JSON `Content-Type` if `is_json`.
+    pub fn new(bytes: Bytes, is_json: bool) -> Self {
+        Self { bytes, is_json }
+    }
+
+    /// The body as read.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Whether the request's `Content-Type` is JSON (see [`is_json_content_type`]).
+    pub fn is_json(&self) -> bool {
+        self.is_json
+    }
+
+    /// The body as a required JSON `T`, with [`parse_json`]'s rules and errors.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        parse_required(self.is_json, &self.bytes)
+    }
+
+    /// The body as an optional JSON `T`, with [`parse_optional_json`]'s rules
+    /// and errors.
+    pub fn parse_optional<T: DeserializeOwned>(&self) -> Result<Option<T>, ApiError> {
+        parse_optional(self.is_json, &self.bytes)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = is_json_content_type(req.headers());
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        Ok(Self { bytes, is_json })
+    }
+}
+
 /// Like [`ApiJson`], but an empty (or all-whitespace) body yields `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OptionalApiJson<T>(pub Option<T>);
@@ -90,16 +149,24 @@ pub fn parse_optional_json<T: DeserializeOwned>(
     headers: &HeaderMap,
     bytes: &[u8],
 ) -> Result<Option<T>, ApiError> {
+    parse_optional(is_json_content_type(headers), bytes)
+}
+
+fn parse_optional<T: DeserializeOwned>(is_json: bool, bytes: &[u8]) -> Result<Option<T>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    parse_json(headers, bytes).map(Some)
+    parse_required(is_json, bytes).map(Some)
 }
 
 /// Parses a required JSON body already read (same rules and errors as the
 /// [`ApiJson`] extractor).
 pub fn parse_json<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, ApiError> {
-    if !is_json_content_type(headers) {
+    parse_required(is_json_content_type(headers), bytes)
+}
+
+fn parse_required<T: DeserializeOwned>(is_json: bool, bytes: &[u8]) -> Result<T, ApiError> {
+    if !is_json {
         return Err(missing_content_type());
     }
     match Json::<T>::from_bytes(bytes) {
@@ -189,20 +256,28 @@ fn inner_text(text: &str) -> &str {
 /// True if `Content-Type` is `application/json` or `application/*+json`
 /// (parameters such as `charset` allowed).
 pub fn is_json_content_type(headers: &HeaderMap) -> bool {
-    let Some(value) = headers
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-    else {
+        .is_some_and(is_json_media_type)
+}
+
+/// Whether a `Content-Type` value names JSON, compared without regard to
+/// ASCII case and without copying it (this runs for every request with a
+/// body).
+fn is_json_media_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    if !kind.eq_ignore_ascii_case("application") {
+        return false;
+    }
+    let suffix = subtype
+        .len()
+        .checked_sub(5)
+        .and_then(|start| subtype.as_bytes().get(start..));
+    subtype.eq_ignore_ascii_case("json") || suffix.is_some_and(|s| s.eq_ignore_ascii_case(b"+json"))
 }
 
 #[cfg(test)]
@@ -225,5 +300,75 @@ mod tests {
         assert!(is_json_content_type(&headers));
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         assert!(!is_json_content_type(&headers));
+    }
+
+    /// The check before it stopped lowercasing a copy of the value.
+    fn lowercased_copy_says_json(value: &str) -> bool {
+        let essence = value
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json"))
+    }
+
+    #[test]
+    fn media_types_are_judged_as_by_a_lowercased_copy() {
+        let values = [
+            "",
+            "application/json",
+            "APPLICATION/JSON",
+            " Application/Json ; charset=utf-8",
+            "application/json;",
+            ";application/json",
+            "application/merge-patch+json",
+            "application/ld+JSON",
+            "application/+json",
+            "application/a/b+json",
+            "application/+jso",
+            "application/json5",
+            "application/jsonx",
+            "application/",
+            "application",
+            "applicationjson",
+            "application json",
+            "text/json",
+            "text/plain+json",
+            "x/application/json",
+            "json",
+            "+json",
+        ];
+        for value in values {
+            assert_eq!(
+                is_json_media_type(value),
+                lowercased_copy_says_json(value),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_json_body_keeps_its_content_type_verdict() {
+        let request = |content_type: &'static str| {
+            Request::builder()
+                .header(header::CONTENT_TYPE, content_type)
+                .body(axum::body::Body::from(r#"{"a":1}"#))
+                .expect("request")
+        };
+        let body = JsonBody::from_request(request("application/json"), &())
+            .await
+            .expect("read");
+        assert!(body.is_json());
+        assert_eq!(body.bytes(), br#"{"a":1}"#);
+        let value: serde_json::Value = body.parse().expect("parsed");
+        assert_eq!(value["a"], 1);
+        let plain = JsonBody::from_request(request("text/plain"), &())
+            .await
+            .expect("read");
+        let refused = plain.parse::<serde_json::Value>().expect_err("not JSON");
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert_eq!(refused.target.as_deref(), Some("Content-Type"));
     }
 }

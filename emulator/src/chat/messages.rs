@@ -8,11 +8,11 @@ use acs_chat_rest::types::{
 };
 use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::json::{json_bytes_response, json_response, parse_json, serialization_failed, RawBody};
+use crate::json::{json_bytes_response, json_response, serialization_failed, JsonBody};
 
 use super::access::{message_path, thread_id, with_thread, with_thread_mut};
 use super::context::{set_location, ChatCall};
@@ -36,12 +36,11 @@ fn message_error(err: MessageError) -> ApiError {
 pub(crate) async fn send(
     call: ChatCall,
     path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     let store = call.store();
     let id = thread_id(path)?;
-    let request: SendChatMessageRequest = parse_json(&headers, &body)?;
+    let request: SendChatMessageRequest = body.parse()?;
     let kind = validate::message_type(request.type_.as_ref())?;
     validate::content(&request.content)?;
     validate::metadata(&request.metadata)?;
@@ -69,7 +68,7 @@ pub(crate) async fn send(
     let mut response = json_response(StatusCode::CREATED, &result);
     set_location(
         &mut response,
-        call.thread_url(&id, &["/messages/", &message_id.to_string()]),
+        call.thread_url(&id, &["/messages/", &result.id]),
     );
     Ok(response)
 }
@@ -219,13 +218,12 @@ pub(crate) async fn get(
 pub(crate) async fn update(
     call: ChatCall,
     path: Result<Path<(String, String)>, PathRejection>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     let store = call.store();
     let (id, message_id) = message_path(path)?;
     let (request, patch): (UpdateChatMessageRequest, _) =
-        validate::merge_patch(&headers, &body, &["content"])?;
+        validate::merge_patch(&body, &["content"])?;
     if let Some(content) = &request.content {
         validate::content(content)?;
     }

@@ -5,11 +5,11 @@
 use acs_chat_rest::types::SendTypingNotificationRequest;
 use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::json::{parse_optional_json, RawBody};
+use crate::json::JsonBody;
 
 use super::access::{thread_id, with_thread};
 use super::context::ChatCall;
@@ -19,12 +19,11 @@ use super::validate;
 pub(crate) async fn typing(
     call: ChatCall,
     path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     let store = call.store();
     let id = thread_id(path)?;
-    let request: Option<SendTypingNotificationRequest> = parse_optional_json(&headers, &body)?;
+    let request: Option<SendTypingNotificationRequest> = body.parse_optional()?;
     let sender = request
         .as_ref()
         .and_then(|r| r.sender_display_name.as_deref());

@@ -8,11 +8,11 @@ use acs_chat_rest::types::{
 };
 use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::json::{json_response, parse_json, RawBody};
+use crate::json::{json_response, JsonBody};
 
 use super::access::{thread_id, with_thread, with_thread_mut};
 use super::context::ChatCall;
@@ -52,15 +52,14 @@ pub(crate) async fn list(
 pub(crate) async fn action(
     call: ChatCall,
     path: Result<Path<(String, String)>, PathRejection>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     let store = call.store();
     let Path((id, action)) = path.map_err(|rejection| path_error(&rejection))?;
     check_thread_id(&id)?;
     match action.as_str() {
-        ":add" => add(&call, store, &id, &headers, &body),
-        ":remove" => remove(&call, store, &id, &headers, &body),
+        ":add" => add(&call, store, &id, &body),
+        ":remove" => remove(&call, store, &id, &body),
         other => Err(ApiError::not_found(
             "NotFound",
             format!("The operation '{}' does not exist.", printable(other)),
@@ -74,10 +73,9 @@ fn add(
     call: &ChatCall,
     store: &ChatStore,
     id: &str,
-    headers: &HeaderMap,
-    body: &[u8],
+    body: &JsonBody,
 ) -> Result<Response, ApiError> {
-    let request: AddChatParticipantsRequest = parse_json(headers, body)?;
+    let request: AddChatParticipantsRequest = body.parse()?;
     let Candidates { valid, invalid } = candidates(&call.state, &request.participants)?;
     let activity = with_thread_mut(store, id, &call.user, |thread| {
         let ids: Vec<&str> = valid.iter().map(|p| p.raw_id.as_str()).collect();
@@ -113,10 +111,9 @@ fn remove(
     call: &ChatCall,
     store: &ChatStore,
     id: &str,
-    headers: &HeaderMap,
-    body: &[u8],
+    body: &JsonBody,
 ) -> Result<Response, ApiError> {
-    let identifier: CommunicationIdentifierModel = parse_json(headers, body)?;
+    let identifier: CommunicationIdentifierModel = body.parse()?;
     let identified = identify(&identifier, "participantCommunicationIdentifier")?;
     let activity = with_thread_mut(store, id, &call.user, |thread| {
         // Recipients are the participants before the removal, the removed

@@ -8,11 +8,11 @@
 use acs_chat_rest::types::{ChatMessageReadReceiptsCollection, SendReadReceiptRequest};
 use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::json::{json_response, parse_json, RawBody};
+use crate::json::{json_response, JsonBody};
 
 use super::access::{thread_id, with_thread, with_thread_mut};
 use super::context::ChatCall;
@@ -26,12 +26,11 @@ use super::MAX_PARTICIPANTS_WITH_READ_RECEIPTS;
 pub(crate) async fn send(
     call: ChatCall,
     path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     let store = call.store();
     let id = thread_id(path)?;
-    let request: SendReadReceiptRequest = parse_json(&headers, &body)?;
+    let request: SendReadReceiptRequest = body.parse()?;
     let message_id = parse_message_id(&request.chat_message_id)
         .map_err(|err| err.with_target("chatMessageId"))?;
     with_thread_mut(store, &id, &call.user, |thread| {

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use crate::error::ApiError;
-use crate::json::{json_response, parse_json, RawBody};
+use crate::json::{json_response, JsonBody};
 use crate::state::AppState;
 
 use super::access::{thread_id, with_thread, with_thread_mut};
@@ -101,7 +101,7 @@ pub(crate) fn candidates(
 pub(crate) async fn create(
     call: ChatCall,
     headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     let store = call.store();
     let repeatability = match headers.get(REPEATABILITY_REQUEST_ID) {
@@ -121,7 +121,7 @@ pub(crate) async fn create(
                 .to_owned(),
         ),
     };
-    let request: CreateChatThreadRequest = parse_json(&headers, &body)?;
+    let request: CreateChatThreadRequest = body.parse()?;
     validate::topic(&request.topic)?;
     validate::metadata(&request.metadata)?;
     if let Some(policy) = &request.retention_policy {
@@ -260,13 +260,11 @@ pub(crate) async fn get(
 pub(crate) async fn update(
     call: ChatCall,
     path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     let store = call.store();
     let id = thread_id(path)?;
-    let (request, patch): (UpdateChatThreadRequest, _) =
-        validate::merge_patch(&headers, &body, &["topic"])?;
+    let (request, patch): (UpdateChatThreadRequest, _) = validate::merge_patch(&body, &["topic"])?;
     if let Some(topic) = &request.topic {
         validate::topic(topic)?;
     }

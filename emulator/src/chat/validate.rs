@@ -15,12 +15,11 @@
 use std::collections::HashMap;
 
 use acs_chat_rest::types::{ChatMessageType, ChatRetentionPolicy, RetentionPolicyKind};
-use axum::http::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::json::parse_json;
+use crate::json::JsonBody;
 
 use super::errors::bad_request;
 use super::thread_state::UserMessageKind;
@@ -198,12 +197,11 @@ impl MetadataPatch {
 /// (the wire types hold plain strings). `non_nullable` fields may not be
 /// `null` (they cannot be removed).
 pub(crate) fn merge_patch<T: DeserializeOwned>(
-    headers: &HeaderMap,
-    body: &[u8],
+    body: &JsonBody,
     non_nullable: &[&str],
 ) -> Result<(T, MetadataPatch), ApiError> {
     // A wrong content type gets the same answer as for any JSON body.
-    let mut value: Value = parse_json(headers, body)?;
+    let mut value: Value = body.parse()?;
     let Some(object) = value.as_object_mut() else {
         return Err(bad_request(
             "body",
@@ -251,12 +249,16 @@ pub(crate) fn merge_patch<T: DeserializeOwned>(
 mod tests {
     use super::*;
     use acs_chat_rest::types::UpdateChatThreadRequest;
-    use axum::http::{header, HeaderValue};
+    use axum::http::{header, HeaderMap, HeaderValue};
 
-    fn json_headers(kind: &'static str) -> HeaderMap {
+    /// `body` as read from a request sent with `Content-Type: kind`.
+    fn sent_as(kind: &'static str, body: &'static [u8]) -> JsonBody {
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-        headers
+        JsonBody::new(
+            bytes::Bytes::from_static(body),
+            crate::json::is_json_content_type(&headers),
+        )
     }
 
     #[test]
@@ -283,8 +285,7 @@ mod tests {
     fn merge_patch_nulls() {
         let body = br#"{"topic":"t","metadata":{"a":null,"b":"2"}}"#;
         for kind in ["application/merge-patch+json", "application/json"] {
-            let parsed =
-                merge_patch::<UpdateChatThreadRequest>(&json_headers(kind), body, &["topic"]);
+            let parsed = merge_patch::<UpdateChatThreadRequest>(&sent_as(kind, body), &["topic"]);
             let Ok((request, patch)) = parsed else {
                 panic!("parses with {kind}");
             };
@@ -298,24 +299,20 @@ mod tests {
             assert_eq!(next.get("b").map(String::as_str), Some("2"));
         }
         let cleared = merge_patch::<UpdateChatThreadRequest>(
-            &json_headers("application/json"),
-            br#"{"metadata":null}"#,
+            &sent_as("application/json", br#"{"metadata":null}"#),
             &["topic"],
         );
         assert!(cleared.is_ok_and(|(_, patch)| patch.clear));
         for bad in [&br#"{"topic":null}"#[..], b"[]", b"{", br#"{"topic":5}"#] {
             assert!(merge_patch::<UpdateChatThreadRequest>(
-                &json_headers("application/json"),
-                bad,
+                &sent_as("application/json", bad),
                 &["topic"]
             )
             .is_err());
         }
-        assert!(merge_patch::<UpdateChatThreadRequest>(
-            &json_headers("text/plain"),
-            b"{}",
-            &["topic"]
-        )
-        .is_err());
+        assert!(
+            merge_patch::<UpdateChatThreadRequest>(&sent_as("text/plain", b"{}"), &["topic"])
+                .is_err()
+        );
     }
 }
