@@ -43,6 +43,15 @@ pub fn supported_api_version<'s>(
     supported: &[&'s str],
 ) -> Result<&'s str, ApiError> {
     let query = query.unwrap_or_default();
+    // The usual query names a known version in its first pair, as the
+    // clients write it: the pair found below, and no escape in it to decode.
+    let first = query.split_once('&').map_or(query, |(first, _)| first);
+    if let Some(known) = first
+        .strip_prefix("api-version=")
+        .and_then(|asked| supported.iter().find(|known| **known == asked))
+    {
+        return Ok(known);
+    }
     let asked = if query.contains(['%', '+']) {
         form_urlencoded::parse(query.as_bytes())
             .find(|(name, _)| name == "api-version")
@@ -131,6 +140,10 @@ mod tests {
             "api-version=2023%2D10-01",
             "api%2Dversion=2023-10-01",
             "api-version=2023-10-01+",
+            "api-version=2023-10-01&api-version=2020-01-01",
+            "api-version=2023-10-01&a=%41",
+            "api-version=2023-10-01&",
+            "api-version=2023-10-011",
             "",
         ];
         let decoded = |query: &str| {

@@ -266,6 +266,10 @@ pub fn is_json_content_type(headers: &HeaderMap) -> bool {
 /// ASCII case and without copying it (this runs for every request with a
 /// body).
 fn is_json_media_type(value: &str) -> bool {
+    // What clients send (the SDKs, reqwest's `json`): no need to split it.
+    if value == "application/json" {
+        return true;
+    }
     let essence = value.split(';').next().unwrap_or_default().trim();
     let Some((kind, subtype)) = essence.split_once('/') else {
         return false;

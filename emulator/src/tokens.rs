@@ -352,7 +352,10 @@ pub fn verify_token(state: &AppState, token: &str) -> Result<VerifiedUser, AuthE
     if now >= claims.exp {
         return Err(AuthError::Expired);
     }
-    let user_id = format!("8:{}", claims.skypeid);
+    // Built by hand: `format!` costs several times as much, at every request.
+    let mut user_id = String::with_capacity(2 + claims.skypeid.len());
+    user_id.push_str("8:");
+    user_id.push_str(&claims.skypeid);
     if let Some(object_id) = user_id.strip_prefix(TEAMS_USER_ID_PREFIX) {
         // A Teams user's token from `/teamsUser/:exchangeAccessToken`: such
         // users are not in the identity store (nothing to delete or revoke).
@@ -371,12 +374,16 @@ pub fn verify_token(state: &AppState, token: &str) -> Result<VerifiedUser, AuthE
             return Err(AuthError::Revoked);
         }
     }
-    let scopes = if claims.acs_scope.is_empty() {
-        Vec::new()
-    } else {
-        let names: Vec<&str> = claims.acs_scope.split(',').collect();
-        Scope::parse_list(&names).map_err(|_| AuthError::Malformed)?
-    };
+    // As `Scope::parse_list` reads the list, without collecting the names.
+    let mut scopes = Vec::new();
+    if !claims.acs_scope.is_empty() {
+        for name in claims.acs_scope.split(',') {
+            let scope = Scope::parse(name).ok_or(AuthError::Malformed)?;
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+    }
     let issued_at = Utc
         .timestamp_opt(claims.iat, 0)
         .single()
