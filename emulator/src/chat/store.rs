@@ -287,14 +287,28 @@ impl UserThreads {
         if previous == Some((activity, listed)) {
             return;
         }
+        // Every send moves its thread in each member's index: the entries
+        // taken out are put back under the new activity with their own
+        // strings, and a lookup key is made once, not once per member.
+        let old_key = previous.map(|(old, _)| (Reverse(old), thread.id.clone()));
         for user in thread.listed_for() {
-            let threads = self.by_user.entry(user.clone()).or_default();
-            if let Some((old, _)) = previous {
-                threads.remove(&(Reverse(old), thread.id.clone()));
-            }
-            threads.insert((Reverse(activity), thread.id.clone()));
+            let threads = match self.by_user.get_mut(user.as_str()) {
+                Some(threads) => threads,
+                None => self.by_user.entry(user.clone()).or_default(),
+            };
+            let moved = old_key.as_ref().and_then(|key| threads.take(key));
+            let entry = match moved {
+                Some((_, id)) => (Reverse(activity), id),
+                None => (Reverse(activity), thread.id.clone()),
+            };
+            threads.insert(entry);
         }
-        self.indexed.insert(thread.id.clone(), (activity, listed));
+        match self.indexed.get_mut(thread.id.as_str()) {
+            Some(indexed) => *indexed = (activity, listed),
+            None => {
+                self.indexed.insert(thread.id.clone(), (activity, listed));
+            }
+        }
     }
 
     fn remove(&mut self, thread_id: &str, members: &[String]) {
@@ -360,6 +374,60 @@ mod tests {
         assert_eq!(page("u1"), 1);
         store.clear();
         assert_eq!(store.len(), 0);
+    }
+
+    #[test]
+    fn a_send_moves_its_thread_first_for_every_member_once() {
+        let store = ChatStore::default();
+        let older = store
+            .insert(thread("older", "u1"), None)
+            .expect("in memory");
+        let newer = store
+            .insert(thread("newer", "u1"), None)
+            .expect("in memory");
+        {
+            let mut older = lock(&older);
+            let u2 = crate::chat::thread_state::ParticipantRecord {
+                raw_id: "u2".to_owned(),
+                display_name: None,
+                share_history_time: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+                metadata: HashMap::new(),
+            };
+            older.add_participants("u1", vec![u2], 1_700_000_000_001);
+            store.save(&mut older).expect("in memory");
+        }
+        let ids = |user: &str| -> Vec<String> {
+            let listed = store.threads_page(user, None, None, 10);
+            listed.into_iter().map(|(_, id, _)| id).collect()
+        };
+        {
+            let mut newer = lock(&newer);
+            newer.send_message(
+                "u1",
+                crate::chat::thread_state::UserMessageKind::Text,
+                "first".to_owned(),
+                None,
+                HashMap::new(),
+                1_700_000_000_050,
+            );
+            store.save(&mut newer).expect("in memory");
+        }
+        assert_eq!(ids("u1"), ["newer", "older"]);
+        for i in 0..3 {
+            let mut older = lock(&older);
+            older.send_message(
+                "u1",
+                crate::chat::thread_state::UserMessageKind::Text,
+                format!("m{i}"),
+                None,
+                HashMap::new(),
+                1_700_000_000_100 + i,
+            );
+            store.save(&mut older).expect("in memory");
+            drop(older);
+            assert_eq!(ids("u1"), ["older", "newer"], "after send {i}");
+            assert_eq!(ids("u2"), ["older"], "after send {i}");
+        }
     }
 
     #[test]
