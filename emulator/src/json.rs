@@ -53,10 +53,20 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawBody(pub Bytes);
 
+/// A request's whole body, already read by the front door
+/// ([`crate::request_body::read_body_first`]) and kept in the request's
+/// extensions besides its body, so that [`RawBody`] and [`JsonBody`] take
+/// it rather than collect the body a second time.
+#[derive(Debug, Clone)]
+pub(crate) struct BufferedBody(pub(crate) Bytes);
+
 impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(mut req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(BufferedBody(bytes)) = req.extensions_mut().remove::<BufferedBody>() {
+            return Ok(Self(bytes));
+        }
         Bytes::from_request(req, state)
             .await
             .map(Self)

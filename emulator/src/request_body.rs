@@ -29,7 +29,7 @@ use http_body::Body as _;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 
 use crate::error::ApiError;
-use crate::json::BAD_REQUEST_CODE;
+use crate::json::{BufferedBody, BAD_REQUEST_CODE};
 
 /// Largest request body any route accepts (axum's default limit, which the
 /// routes' extractors apply too).
@@ -80,7 +80,12 @@ pub async fn read_body_first(req: Request, limits: BodyLimits) -> Result<Request
         Poll::Pending => tokio::time::timeout(limits.read_timeout, collect).await,
     };
     match read {
-        Ok(Ok(collected)) => Ok(Request::from_parts(parts, Body::from(collected.to_bytes()))),
+        Ok(Ok(collected)) => {
+            let bytes = collected.to_bytes();
+            let mut parts = parts;
+            parts.extensions.insert(BufferedBody(bytes.clone()));
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
         Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => {
             Err(closing(too_large(limits.max_bytes)))
         }
@@ -113,4 +118,28 @@ fn closing(error: ApiError) -> Response {
     error
         .with_header(header::CONNECTION, HeaderValue::from_static("close"))
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::RawBody;
+    use axum::extract::FromRequest as _;
+
+    #[tokio::test]
+    async fn the_body_read_first_is_handed_on_without_a_second_read() {
+        let request = Request::post("/x")
+            .body(Body::from(r#"{"content":"hi"}"#))
+            .expect("request");
+        let read = read_body_first(request, BodyLimits::default())
+            .await
+            .expect("read within the limits");
+        // The body itself is gone: what the extractor gets is what was kept.
+        let (parts, _body) = read.into_parts();
+        let request = Request::from_parts(parts, Body::empty());
+        let RawBody(bytes) = RawBody::from_request(request, &())
+            .await
+            .expect("extracted");
+        assert_eq!(&bytes[..], br#"{"content":"hi"}"#);
+    }
 }
