@@ -179,6 +179,13 @@ fn parse_required<T: DeserializeOwned>(is_json: bool, bytes: &[u8]) -> Result<T,
     if !is_json {
         return Err(missing_content_type());
     }
+    // Read without tracking where in the document it is (what axum's
+    // `Json` does to name the field at fault): the same input fails or not
+    // either way, and only a failure needs the path, so only a failure is
+    // read again by `Json` for its message.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     match Json::<T>::from_bytes(bytes) {
         Ok(Json(value)) => Ok(value),
         Err(rejection) => Err(rejection_to_error(&rejection)),
@@ -359,6 +366,41 @@ mod tests {
                 is_json_media_type(value),
                 lowercased_copy_says_json(value),
                 "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bodies_are_judged_as_axum_json_judges_them() {
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Message {
+            content: String,
+            sender_display_name: Option<String>,
+            metadata: Option<std::collections::HashMap<String, String>>,
+        }
+        let bodies: [&[u8]; 10] = [
+            br#"{"content":"hi"}"#,
+            br#"{"content":"hi","senderDisplayName":"A","metadata":{"k":"v"}}"#,
+            br#"{"content":5}"#,
+            br#"{"content":"hi","metadata":{"k":1}}"#,
+            br#"{"senderDisplayName":"A"}"#,
+            br#"{"content":"hi"} x"#,
+            br#"{"content":"#,
+            b"",
+            b"[]",
+            "{\"content\":\"\u{e9}\"}".as_bytes(),
+        ];
+        for body in bodies {
+            let by_axum = match Json::<Message>::from_bytes(body) {
+                Ok(Json(value)) => Ok(value),
+                Err(rejection) => Err(rejection_to_error(&rejection)),
+            };
+            assert_eq!(
+                parse_required::<Message>(true, body),
+                by_axum,
+                "{}",
+                String::from_utf8_lossy(body)
             );
         }
     }
