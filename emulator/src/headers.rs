@@ -87,6 +87,59 @@ mod tests {
     use super::*;
 
     #[test]
+    fn common_headers_fill_in_what_a_response_lacks_and_keep_the_rest() {
+        let settings = CommonHeaders {
+            default_supported_versions: HeaderValue::from_static("2025-03-15"),
+        };
+        let mut bare = Response::new(axum::body::Body::empty());
+        bare.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        add_common_headers(&mut bare, &settings, Some(HeaderValue::from_static("id-1")));
+        let headers = bare.headers();
+        assert_eq!(headers.get(MS_CV).map(|v| v.len()), Some(24));
+        assert_eq!(
+            headers
+                .get(API_SUPPORTED_VERSIONS)
+                .and_then(|v| v.to_str().ok()),
+            Some("2025-03-15")
+        );
+        assert_eq!(
+            headers.get(CLIENT_REQUEST_ID).and_then(|v| v.to_str().ok()),
+            Some("id-1")
+        );
+        assert_eq!(
+            headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            Some(JSON_CONTENT_TYPE)
+        );
+
+        let mut own = Response::new(axum::body::Body::empty());
+        own.headers_mut()
+            .insert(MS_CV_HEADER, HeaderValue::from_static("mine.0"));
+        own.headers_mut().insert(
+            API_SUPPORTED_VERSIONS_HEADER,
+            HeaderValue::from_static("2021-03-07"),
+        );
+        add_common_headers(&mut own, &settings, None);
+        let headers = own.headers();
+        assert_eq!(headers.get_all(MS_CV).iter().count(), 1);
+        assert_eq!(
+            headers.get(MS_CV).and_then(|v| v.to_str().ok()),
+            Some("mine.0")
+        );
+        assert_eq!(
+            headers
+                .get(API_SUPPORTED_VERSIONS)
+                .and_then(|v| v.to_str().ok()),
+            Some("2021-03-07")
+        );
+        assert!(!headers.contains_key(CLIENT_REQUEST_ID));
+    }
+
+    #[test]
     fn correlation_vector_shape() {
         let value = new_correlation_vector().expect("a header value");
         let text = value.to_str().expect("ASCII");
