@@ -44,10 +44,11 @@ pub fn supported_api_version<'s>(
 ) -> Result<&'s str, ApiError> {
     let query = query.unwrap_or_default();
     // The usual query names a known version in its first pair, as the
-    // clients write it: the pair found below, and no escape in it to decode.
+    // clients write it: the pair found below, when it has nothing to decode.
     let first = query.split_once('&').map_or(query, |(first, _)| first);
     if let Some(known) = first
         .strip_prefix("api-version=")
+        .filter(|asked| !asked.contains(['%', '+']))
         .and_then(|asked| supported.iter().find(|known| **known == asked))
     {
         return Ok(known);

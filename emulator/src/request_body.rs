@@ -31,8 +31,10 @@ use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use crate::error::ApiError;
 use crate::json::{BufferedBody, BAD_REQUEST_CODE};
 
-/// Largest request body any route accepts (axum's default limit, which the
-/// routes' extractors apply too).
+/// Largest request body any route accepts by default: the front door's
+/// limit (see [`BodyLimits`]), and axum's own default, which the few routes
+/// reading their body through axum's `Json` apply besides. (`RawBody` and
+/// `JsonBody` take the body the front door read, within its limit.)
 pub const MAX_REQUEST_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// Default time allowed to receive a whole request body.
 pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -58,7 +60,9 @@ impl Default for BodyLimits {
 /// The request with its body buffered within `limits`, or the answer when
 /// the body is too large, broken or too slow.
 pub async fn read_body_first(req: Request, limits: BodyLimits) -> Result<Request, Response> {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // Only what this read keeps may be taken for the body.
+    parts.extensions.remove::<BufferedBody>();
     if body.is_end_stream() {
         // No body (most GETs): nothing to wait for.
         return Ok(Request::from_parts(parts, Body::empty()));
@@ -82,7 +86,6 @@ pub async fn read_body_first(req: Request, limits: BodyLimits) -> Result<Request
     match read {
         Ok(Ok(collected)) => {
             let bytes = collected.to_bytes();
-            let mut parts = parts;
             parts.extensions.insert(BufferedBody(bytes.clone()));
             Ok(Request::from_parts(parts, Body::from(bytes)))
         }

@@ -123,8 +123,16 @@ impl Scope {
     }
 
     /// Parses a list, dropping duplicates; `Err(name)` for the first unknown.
-    pub fn parse_list<S: AsRef<str>>(names: &[S]) -> Result<Vec<Scope>, String> {
-        let mut scopes = Vec::with_capacity(names.len());
+    ///
+    /// ```
+    /// use acs_chat_emulator::tokens::Scope;
+    /// assert_eq!(Scope::parse_list(["chat", "voip", "chat"]), Ok(vec![Scope::Chat, Scope::Voip]));
+    /// assert_eq!(Scope::parse_list("chat,teams".split(',')), Err("teams".to_owned()));
+    /// ```
+    pub fn parse_list<S: AsRef<str>>(
+        names: impl IntoIterator<Item = S>,
+    ) -> Result<Vec<Scope>, String> {
+        let mut scopes = Vec::new();
         for name in names {
             let name = name.as_ref();
             let scope = Scope::parse(name).ok_or_else(|| name.to_owned())?;
@@ -374,16 +382,12 @@ pub fn verify_token(state: &AppState, token: &str) -> Result<VerifiedUser, AuthE
             return Err(AuthError::Revoked);
         }
     }
-    // As `Scope::parse_list` reads the list, without collecting the names.
-    let mut scopes = Vec::new();
-    if !claims.acs_scope.is_empty() {
-        for name in claims.acs_scope.split(',') {
-            let scope = Scope::parse(name).ok_or(AuthError::Malformed)?;
-            if !scopes.contains(&scope) {
-                scopes.push(scope);
-            }
-        }
-    }
+    // Read from the text as it is split, without collecting the names.
+    let scopes = if claims.acs_scope.is_empty() {
+        Vec::new()
+    } else {
+        Scope::parse_list(claims.acs_scope.split(',')).map_err(|_| AuthError::Malformed)?
+    };
     let issued_at = Utc
         .timestamp_opt(claims.iat, 0)
         .single()

@@ -23,7 +23,9 @@
 //! [`StandardPolicy`] sets the bearer token from a [`TokenSource`] (asked
 //! afresh for every request, so tokens can be refreshed), the `api-version`
 //! query parameter, the merge-patch content type, a `User-Agent` and an
-//! `x-ms-client-request-id`. A client made with [`Client::for_attempt`] is
+//! `x-ms-client-request-id`; after the policy, every request gets the
+//! `content-length` of its body and, over plain http, its `host`. A client
+//! made with [`Client::for_attempt`] is
 //! the exception: it sends its [`Attempt`]'s bearer header, request id and
 //! user agent instead of asking the policy (whose `prepare` and `observe` it
 //! does not call), for callers that sign and retry themselves, like the
@@ -708,27 +710,31 @@ fn stamp(
             }
         }
     }
-    set_framing_headers(request);
 }
 
-/// Sets the `content-length` of a buffered body, and over plain http the
-/// `host`, with the values hyper would give them: hyper then leaves them
-/// as they are.
+/// Sets `content-length` to the length of a buffered body, and over plain
+/// http `host` to the URL's host and port (as hyper-util writes it). Run by
+/// `prepare` after everything else has shaped the request, policies
+/// included, so both describe the request as sent; hyper and hyper-util
+/// keep a header already set.
 ///
 /// Added by hyper, each would be the first header added to the copy of the
-/// map that reqwest sends, whose entries `Vec::clone` gave no spare room:
-/// they would move to a larger allocation, for a request with a body one
-/// past the largest size glibc's per-thread cache keeps (1,032 bytes), so
-/// taken and given back under an arena lock that the runtime's threads
-/// contend for. Measured on the c=16 send benchmark: the facade's futex
-/// calls per request went from above bare reqwest's to below them.
+/// map that reqwest sends, whose entries `Vec::clone` gave no spare room.
+/// They would move to a larger allocation: for a send, 1,040 bytes, past
+/// the 1,032 that glibc's per-thread cache keeps, so taken and given back
+/// under an arena lock that the runtime's threads contend for. On the c=16
+/// send benchmark, the facade's futex calls per request went from above
+/// bare reqwest's to below them.
 ///
-/// `host` is set only for `http`, where the connection is HTTP/1.1 (which
-/// requires it) unless the client was told to use HTTP/2 without
-/// negotiation: an HTTP/2 request may carry it only equal to its
-/// `:authority`, which it is. Over `https` the protocol is negotiated per
-/// connection, and the header is left to hyper, which adds it for HTTP/1.1
-/// only.
+/// `host` is set only for `http`, where a token may go only to a loopback
+/// host and the connection is HTTP/1.1 (which requires it) unless the
+/// client was told to use HTTP/2 without negotiation, which allows it when
+/// equal to `:authority` (it is). Over `https` the protocol is negotiated
+/// per connection, and `host` is left to hyper-util, which adds it for
+/// HTTP/1.1 only. A reqwest client that follows redirects keeps the first
+/// request's headers for the next hop: the facade's own client follows
+/// none, and one of your own that does would send this `host` on to a
+/// redirect from a loopback http endpoint to another authority.
 fn set_framing_headers(request: &mut reqwest::Request) {
     let length = request
         .body()
@@ -1051,14 +1057,15 @@ impl Client {
                 request
                     .headers_mut()
                     .insert(AUTHORIZATION, attempt.authorization.clone());
-                Ok(())
             }
             None => state
                 .policy()
                 .prepare(request, route)
                 .await
-                .map_err(|e| Error::Custom(e.to_string())),
+                .map_err(|e| Error::Custom(e.to_string()))?,
         }
+        set_framing_headers(request);
+        Ok(())
     }
 
     /// Shows the outcome of a request of `route` to the attempt or the
@@ -1286,7 +1293,7 @@ mod tests {
     }
 
     #[test]
-    fn framing_headers_carry_the_values_hyper_would_give_them() {
+    fn framing_headers_carry_the_body_length_and_the_host() {
         let prepared = |url: &str, body: Option<&'static str>| {
             let mut request = reqwest::Request::new(reqwest::Method::POST, url.parse().unwrap());
             if let Some(body) = body {
@@ -1336,6 +1343,46 @@ mod tests {
             .insert(HOST, HeaderValue::from_static("example.test"));
         set_framing_headers(&mut request);
         assert_eq!(request.headers().get(HOST).unwrap(), "example.test");
+    }
+
+    /// `prepare` frames a request after its policy has shaped it, so a policy
+    /// that changes the body after the standard one still sends its length.
+    #[tokio::test]
+    async fn prepare_frames_what_the_policy_made() {
+        struct Padding(StandardPolicy);
+        impl RequestPolicy for Padding {
+            fn prepare<'a>(
+                &'a self,
+                request: &'a mut reqwest::Request,
+                route: &'static OperationRoute,
+            ) -> BoxFuture<'a, Result<(), BoxError>> {
+                Box::pin(async move {
+                    self.0.prepare(request, route).await?;
+                    *request.body_mut() = Some(r#"{"content":"x"}   "#.into());
+                    Ok(())
+                })
+            }
+        }
+        let client = Client::new(
+            "http://127.0.0.1:9",
+            ClientState::new(Padding(StandardPolicy::new(StaticToken::new("t")))),
+        );
+        let url = operation_url::<()>(
+            &client,
+            format_args!("/chat/threads/{}/messages", "19:t@thread.v2"),
+            "api-version=2025-03-15",
+        )
+        .unwrap();
+        let mut request = new_request(reqwest::Method::POST, url, 2, true);
+        set_json_body::<_, ()>(&mut request, &serde_json::json!({"content": "x"})).unwrap();
+        client
+            .prepare::<()>(&mut request, routes::SEND_CHAT_MESSAGE)
+            .await
+            .unwrap();
+        let headers = request.headers();
+        assert!(headers.contains_key(AUTHORIZATION));
+        assert_eq!(headers[HOST], "127.0.0.1:9");
+        assert_eq!(headers[CONTENT_LENGTH], "18");
     }
 
     /// What hyper writes for a request `prepare` set the framing headers of:
