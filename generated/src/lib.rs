@@ -688,8 +688,8 @@ fn stamp(
     set_api_version(request.url_mut());
     let has_body = request.body().is_some();
     let headers = request.headers_mut();
-    // Room at once for what follows and for what hyper adds to the copy
-    // reqwest sends, so the map is grown at most once, here. A request made
+    // Room at once for what follows (`prepare` then sets `content-length`
+    // and, over http, `host`), so the map is grown at most once, here. A request made
     // by `new_request` has it already (this asks for what it was made
     // with): nothing is done.
     headers.reserve(ADDED_HEADERS + usize::from(has_body));
@@ -1225,9 +1225,9 @@ mod tests {
     }
 
     /// What `prepare` adds (and, with a body, `set_json_body`) fits in the
-    /// room `new_request` made, with `host` and `content-length` still to
-    /// come: the counts codegen passes for a body and for none, and the
-    /// `nextLink` fetch's.
+    /// room `new_request` made, with `host` still to come over https (from
+    /// hyper-util, over HTTP/1.1): the counts codegen passes for a body and
+    /// for none, and the `nextLink` fetch's.
     #[tokio::test]
     async fn prepare_adds_its_headers_within_the_room_the_request_was_made_with() {
         let shared = Client::new(
@@ -1269,8 +1269,6 @@ mod tests {
                     .unwrap(),
             )
         };
-        // Over https, only `host` is still to come (from hyper, over HTTP/1.1):
-        // `content-length` is set by `prepare`.
         let cases: [(&str, reqwest::Request, &'static OperationRoute, usize); 3] = [
             ("update", update(), routes::UPDATE_CHAT_MESSAGE, 1),
             ("get", get(), routes::GET_CHAT_MESSAGE, 1),

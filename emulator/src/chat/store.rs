@@ -358,6 +358,19 @@ mod tests {
         ThreadState::of_one(id, creator)
     }
 
+    /// `u1` sends `text` in `thread` at `at`, and the store saves it.
+    fn send_and_save(store: &ChatStore, thread: &mut ThreadState, text: String, at: u64) {
+        thread.send_message(
+            "u1",
+            crate::chat::thread_state::UserMessageKind::Text,
+            text,
+            None,
+            HashMap::new(),
+            at,
+        );
+        store.save(thread).expect("in memory");
+    }
+
     #[test]
     fn insert_index_remove_clear() {
         let store = ChatStore::default();
@@ -400,31 +413,20 @@ mod tests {
             let listed = store.threads_page(user, None, None, 10);
             listed.into_iter().map(|(_, id, _)| id).collect()
         };
-        {
-            let mut newer = lock(&newer);
-            newer.send_message(
-                "u1",
-                crate::chat::thread_state::UserMessageKind::Text,
-                "first".to_owned(),
-                None,
-                HashMap::new(),
-                1_700_000_000_050,
-            );
-            store.save(&mut newer).expect("in memory");
-        }
+        send_and_save(
+            &store,
+            &mut lock(&newer),
+            "first".to_owned(),
+            1_700_000_000_050,
+        );
         assert_eq!(ids("u1"), ["newer", "older"]);
         for i in 0..3 {
-            let mut older = lock(&older);
-            older.send_message(
-                "u1",
-                crate::chat::thread_state::UserMessageKind::Text,
+            send_and_save(
+                &store,
+                &mut lock(&older),
                 format!("m{i}"),
-                None,
-                HashMap::new(),
                 1_700_000_000_100 + i,
             );
-            store.save(&mut older).expect("in memory");
-            drop(older);
             assert_eq!(ids("u1"), ["older", "newer"], "after send {i}");
             assert_eq!(ids("u2"), ["older"], "after send {i}");
         }
@@ -436,15 +438,7 @@ mod tests {
         let handle = store.insert(thread("a", "u1"), None).expect("in memory");
         let mut thread = lock(&handle);
         for i in 0..100 {
-            thread.send_message(
-                "u1",
-                crate::chat::thread_state::UserMessageKind::Text,
-                format!("m{i}"),
-                None,
-                HashMap::new(),
-                1_700_000_000_010 + i,
-            );
-            store.save(&mut thread).expect("in memory");
+            send_and_save(&store, &mut thread, format!("m{i}"), 1_700_000_000_010 + i);
         }
         let stored = thread.unsaved().expect("stored form");
         assert!(stored.header.is_none());
